@@ -1,0 +1,19 @@
+include(CMakePackageConfigHelpers)
+install(TARGETS ticket EXPORT ticket-targets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ticket
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT ticket-targets NAMESPACE ticket::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ticket)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ticket-config.cmake.in
+  ${PROJECT_BINARY_DIR}/ticket-config.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ticket)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/ticket-config-version.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/ticket-config.cmake
+              ${PROJECT_BINARY_DIR}/ticket-config-version.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ticket)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket.pc.in
+               ${PROJECT_BINARY_DIR}/libticket.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/libticket.pc
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TICKET_STORE_H
+#define TICKET_STORE_H
+
+/** The winning-ticket store: a vtable the recipient writes winners to
+ *  (before it reports success) and the redemption queue reads and updates.
+ *  Two implementations ship: tk_store_mem (in memory, for tests) and the
+ *  durable SQLite store (store_sqlite.h, the default for nodes).
+ *
+ *  A winner is keyed by its ticket hash; put is idempotent. Optionally a
+ *  store also persists the recipient's seen nonces, so that a node that
+ *  restarts with the same recipient secret still rejects replays.
+ *
+ *  Thread safety: every implementation shipped here may be called from
+ *  many threads at once. */
+
+#include "ticket/common.h"
+#include "ticket/ticket.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum tk_winner_state {
+    TK_WINNER_NEW = 0,       /* stored; waiting for params expiry/redemption */
+    TK_WINNER_SUBMITTED = 1, /* redemption tx in flight (tx_hash set) */
+    TK_WINNER_CONFIRMED = 2, /* redeemed by our transaction */
+    TK_WINNER_FAILED = 3,    /* last tx failed; retryable */
+    TK_WINNER_USED = 4,      /* chain reports the hash used; final */
+    TK_WINNER_EXPIRED = 5    /* past the on-chain validity window; final */
+} tk_winner_state;
+
+#define TK_WINNER_STATE_BIT(s) (1u << (unsigned)(s))
+#define TK_WINNER_ALL_STATES 0x3fu
+
+/** One winning ticket with everything needed to redeem it. */
+typedef struct tk_winner {
+    tk_hash ticket_hash;
+    tk_ticket ticket;
+    tk_sig sig;
+    tk_u256 recipient_rand;   /* secret until revealed on-chain */
+    tk_u256 expiration_block; /* the params' expiration block */
+    tk_winner_state state;
+    tk_hash tx_hash;          /* last submission; zero if none */
+    uint32_t attempts;        /* submissions so far */
+} tk_winner;
+
+/** Visitor for list(): return non-zero to stop early. */
+typedef int (*tk_winner_visit_fn)(const tk_winner *w, void *data);
+/** Visitor for seen-nonce loading. */
+typedef int (*tk_nonce_visit_fn)(const tk_hash *rand_hash, uint32_t nonce,
+                                 const tk_u256 *expiration_block, void *data);
+
+typedef struct tk_store {
+    void *self;
+    /* Durably store a winner. Idempotent: a second put of the same
+     * ticket_hash leaves the stored row as it is and returns TK_OK. */
+    tk_status (*put_winner)(void *self, const tk_winner *w);
+    /* TK_ERR_NOT_FOUND when absent. */
+    tk_status (*get_winner)(void *self, const tk_hash *ticket_hash,
+                            tk_winner *out);
+    /* Move to state; tx_hash may be NULL (keeps the old one). Moving to
+     * TK_WINNER_SUBMITTED increments attempts. */
+    tk_status (*set_state)(void *self, const tk_hash *ticket_hash,
+                           tk_winner_state state, const tk_hash *tx_hash);
+    /* Visit winners whose state bit is in state_mask, of one sender (or
+     * all when sender is NULL), ordered by creation round, then hash. */
+    tk_status (*list)(void *self, const tk_address *sender,
+                      unsigned state_mask, tk_winner_visit_fn fn, void *data);
+    /* Optional (NULL when the store does not persist nonces). */
+    tk_status (*nonce_add)(void *self, const tk_hash *rand_hash,
+                           uint32_t nonce, const tk_u256 *expiration_block);
+    tk_status (*nonce_load)(void *self, tk_nonce_visit_fn fn, void *data);
+    tk_status (*nonce_prune)(void *self, uint64_t last_block);
+} tk_store;
+
+/* ---- In-memory store ---------------------------------------------------*/
+typedef struct tk_store_mem tk_store_mem;
+
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_mem_create(tk_store_mem **out)
+    TK_ARG_NONNULL(1);
+/** Wipes the stored rands and frees. NULL is a no-op. */
+TK_API void tk_store_mem_destroy(tk_store_mem *store);
+TK_API tk_status tk_store_mem_iface(tk_store_mem *store, tk_store *out)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TICKET_STORE_H */
