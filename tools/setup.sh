@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# libticket set-up: install what is missing (Debian 12, as root), build, and
+#   demo  run the end-to-end broadcaster -> transcoder demo (the main job)
+#   test  run the whole test suite: gcc and clang -Werror builds, sanitizers,
+#         valgrind, package consumer, fuzz smoke, bench smoke
+# Usage: bash tools/setup.sh demo|test
+# Environment: TK_BUILD_ROOT (default: build/ in the repo), TK_SKIP_INSTALL=1.
+set -euo pipefail
+
+mode=${1:-}
+case "$mode" in
+  demo|test) ;;
+  *) echo "usage: bash tools/setup.sh demo|test" >&2; exit 2 ;;
+esac
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_root=${TK_BUILD_ROOT:-$repo/build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# ---- 1. Debian packages -------------------------------------------------
+runtime_pkgs=(build-essential cmake pkg-config
+  libsecp256k1-dev libssl-dev libgmp-dev libsqlite3-dev
+  libprotobuf-c-dev protobuf-c-compiler libjansson-dev
+  libmicrohttpd-dev libcurl4-openssl-dev)
+test_pkgs=(clang libclang-rt-14-dev llvm libcmocka-dev sqlite3 python3 valgrind)
+
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "all Debian packages present"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+if [ "${TK_SKIP_INSTALL:-0}" != 1 ]; then
+  if [ "$mode" = demo ]; then
+    # cmocka is needed to configure the tests, which the demo build skips.
+    install_missing "${runtime_pkgs[@]}"
+  else
+    install_missing "${runtime_pkgs[@]}" "${test_pkgs[@]}"
+  fi
+fi
+
+# ---- 2. Build helpers ----------------------------------------------------
+configure_build() { # dir, then extra cmake args
+  local dir=$1; shift
+  cmake -S "$repo" -B "$dir" -DTICKET_WERROR=ON "$@" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; return 1; }
+  cmake --build "$dir" -j"$jobs"
+}
+
+mkdir -p "$build_root"
+
+if [ "$mode" = demo ]; then
+  log "building (Release)"
+  configure_build "$build_root/release" -DCMAKE_BUILD_TYPE=Release \
+    -DTICKET_BUILD_TESTS=OFF -DTICKET_BUILD_BENCH=OFF -DTICKET_BUILD_EXAMPLES=ON
+  log "running the broadcaster -> transcoder demo"
+  exec bash "$repo/examples/run-demo.sh" "$build_root/release"
+fi
+
+# ---- 3. The test suite ----------------------------------------------------
+source "$repo/tools/test-stages.sh"
+run_test_stages
