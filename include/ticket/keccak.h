@@ -18,19 +18,22 @@ extern "C" {
 
 #define TK_KECCAK256_RATE 136
 
-typedef struct tk_keccak256 {
+/* (The type is tk_keccak256_state: tk_keccak256 names the one-shot
+ * function.) */
+typedef struct tk_keccak256_state {
     uint64_t lanes[25]; /* Keccak-f[1600] state, lane (x, y) at x + 5y */
     size_t absorbed;    /* bytes absorbed into the current block */
-} tk_keccak256;
+} tk_keccak256_state;
 
-TK_API tk_status tk_keccak256_init(tk_keccak256 *st) TK_ARG_NONNULL(1);
+TK_API tk_status tk_keccak256_init(tk_keccak256_state *st)
+    TK_ARG_NONNULL(1);
 
 /** Absorb len bytes (data may be NULL when len == 0). */
-TK_API tk_status tk_keccak256_update(tk_keccak256 *st, const void *data,
-    size_t len) TK_ARG_NONNULL(1);
+TK_API tk_status tk_keccak256_update(tk_keccak256_state *st,
+    const void *data, size_t len) TK_ARG_NONNULL(1);
 
 /** Pad, squeeze 32 bytes into out, and wipe the state. */
-TK_API tk_status tk_keccak256_final(tk_keccak256 *st, tk_hash *out)
+TK_API tk_status tk_keccak256_final(tk_keccak256_state *st, tk_hash *out)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
 /** One-shot Keccak-256. */
