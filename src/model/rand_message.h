@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_MODEL_RAND_MESSAGE_H
+#define TK_MODEL_RAND_MESSAGE_H
+
+#include "ticket/ticket.h"
+
+/* Longest HMAC message of the recipientRand derivation: six minimal
+ * integers of at most 32 bytes, the sender and 64 bytes of auxData. */
+#define TK_RAND_MESSAGE_MAX (6 * TK_U256_LEN + TK_ADDRESS_LEN + TK_AUX_DATA_LEN)
+
+/* The HMAC message of PROTOCOL.md section 3 (public data):
+ *   B(seed) || sender || B(faceValue) || B(winProb) || B(expirationBlock) ||
+ *   B(priceNum) || B(priceDen) || auxData
+ * with the price reduced first. *len receives its length.
+ * Returns TK_OK or TK_ERR_INVALID_PRICE (den 0); arguments are trusted
+ * (checked by the public caller), creation_round must be >= 0. */
+tk_status tk__rand_message(uint8_t out[TK_RAND_MESSAGE_MAX], size_t *len,
+                           const tk_address *sender,
+                           const tk_ticket_params *params);
+
+#endif
