@@ -56,7 +56,9 @@ typedef struct tk_chain {
 /* ---- The in-memory dev chain ------------------------------------------
  * Thread safety: every function may be called from any thread (one mutex).
  * Rounds last `round_length` blocks; initializing a round records the hash
- * of the block it was initialized at (a deterministic fake hash). */
+ * of the block it was initialized at (a deterministic fake hash: the hash
+ * of block b is keccak(u256(b))). Unknown senders have zero funds and zero
+ * claimed reserve. */
 
 typedef struct tk_chain_mem tk_chain_mem;
 
@@ -72,7 +74,11 @@ TK_API tk_status tk_chain_mem_iface(tk_chain_mem *chain, tk_chain *out)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
 /** Mine n blocks. When a round boundary is crossed the current round
- *  advances; with auto_init (default on) it is initialized at once. */
+ *  advances; with auto_init (default on) it is initialized at once, at
+ *  its first block. Returns TK_ERR_OVERFLOW (nothing changed) past 2^64-1
+ *  blocks. A new round length (set_round_length) counts from the start of
+ *  the current round and is applied by the next advance (advance(0) applies
+ *  it at once). */
 TK_API tk_status tk_chain_mem_advance(tk_chain_mem *chain, uint64_t n)
     TK_ARG_NONNULL(1);
 TK_API tk_status tk_chain_mem_set_auto_init(tk_chain_mem *chain, int on)
