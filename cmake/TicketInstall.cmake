@@ -13,6 +13,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/ticket-config-version.cma
 install(FILES ${PROJECT_BINARY_DIR}/ticket-config.cmake
               ${PROJECT_BINARY_DIR}/ticket-config-version.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ticket)
+# The .pc file locates the prefix relative to itself (relocatable install).
+file(RELATIVE_PATH TICKET_PC_TO_PREFIX
+     "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket.pc.in
                ${PROJECT_BINARY_DIR}/libticket.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/libticket.pc
