@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* Batches: check once, reserve nonces once, then hash and sign each ticket.
+ * The per-ticket loop allocates nothing and uses no GMP: it patches the
+ * nonce into one prepared tk_ticket and calls tk_ticket_hash and
+ * tk_eth_sign. */
+#include "sender_internal.h"
+
+#include "core/internal.h"
+#include "ticket/signature.h"
+
+#include <string.h>
+
+static int hash_is_zero(const tk_hash *h)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < sizeof h->bytes; i++)
+        acc |= h->bytes[i];
+    return acc == 0;
+}
+
+/* Sign count tickets of t with nonces first, first + 1, ... into out. */
+static tk_status sign_all(tk_sender *s, tk_payment *out, tk_ticket *t,
+                          uint32_t first, size_t count)
+{
+    tk_status st = TK_OK;
+    tk_hash h;
+
+    for (size_t i = 0; i < count && st == TK_OK; i++) {
+        t->sender_nonce = first + (uint32_t)i;
+        st = tk_ticket_hash(&h, t);
+        if (st == TK_OK)
+            st = tk_eth_sign(s->ctx, &out->tickets[i].sig, s->seckey, &h);
+        out->tickets[i].sender_nonce = t->sender_nonce;
+    }
+    /* The key and the ticket were validated before: any failure here is
+     * the backend's or ours, never the caller's. */
+    if (st != TK_OK && st != TK_ERR_CRYPTO_BACKEND)
+        st = TK_ERR_INTERNAL;
+    return st;
+}
+
+tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
+                                 const tk_hash *recipient_rand_hash,
+                                 size_t count)
+{
+    struct tk__session *sess = NULL;
+    tk_ticket_params params;
+    tk_round_info rounds;
+    int need_fill, have_rounds;
+    uint32_t first;
+    tk_ticket t;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(sender != NULL);
+    TK_ARG_CHECK(sender->ctx, out != NULL);
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK(sender->ctx, recipient_rand_hash != NULL);
+    TK_ARG_CHECK(sender->ctx, count > 0);
+
+    st = tk__session_acquire(sender, recipient_rand_hash, &sess);
+    if (st != TK_OK)
+        return st;
+    params = sess->params;
+
+    /* No expiration params from the recipient: use our own view. */
+    need_fill = params.creation_round == 0 ||
+                hash_is_zero(&params.creation_round_block_hash);
+    st = tk__sender_check(sender, &params, sess->ev, count, need_fill,
+                          &rounds, &have_rounds);
+    if (st != TK_OK)
+        goto out;
+    if (need_fill) {
+        params.creation_round = rounds.last_initialized_round;
+        params.creation_round_block_hash = rounds.last_initialized_block_hash;
+    }
+
+    /* Allocate before reserving, so that a failed allocation cannot skip
+     * nonces; the early test keeps a hopeless count from allocating. */
+    if (!tk__session_nonces_left(sess, count)) {
+        st = TK_ERR_NONCE_EXHAUSTED;
+        goto out;
+    }
+    st = tk_payment_alloc(out, count);
+    if (st != TK_OK)
+        goto out;
+    st = tk__session_reserve(sess, count, &first);
+    if (st == TK_OK)
+        st = tk_ticket_from_params(&t, &params, &sender->address, first);
+    if (st == TK_OK)
+        st = sign_all(sender, out, &t, first, count);
+    if (st == TK_OK) {
+        out->sender = sender->address;
+        out->params = params;
+    }
+out:
+    if (st != TK_OK)
+        tk_payment_clear(out);
+    tk__session_release(sender, sess);
+    return st;
+}

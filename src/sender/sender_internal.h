@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_SENDER_INTERNAL_H
+#define TK_SENDER_INTERNAL_H
+
+/* Internal to the sender layer: the sender and session layouts and the
+ * helpers its files share. */
+
+#include "ticket/sender.h"
+
+#include <gmp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct tk__session {
+    tk_hash key;                  /* params.recipient_rand_hash */
+    tk_ticket_params params;      /* as received; never changed */
+    mpq_t ev;                     /* EV of one ticket; read-only after start */
+    _Atomic uint32_t nonce;       /* last nonce issued */
+    unsigned refs;                /* guarded by the sender's mu */
+};
+
+struct tk_sender {
+    const tk_ctx *ctx;
+    tk_chain chain;
+    tk_sender_config config;
+    tk_address address;
+    uint8_t seckey[TK_PRIVKEY_LEN]; /* secret: wiped in tk_sender_destroy */
+
+    pthread_mutex_t mu;           /* guards the session table and refs */
+    struct tk__session **sessions; /* sorted by key */
+    size_t nsessions, capsessions;
+};
+
+/* Find a running session and take a reference on it (TK_ERR_NOT_FOUND). */
+tk_status tk__session_acquire(tk_sender *s, const tk_hash *key,
+                              struct tk__session **out);
+/* Drop a reference; the session is freed with its last one. NULL: no-op. */
+void tk__session_release(tk_sender *s, struct tk__session *sess);
+/* 1 if count more nonces fit below 2^32 (a hint: no reservation). */
+int tk__session_nonces_left(struct tk__session *sess, size_t count);
+/* Reserve count consecutive nonces atomically; *first is the lowest.
+ * TK_ERR_NONCE_EXHAUSTED (nothing reserved) past 2^32 - 1. */
+tk_status tk__session_reserve(struct tk__session *sess, size_t count,
+                              uint32_t *first);
+/* End every session (tk_sender_destroy). */
+void tk__sessions_free_all(tk_sender *s);
+
+/* The section 5 checks for count tickets of params whose ticket EV is ev.
+ * Round info is fetched into *rounds when want_rounds is set or EV > 0
+ * (*have_rounds says whether it was). */
+tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *params,
+                           const mpq_t ev, size_t count, int want_rounds,
+                           tk_round_info *rounds, int *have_rounds);
+
+/* Decrypt a Web3 Secret Storage V3 keystore into key32 (wiped on failure).
+ * *has_address is 1 when the JSON names an address (then in *address). */
+tk_status tk__keystore_decrypt(uint8_t key32[32], tk_address *address,
+                               int *has_address, const char *json,
+                               size_t json_len, const char *pass,
+                               size_t pass_len);
+
+#endif

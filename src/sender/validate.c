@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* The sender's refusals (PROTOCOL.md section 5), once per batch. All the
+ * arithmetic is exact (GMP); none of it runs per ticket. */
+#include "sender_internal.h"
+
+#include "core/internal.h"
+#include "ticket/u256.h"
+
+#include <string.h>
+
+static void mpz_set_u64(mpz_t z, uint64_t v)
+{
+    mpz_import(z, 1, 1, sizeof v, 0, 0, &v);
+}
+
+static void mpz_set_u256(mpz_t z, const tk_u256 *x)
+{
+    mpz_import(z, sizeof x->bytes, 1, 1, 0, 0, x->bytes);
+}
+
+static tk_status fetch_rounds(tk_sender *s, tk_round_info *rounds)
+{
+    if (s->chain.rounds(s->chain.self, rounds) != TK_OK ||
+        rounds->last_initialized_round < 0) {
+        memset(rounds, 0, sizeof *rounds);
+        return TK_ERR_CHAIN;
+    }
+    return TK_OK;
+}
+
+/* The checks that need GMP temporaries; a, b, c are initialized. */
+static tk_status check_value(tk_sender *s, const tk_ticket_params *p,
+                             const mpq_t ev, size_t count,
+                             const tk_round_info *rounds, mpz_t a, mpz_t b,
+                             mpz_t c)
+{
+    tk_sender_funds funds;
+
+    /* EV >= faceValue: the ticket would be worth its whole face value. */
+    mpz_set_u256(a, &p->face_value);
+    if (mpq_cmp_z(ev, a) >= 0)
+        return TK_ERR_FACE_VALUE_TOO_LOW;
+
+    mpz_set_u256(a, &s->config.max_ev);
+    if (mpq_cmp_z(ev, a) > 0)
+        return TK_ERR_EV_TOO_HIGH;
+
+    /* count * num / den > maxTotal  <=>  count * num > maxTotal * den
+     * (den > 0), without canonicalizing a product. */
+    mpz_set_u64(a, (uint64_t)count);
+    mpz_mul(a, a, mpq_numref(ev));
+    mpz_set_u256(b, &s->config.max_total_ev);
+    mpz_mul(b, b, mpq_denref(ev));
+    if (mpz_cmp(a, b) > 0)
+        return TK_ERR_TOTAL_EV_TOO_HIGH;
+
+    if (s->chain.sender_funds(s->chain.self, &s->address, &funds) != TK_OK)
+        return TK_ERR_CHAIN;
+    if (tk_u256_is_zero(&funds.deposit) ||
+        tk_u256_is_zero(&funds.reserve_funds_remaining))
+        return TK_ERR_NO_DEPOSIT_OR_RESERVE;
+
+    /* Unlocking ends no later than the round after the last initialized
+     * one: the recipient could not redeem in time. */
+    if (!tk_u256_is_zero(&funds.withdraw_round)) {
+        mpz_set_u256(a, &funds.withdraw_round);
+        mpz_set_u64(b, (uint64_t)rounds->last_initialized_round);
+        mpz_add_ui(b, b, 1);
+        if (mpz_cmp(a, b) <= 0)
+            return TK_ERR_SENDER_UNLOCKING;
+    }
+
+    /* faceValue > floor(deposit / depositMultiplier). */
+    mpz_set_u256(a, &funds.deposit);
+    mpz_set_u64(b, s->config.deposit_multiplier);
+    mpz_fdiv_q(c, a, b);
+    mpz_set_u256(a, &p->face_value);
+    if (mpz_cmp(a, c) > 0)
+        return TK_ERR_FACE_VALUE_OVER_DEPOSIT;
+    return TK_OK;
+}
+
+tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *p,
+                           const mpq_t ev, size_t count, int want_rounds,
+                           tk_round_info *rounds, int *have_rounds)
+{
+    uint64_t last_block;
+    int positive = mpq_sgn(ev) > 0;
+    mpz_t a, b, c;
+    tk_status st;
+
+    *have_rounds = 0;
+    memset(rounds, 0, sizeof *rounds);
+    if (tk_u256_is_zero(&p->expiration_block))
+        return TK_ERR_PARAMS_NO_EXPIRATION;
+    if (s->chain.last_block(s->chain.self, &last_block) != TK_OK)
+        return TK_ERR_CHAIN;
+
+    mpz_inits(a, b, c, NULL);
+    /* expirationBlock - lastBlock <= 1  <=>  expirationBlock <= last + 1
+     * (also when the difference would be negative). */
+    mpz_set_u256(a, &p->expiration_block);
+    mpz_set_u64(b, last_block);
+    mpz_add_ui(b, b, 1);
+    st = mpz_cmp(a, b) <= 0 ? TK_ERR_PARAMS_EXPIRED : TK_OK;
+
+    if (st == TK_OK && (want_rounds || positive)) {
+        st = fetch_rounds(s, rounds);
+        *have_rounds = st == TK_OK;
+    }
+    if (st == TK_OK && positive)
+        st = check_value(s, p, ev, count, rounds, a, b, c);
+    mpz_clears(a, b, c, NULL);
+    return st;
+}
+
+tk_status tk_sender_validate_params(tk_sender *sender,
+                                    const tk_ticket_params *params,
+                                    size_t count)
+{
+    tk_round_info rounds;
+    int have_rounds;
+    tk_status st;
+    mpq_t ev;
+
+    TK_ARG_CHECK_NOCTX(sender != NULL);
+    TK_ARG_CHECK(sender->ctx, params != NULL);
+    TK_ARG_CHECK(sender->ctx, count > 0);
+    mpq_init(ev);
+    st = tk_ticket_ev(ev, &params->face_value, &params->win_prob);
+    if (st == TK_OK)
+        st = tk__sender_check(sender, params, ev, count, 0, &rounds,
+                              &have_rounds);
+    mpq_clear(ev);
+    return st;
+}
