@@ -109,7 +109,17 @@ static const uint64_t RC[24] = {
     lanes[2 + 5 * y] = a2##y, lanes[3 + 5 * y] = a3##y,                      \
     lanes[4 + 5 * y] = a4##y
 
-void tk__keccakf1600(uint64_t lanes[25])
+#if defined(__GNUC__) || defined(__clang__)
+#define TK_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TK_ALWAYS_INLINE inline
+#endif
+
+/* The permutation body, instantiated below for the baseline target and,
+ * on x86-64, for CPUs with BMI1/BMI2 (chi's ~b & c becomes one andn and
+ * rotations become rorx, about 15% faster). Which one runs depends only on
+ * the CPU, never on data. */
+static TK_ALWAYS_INLINE void permute(uint64_t lanes[25])
 {
     uint64_t a00, a10, a20, a30, a40, a01, a11, a21, a31, a41, a02, a12, a22,
         a32, a42, a03, a13, a23, a33, a43, a04, a14, a24, a34, a44;
@@ -132,4 +142,39 @@ void tk__keccakf1600(uint64_t lanes[25])
     STORE_ROW(2);
     STORE_ROW(3);
     STORE_ROW(4);
+}
+
+void tk__keccakf1600_generic(uint64_t lanes[25])
+{
+    permute(lanes);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__BMI__)
+#define TK_KECCAK_BMI_DISPATCH 1
+__attribute__((target("bmi,bmi2"))) static void permute_bmi(uint64_t l[25])
+{
+    permute(l);
+}
+#endif
+
+void tk__keccakf1600(uint64_t lanes[25])
+{
+#ifdef TK_KECCAK_BMI_DISPATCH
+    /* libgcc/compiler-rt fill in the CPU model once at start-up. */
+    if (__builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")) {
+        permute_bmi(lanes);
+        return;
+    }
+#endif
+    permute(lanes);
+}
+
+const char *tk__keccakf1600_impl(void)
+{
+#ifdef TK_KECCAK_BMI_DISPATCH
+    if (__builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2"))
+        return "portable64+bmi2";
+#endif
+    return "portable64";
 }

@@ -13,4 +13,12 @@
 
 void tk__keccakf1600(uint64_t lanes[25]);
 
+/* The same permutation compiled for the baseline target only (what
+ * tk__keccakf1600 runs on CPUs without BMI1/BMI2); for tests. */
+void tk__keccakf1600_generic(uint64_t lanes[25]);
+
+/* Name of the variant tk__keccakf1600 runs on this CPU, for benchmark
+ * headers: "portable64" or "portable64+bmi2". */
+const char *tk__keccakf1600_impl(void);
+
 #endif

@@ -216,9 +216,9 @@ tk_status tk_hex_decode(uint8_t *out, size_t *outlen, const char *hex,
     cap = *outlen;
     *outlen = 0;
     TK_ARG_CHECK_NOCTX(out != NULL || cap == 0);
-    TK_ARG_CHECK_NOCTX(hex != NULL || hexlen == 0);
     if (out != NULL)
         memset(out, 0, cap);
+    TK_ARG_CHECK_NOCTX(hex != NULL || hexlen == 0);
     if (!has_prefix(hex, hexlen) || hexlen % 2 != 0)
         return TK_ERR_INVALID_HEX;
     for (i = 2; i < hexlen; i++)
