@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TICKET_STORE_SQLITE_H
+#define TICKET_STORE_SQLITE_H
+
+/** The durable winning-ticket store: one SQLite file (plus its -wal and
+ *  -shm companions while open), the default for nodes.
+ *
+ *  Durability: journal_mode=WAL, synchronous=FULL; every write is one
+ *  transaction that is on disk when the call returns, so a winner whose
+ *  put_winner returned TK_OK survives a crash or a kill of the process.
+ *  The file is created with mode 0600: it holds recipientRand values,
+ *  which stay secret until the ticket is redeemed.
+ *
+ *  Schema: versioned with PRAGMA user_version and marked with PRAGMA
+ *  application_id 0x544b5354 ("TKST"). Opening an older file migrates it
+ *  in one transaction; a file from a newer libticket gives
+ *  TK_ERR_STORE_VERSION; a file that is not SQLite, is damaged, or is
+ *  another application's database gives TK_ERR_STORE_CORRUPT and is left
+ *  untouched.
+ *
+ *  Thread safety: one connection guarded by a mutex; every function may be
+ *  called from many threads. list() and nonce_load() copy the matching
+ *  rows first and run the visitor without the lock, so a visitor may call
+ *  back into the store (e.g. set_state). Several processes may open the
+ *  same file (SQLite's locking and the busy timeout arbitrate). */
+
+#include "ticket/common.h"
+#include "ticket/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The schema version this library writes. History: 1 = winners table;
+ *  2 = adds the persisted seen nonces and the state index. */
+#define TK_STORE_SQLITE_SCHEMA_VERSION 2
+
+/** Longest decimal total (face values summed over a state may exceed
+ *  2^256; this holds any sum of 2^64 uint256 values) plus the NUL. */
+#define TK_STORE_TOTAL_DEC_MAX 100
+
+typedef struct tk_store_sqlite tk_store_sqlite;
+
+typedef struct tk_store_sqlite_options {
+    int busy_timeout_ms; /* wait for other connections' locks; default 5000 */
+    int quick_check;     /* 1: run PRAGMA quick_check when opening */
+} tk_store_sqlite_options;
+
+/** Count and exact face-value total of the winners in one state. */
+typedef struct tk_store_state_total {
+    uint64_t count;
+    char face_value[TK_STORE_TOTAL_DEC_MAX]; /* decimal wei */
+} tk_store_state_total;
+
+typedef struct tk_store_totals {
+    tk_store_state_total state[6]; /* indexed by tk_winner_state */
+} tk_store_totals;
+
+/** Open (creating if needed) the store at path.
+ *  Args: opts: NULL for the defaults.
+ *  Out:  out: the store, or NULL on failure.
+ *  Returns: TK_OK; TK_ERR_STORE_CORRUPT; TK_ERR_STORE_VERSION;
+ *           TK_ERR_STORE (I/O, permissions, locked beyond the timeout);
+ *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_open(
+    tk_store_sqlite **out, const char *path,
+    const tk_store_sqlite_options *opts)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** Close and free. NULL is a no-op. */
+TK_API void tk_store_sqlite_close(tk_store_sqlite *s);
+
+/** The tk_store vtable over this store (valid while it is open). Every
+ *  member is set, including the nonce functions. put_winner checks that
+ *  ticket_hash is the hash of the ticket (TK_ERR_ILLEGAL_ARG otherwise);
+ *  nonce_prune drops the nonces whose expiration block is below
+ *  last_block. */
+TK_API tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** Counts and face-value totals per state, of one sender or of all
+ *  (sender NULL). Totals are exact (GMP). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_totals(
+    tk_store_sqlite *s, tk_store_totals *out, const tk_address *sender)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** Operator re-queue of one winner: FAILED or SUBMITTED -> NEW (attempts
+ *  and the last tx hash are kept for the record); NEW stays NEW.
+ *  CONFIRMED, USED and EXPIRED are final: TK_ERR_STATE.
+ *  Use it while no redemption queue runs on this file (a running node
+ *  should use tk_redeem_queue_requeue, which also fixes its pending
+ *  amounts). Re-queuing a SUBMITTED winner whose transaction is in fact
+ *  mined costs at most one failed redemption: the queue checks the chain
+ *  before it submits again.
+ *  Out: state: the state after the call (may be NULL).
+ *  Returns: TK_OK; TK_ERR_STATE; TK_ERR_NOT_FOUND; TK_ERR_STORE. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_requeue(
+    tk_store_sqlite *s, tk_winner_state *state, const tk_hash *ticket_hash)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(3);
+
+/** Run PRAGMA integrity_check. *ok = 1 when it reports "ok". */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_integrity_check(
+    tk_store_sqlite *s, int *ok) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** The schema version of the open file (after migration). */
+TK_API tk_status tk_store_sqlite_schema_version(tk_store_sqlite *s,
+    int *version) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TICKET_STORE_SQLITE_H */

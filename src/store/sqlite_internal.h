@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_STORE_SQLITE_INTERNAL_H
+#define TK_STORE_SQLITE_INTERNAL_H
+
+/* Internal to the SQLite store: the object, the cached statements, status
+ * mapping and the schema/migration steps. */
+
+#include "ticket/store_sqlite.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+/* PRAGMA application_id of a libticket store: "TKST". */
+#define TK_SQLITE_APP_ID 0x544b5354
+
+/* Cached statements, prepared on first use (under the lock). */
+typedef enum tk__sqlite_stmt_id {
+    TK_SQL_PUT_WINNER,
+    TK_SQL_GET_WINNER,
+    TK_SQL_SET_STATE,
+    TK_SQL_LIST,
+    TK_SQL_NONCE_ADD,
+    TK_SQL_NONCE_LOAD,
+    TK_SQL_NONCE_PRUNE,
+    TK_SQL_TOTALS,
+    TK_SQL_REQUEUE,
+    TK_SQL_COUNT
+} tk__sqlite_stmt_id;
+
+struct tk_store_sqlite {
+    sqlite3 *db;
+    pthread_mutex_t mu; /* guards db and stmt */
+    sqlite3_stmt *stmt[TK_SQL_COUNT];
+};
+
+/* The statement id, prepared and reset; NULL on failure (*st set).
+ * Caller holds s->mu. */
+sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
+                              tk_status *st);
+
+/* Map a SQLite result code to a status. */
+tk_status tk__sqlite_status(int rc);
+
+/* Columns of a winner row, in the order tk__sqlite_read_winner expects. */
+#define TK_SQL_WINNER_COLUMNS                                                \
+    "ticket_hash, recipient, sender, face_value, win_prob, sender_nonce, "   \
+    "recipient_rand_hash, creation_round, creation_round_block_hash, sig, "  \
+    "recipient_rand, expiration_block, state, tx_hash, attempts"
+
+/* Read the current row (columns from `first`). TK_ERR_STORE_CORRUPT when a
+ * value has the wrong type or size. */
+tk_status tk__sqlite_read_winner(sqlite3_stmt *q, int first, tk_winner *w);
+
+/* Bring a database from schema version `from` to `to` (0 = empty file),
+ * inside the caller's transaction; sets user_version and application_id. */
+tk_status tk__sqlite_migrate(sqlite3 *db, int from, int to);
+
+/* Open-time checks and migration (runs its own transaction). */
+tk_status tk__sqlite_prepare_schema(sqlite3 *db);
+
+#endif /* TK_STORE_SQLITE_INTERNAL_H */

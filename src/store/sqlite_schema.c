@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite store's schema: one migration step per version, applied in a
+ * single transaction when a file is created or opened by a newer library.
+ * Big integers are 32-byte big-endian blobs (SQLite compares blobs with
+ * memcmp, which for equal-length big-endian values is numeric order). */
+#include "store/sqlite_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Version 1: the winners. */
+static const char schema_v1[] =
+    "CREATE TABLE winners ("
+    " ticket_hash BLOB NOT NULL PRIMARY KEY CHECK (length(ticket_hash) = 32),"
+    " recipient BLOB NOT NULL CHECK (length(recipient) = 20),"
+    " sender BLOB NOT NULL CHECK (length(sender) = 20),"
+    " face_value BLOB NOT NULL CHECK (length(face_value) = 32),"
+    " win_prob BLOB NOT NULL CHECK (length(win_prob) = 32),"
+    " sender_nonce INTEGER NOT NULL"
+    "   CHECK (sender_nonce BETWEEN 0 AND 4294967295),"
+    " recipient_rand_hash BLOB NOT NULL"
+    "   CHECK (length(recipient_rand_hash) = 32),"
+    " creation_round INTEGER NOT NULL CHECK (creation_round >= 0),"
+    " creation_round_block_hash BLOB NOT NULL"
+    "   CHECK (length(creation_round_block_hash) = 32),"
+    " sig BLOB NOT NULL CHECK (length(sig) = 65),"
+    " recipient_rand BLOB NOT NULL CHECK (length(recipient_rand) = 32),"
+    " expiration_block BLOB NOT NULL CHECK (length(expiration_block) = 32),"
+    " state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 5),"
+    " tx_hash BLOB CHECK (tx_hash IS NULL OR length(tx_hash) = 32),"
+    " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX winners_by_sender"
+    " ON winners (sender, creation_round, ticket_hash);";
+
+/* Version 2: persisted seen nonces; an index for the queue's scans. */
+static const char schema_v2[] =
+    "CREATE TABLE seen_nonces ("
+    " rand_hash BLOB NOT NULL CHECK (length(rand_hash) = 32),"
+    " nonce INTEGER NOT NULL CHECK (nonce BETWEEN 0 AND 4294967295),"
+    " expiration_block BLOB NOT NULL CHECK (length(expiration_block) = 32),"
+    " PRIMARY KEY (rand_hash, nonce)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX seen_nonces_by_expiry ON seen_nonces (expiration_block);"
+    "CREATE INDEX winners_by_state"
+    " ON winners (state, creation_round, ticket_hash);";
+
+static const char *const steps[TK_STORE_SQLITE_SCHEMA_VERSION] = {
+    schema_v1, schema_v2,
+};
+
+tk_status tk__sqlite_status(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return TK_OK;
+    case SQLITE_NOMEM:
+        return TK_ERR_NOMEM;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return TK_ERR_STORE_CORRUPT;
+    default:
+        return TK_ERR_STORE;
+    }
+}
+
+tk_status tk__sqlite_migrate(sqlite3 *db, int from, int to)
+{
+    char pragma[96];
+    int rc;
+
+    if (from < 0 || to > TK_STORE_SQLITE_SCHEMA_VERSION || from > to)
+        return TK_ERR_INTERNAL;
+    for (int v = from; v < to; v++) {
+        rc = sqlite3_exec(db, steps[v], NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return tk__sqlite_status(rc);
+    }
+    snprintf(pragma, sizeof pragma,
+             "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             TK_SQLITE_APP_ID, to);
+    return tk__sqlite_status(sqlite3_exec(db, pragma, NULL, NULL, NULL));
+}
+
+/* One integer from a single-row query; SQLite errors map to statuses. */
+static tk_status query_int(sqlite3 *db, const char *sql, long long *out)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+
+    *out = 0;
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
+            *out = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? TK_OK
+                            : (rc == SQLITE_DONE ? TK_ERR_STORE_CORRUPT
+                                                 : tk__sqlite_status(rc));
+}
+
+/* What the file is: fresh (0), ours at *version, or an error. */
+static tk_status classify(sqlite3 *db, int *version)
+{
+    long long app, ver, objects;
+    tk_status st;
+
+    *version = 0;
+    if ((st = query_int(db, "PRAGMA application_id", &app)) != TK_OK ||
+        (st = query_int(db, "PRAGMA user_version", &ver)) != TK_OK ||
+        (st = query_int(db, "SELECT count(*) FROM sqlite_master",
+                        &objects)) != TK_OK)
+        return st;
+    if (app == 0 && ver == 0 && objects == 0)
+        return TK_OK; /* empty: create */
+    if (app != TK_SQLITE_APP_ID || ver < 1)
+        return TK_ERR_STORE_CORRUPT; /* someone else's database */
+    if (ver > TK_STORE_SQLITE_SCHEMA_VERSION)
+        return TK_ERR_STORE_VERSION;
+    *version = (int)ver;
+    return TK_OK;
+}
+
+/* The tables the current version needs are there. */
+static tk_status check_tables(sqlite3 *db)
+{
+    long long n;
+    tk_status st = query_int(db,
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+        " name IN ('winners', 'seen_nonces')", &n);
+    if (st != TK_OK)
+        return st;
+    return n == 2 ? TK_OK : TK_ERR_STORE_CORRUPT;
+}
+
+tk_status tk__sqlite_prepare_schema(sqlite3 *db)
+{
+    int version = 0, rc;
+    tk_status st;
+
+    /* Look before touching: a newer or foreign file is left as it is. */
+    if ((st = classify(db, &version)) != TK_OK)
+        return st;
+    if (version == TK_STORE_SQLITE_SCHEMA_VERSION)
+        return check_tables(db);
+
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return tk__sqlite_status(rc);
+    /* Another process may have created or migrated it meanwhile. */
+    st = classify(db, &version);
+    if (st == TK_OK && version < TK_STORE_SQLITE_SCHEMA_VERSION)
+        st = tk__sqlite_migrate(db, version, TK_STORE_SQLITE_SCHEMA_VERSION);
+    if (st == TK_OK)
+        st = check_tables(db);
+    if (st == TK_OK) {
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        st = tk__sqlite_status(rc);
+    }
+    if (st != TK_OK)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: MIT */
+/* The durable winning-ticket store over SQLite: opening (durability
+ * pragmas, schema check and migration), cached statements, and the
+ * tk_store vtable. One connection, one mutex; each write is its own
+ * autocommit transaction, so it is durable (WAL + synchronous=FULL) when
+ * the call returns. */
+#include "store/sqlite_internal.h"
+
+#include "core/internal.h"
+#include "core/random.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const stmt_sql[TK_SQL_COUNT] = {
+    [TK_SQL_PUT_WINNER] =
+        "INSERT INTO winners (" TK_SQL_WINNER_COLUMNS ") VALUES"
+        " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        " ON CONFLICT (ticket_hash) DO NOTHING",
+    [TK_SQL_GET_WINNER] =
+        "SELECT " TK_SQL_WINNER_COLUMNS " FROM winners WHERE ticket_hash = ?1",
+    [TK_SQL_SET_STATE] =
+        "UPDATE winners SET state = ?2, tx_hash = coalesce(?3, tx_hash),"
+        " attempts = attempts + (?2 = 1) WHERE ticket_hash = ?1",
+    [TK_SQL_LIST] =
+        "SELECT " TK_SQL_WINNER_COLUMNS " FROM winners"
+        " WHERE (?1 IS NULL OR sender = ?1) AND ((1 << state) & ?2) != 0"
+        " ORDER BY creation_round, ticket_hash",
+    [TK_SQL_NONCE_ADD] =
+        "INSERT INTO seen_nonces (rand_hash, nonce, expiration_block)"
+        " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [TK_SQL_NONCE_LOAD] =
+        "SELECT rand_hash, nonce, expiration_block FROM seen_nonces",
+    [TK_SQL_NONCE_PRUNE] =
+        "DELETE FROM seen_nonces WHERE expiration_block < ?1",
+    [TK_SQL_TOTALS] =
+        "SELECT state, face_value FROM winners"
+        " WHERE (?1 IS NULL OR sender = ?1)",
+    [TK_SQL_REQUEUE] =
+        "UPDATE winners SET state = 0 WHERE ticket_hash = ?1"
+        " AND state IN (0, 1, 3)",
+};
+
+sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
+                              tk_status *st)
+{
+    sqlite3_stmt *q = s->stmt[id];
+
+    if (q == NULL) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &q, NULL);
+        if (rc != SQLITE_OK) {
+            sqlite3_finalize(q);
+            *st = tk__sqlite_status(rc);
+            return NULL;
+        }
+        s->stmt[id] = q;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    *st = TK_OK;
+    return q;
+}
+
+/* Blob column of exactly len bytes (or NULL when nullable). */
+static int col_blob(sqlite3_stmt *q, int i, void *out, size_t len,
+                    int nullable)
+{
+    int type = sqlite3_column_type(q, i);
+
+    if (type == SQLITE_NULL && nullable) {
+        memset(out, 0, len);
+        return 1;
+    }
+    if (type != SQLITE_BLOB || (size_t)sqlite3_column_bytes(q, i) != len)
+        return 0;
+    memcpy(out, sqlite3_column_blob(q, i), len);
+    return 1;
+}
+
+static int col_int(sqlite3_stmt *q, int i, long long lo, long long hi,
+                   long long *v)
+{
+    if (sqlite3_column_type(q, i) != SQLITE_INTEGER)
+        return 0;
+    *v = sqlite3_column_int64(q, i);
+    return *v >= lo && *v <= hi;
+}
+
+tk_status tk__sqlite_read_winner(sqlite3_stmt *q, int c, tk_winner *w)
+{
+    long long nonce, round, state, attempts;
+
+    memset(w, 0, sizeof *w);
+    if (!col_blob(q, c, w->ticket_hash.bytes, 32, 0) ||
+        !col_blob(q, c + 1, w->ticket.recipient.bytes, 20, 0) ||
+        !col_blob(q, c + 2, w->ticket.sender.bytes, 20, 0) ||
+        !col_blob(q, c + 3, w->ticket.face_value.bytes, 32, 0) ||
+        !col_blob(q, c + 4, w->ticket.win_prob.bytes, 32, 0) ||
+        !col_int(q, c + 5, 0, UINT32_MAX, &nonce) ||
+        !col_blob(q, c + 6, w->ticket.recipient_rand_hash.bytes, 32, 0) ||
+        !col_int(q, c + 7, 0, INT64_MAX, &round) ||
+        !col_blob(q, c + 8, w->ticket.creation_round_block_hash.bytes, 32,
+                  0) ||
+        !col_blob(q, c + 9, w->sig.bytes, 65, 0) ||
+        !col_blob(q, c + 10, w->recipient_rand.bytes, 32, 0) ||
+        !col_blob(q, c + 11, w->expiration_block.bytes, 32, 0) ||
+        !col_int(q, c + 12, TK_WINNER_NEW, TK_WINNER_EXPIRED, &state) ||
+        !col_blob(q, c + 13, w->tx_hash.bytes, 32, 1) ||
+        !col_int(q, c + 14, 0, UINT32_MAX, &attempts)) {
+        tk__memzero(w, sizeof *w);
+        return TK_ERR_STORE_CORRUPT;
+    }
+    w->ticket.sender_nonce = (uint32_t)nonce;
+    w->ticket.creation_round = round;
+    w->state = (tk_winner_state)state;
+    w->attempts = (uint32_t)attempts;
+    return TK_OK;
+}
+
+static int is_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+/* Run a write statement to completion. */
+static tk_status step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    tk_status st = rc == SQLITE_DONE ? TK_OK : tk__sqlite_status(rc);
+    sqlite3_reset(q);
+    return st == TK_OK && rc != SQLITE_DONE ? TK_ERR_STORE : st;
+}
+
+/* ---- vtable ------------------------------------------------------------ */
+
+static tk_status sq_put_winner(void *self, const tk_winner *w)
+{
+    tk_store_sqlite *s = self;
+    sqlite3_stmt *q;
+    tk_hash h;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL && w != NULL);
+    TK_ARG_CHECK_NOCTX((unsigned)w->state <= (unsigned)TK_WINNER_EXPIRED);
+    /* The row is keyed by the hash: refuse a key that is not the ticket's. */
+    TK_ARG_CHECK_NOCTX(tk_ticket_hash(&h, &w->ticket) == TK_OK &&
+                       memcmp(h.bytes, w->ticket_hash.bytes, 32) == 0);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_PUT_WINNER, &st);
+    if (q != NULL) {
+        const tk_ticket *t = &w->ticket;
+        sqlite3_bind_blob(q, 1, w->ticket_hash.bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, t->recipient.bytes, 20, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 3, t->sender.bytes, 20, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 4, t->face_value.bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 5, t->win_prob.bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 6, t->sender_nonce);
+        sqlite3_bind_blob(q, 7, t->recipient_rand_hash.bytes, 32,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(q, 8, t->creation_round);
+        sqlite3_bind_blob(q, 9, t->creation_round_block_hash.bytes, 32,
+                          SQLITE_STATIC);
+        sqlite3_bind_blob(q, 10, w->sig.bytes, 65, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 11, w->recipient_rand.bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 12, w->expiration_block.bytes, 32,
+                          SQLITE_STATIC);
+        sqlite3_bind_int(q, 13, (int)w->state);
+        if (!is_zero(w->tx_hash.bytes, 32))
+            sqlite3_bind_blob(q, 14, w->tx_hash.bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 15, w->attempts);
+        st = step_done(q);
+        sqlite3_clear_bindings(q); /* drop the pointer to the rand */
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status sq_get_winner(void *self, const tk_hash *ticket_hash,
+                               tk_winner *out)
+{
+    tk_store_sqlite *s = self;
+    sqlite3_stmt *q;
+    tk_status st;
+    int rc;
+
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(s != NULL && ticket_hash != NULL && out != NULL);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_GET_WINNER, &st);
+    if (q != NULL) {
+        sqlite3_bind_blob(q, 1, ticket_hash->bytes, 32, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
+            st = tk__sqlite_read_winner(q, 0, out);
+        else
+            st = rc == SQLITE_DONE ? TK_ERR_NOT_FOUND : tk__sqlite_status(rc);
+        sqlite3_reset(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status sq_set_state(void *self, const tk_hash *ticket_hash,
+                              tk_winner_state state, const tk_hash *tx_hash)
+{
+    tk_store_sqlite *s = self;
+    sqlite3_stmt *q;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL && ticket_hash != NULL);
+    TK_ARG_CHECK_NOCTX((unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_SET_STATE, &st);
+    if (q != NULL) {
+        sqlite3_bind_blob(q, 1, ticket_hash->bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, (int)state);
+        if (tx_hash != NULL)
+            sqlite3_bind_blob(q, 3, tx_hash->bytes, 32, SQLITE_STATIC);
+        st = step_done(q);
+        if (st == TK_OK && sqlite3_changes(s->db) == 0)
+            st = TK_ERR_NOT_FOUND;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+/* A growable copy of rows, wiped before it is freed (it holds rands). */
+typedef struct winner_vec {
+    tk_winner *v;
+    size_t n, cap;
+} winner_vec;
+
+static tk_status vec_push(winner_vec *a, const tk_winner *w)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap == 0 ? 16 : a->cap * 2;
+        tk_winner *grown = malloc(cap * sizeof *grown);
+        if (grown == NULL)
+            return TK_ERR_NOMEM;
+        if (a->n > 0)
+            memcpy(grown, a->v, a->n * sizeof *grown);
+        tk__memzero(a->v, a->cap * sizeof *a->v);
+        free(a->v);
+        a->v = grown;
+        a->cap = cap;
+    }
+    a->v[a->n++] = *w;
+    return TK_OK;
+}
+
+static void vec_free(winner_vec *a)
+{
+    tk__memzero(a->v, a->cap * sizeof *a->v);
+    free(a->v);
+    memset(a, 0, sizeof *a);
+}
+
+static tk_status sq_list(void *self, const tk_address *sender,
+                         unsigned state_mask, tk_winner_visit_fn fn,
+                         void *data)
+{
+    tk_store_sqlite *s = self;
+    winner_vec rows = {NULL, 0, 0};
+    sqlite3_stmt *q;
+    tk_winner w;
+    tk_status st;
+    int rc = SQLITE_DONE;
+
+    TK_ARG_CHECK_NOCTX(s != NULL && fn != NULL);
+    memset(&w, 0, sizeof w);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_LIST, &st);
+    if (q != NULL) {
+        if (sender != NULL)
+            sqlite3_bind_blob(q, 1, sender->bytes, 20, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, state_mask & TK_WINNER_ALL_STATES);
+        while (st == TK_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+            if ((st = tk__sqlite_read_winner(q, 0, &w)) == TK_OK)
+                st = vec_push(&rows, &w);
+        if (st == TK_OK && rc != SQLITE_DONE)
+            st = tk__sqlite_status(rc);
+        sqlite3_reset(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    tk__memzero(&w, sizeof w);
+    /* Visit outside the lock: the visitor may call back into the store. */
+    for (size_t i = 0; st == TK_OK && i < rows.n; i++)
+        if (fn(&rows.v[i], data) != 0)
+            break;
+    vec_free(&rows);
+    return st;
+}
+
+static tk_status sq_nonce_add(void *self, const tk_hash *rand_hash,
+                              uint32_t nonce, const tk_u256 *expiration_block)
+{
+    tk_store_sqlite *s = self;
+    sqlite3_stmt *q;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL && rand_hash != NULL &&
+                       expiration_block != NULL);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_NONCE_ADD, &st);
+    if (q != NULL) {
+        sqlite3_bind_blob(q, 1, rand_hash->bytes, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, nonce);
+        sqlite3_bind_blob(q, 3, expiration_block->bytes, 32, SQLITE_STATIC);
+        st = step_done(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+typedef struct nonce_row {
+    tk_hash rand_hash;
+    uint32_t nonce;
+    tk_u256 expiration_block;
+} nonce_row;
+
+static tk_status sq_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
+{
+    tk_store_sqlite *s = self;
+    nonce_row *rows = NULL, *grown;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *q;
+    tk_status st;
+    long long nonce = 0;
+    int rc = SQLITE_DONE;
+
+    TK_ARG_CHECK_NOCTX(s != NULL && fn != NULL);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_NONCE_LOAD, &st);
+    if (q != NULL) {
+        while (st == TK_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap == 0 ? 256 : cap * 2;
+                grown = realloc(rows, cap * sizeof *rows);
+                if (grown == NULL) {
+                    st = TK_ERR_NOMEM;
+                    break;
+                }
+                rows = grown;
+            }
+            if (!col_blob(q, 0, rows[n].rand_hash.bytes, 32, 0) ||
+                !col_int(q, 1, 0, UINT32_MAX, &nonce) ||
+                !col_blob(q, 2, rows[n].expiration_block.bytes, 32, 0))
+                st = TK_ERR_STORE_CORRUPT;
+            rows[n++].nonce = (uint32_t)nonce;
+        }
+        if (st == TK_OK && rc != SQLITE_DONE)
+            st = tk__sqlite_status(rc);
+        sqlite3_reset(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        if (fn(&rows[i].rand_hash, rows[i].nonce, &rows[i].expiration_block,
+               data) != 0)
+            break;
+    free(rows);
+    return st;
+}
+
+static tk_status sq_nonce_prune(void *self, uint64_t last_block)
+{
+    tk_store_sqlite *s = self;
+    sqlite3_stmt *q;
+    tk_u256 block;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    memset(&block, 0, sizeof block);
+    for (int i = 0; i < 8; i++)
+        block.bytes[31 - i] = (uint8_t)(last_block >> (8 * i));
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_NONCE_PRUNE, &st);
+    if (q != NULL) {
+        sqlite3_bind_blob(q, 1, block.bytes, 32, SQLITE_STATIC);
+        st = step_done(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(s != NULL && out != NULL);
+    out->self = s;
+    out->put_winner = sq_put_winner;
+    out->get_winner = sq_get_winner;
+    out->set_state = sq_set_state;
+    out->list = sq_list;
+    out->nonce_add = sq_nonce_add;
+    out->nonce_load = sq_nonce_load;
+    out->nonce_prune = sq_nonce_prune;
+    return TK_OK;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+/* Create the file with mode 0600 first (it holds recipientRands); SQLite
+ * gives its -wal and -shm files the same permissions. */
+static tk_status create_private(const char *path)
+{
+    int fd;
+
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return TK_OK;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return TK_ERR_STORE;
+    close(fd);
+    return TK_OK;
+}
+
+static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check)
+{
+    sqlite3_stmt *q = NULL;
+    tk_status st;
+    int rc;
+
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, busy_ms);
+    /* Check the file before any pragma writes to it. */
+    if ((st = tk__sqlite_prepare_schema(db)) != TK_OK)
+        return st;
+    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
+                          "PRAGMA synchronous = FULL;"
+                          "PRAGMA secure_delete = ON;"
+                          "PRAGMA foreign_keys = OFF;", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return tk__sqlite_status(rc);
+    if (!quick_check)
+        return TK_OK;
+    rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const unsigned char *r = sqlite3_column_text(q, 0);
+        st = (r != NULL && strcmp((const char *)r, "ok") == 0)
+                 ? TK_OK : TK_ERR_STORE_CORRUPT;
+    } else {
+        st = tk__sqlite_status(rc);
+        if (st == TK_OK)
+            st = TK_ERR_STORE;
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+tk_status tk_store_sqlite_open(tk_store_sqlite **out, const char *path,
+                               const tk_store_sqlite_options *opts)
+{
+    tk_store_sqlite *s;
+    tk_status st;
+    int rc, busy_ms = 5000, quick = 0;
+
+    TK_ARG_CHECK_NOCTX(out != NULL);
+    *out = NULL;
+    TK_ARG_CHECK_NOCTX(path != NULL && path[0] != '\0');
+    if (opts != NULL) {
+        TK_ARG_CHECK_NOCTX(opts->busy_timeout_ms >= 0);
+        busy_ms = opts->busy_timeout_ms;
+        quick = opts->quick_check != 0;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return TK_ERR_NOMEM;
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        free(s);
+        return TK_ERR_NOMEM;
+    }
+    st = create_private(path);
+    if (st == TK_OK) {
+        rc = sqlite3_open_v2(path, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                             NULL);
+        st = rc == SQLITE_OK ? TK_OK
+             : (rc == SQLITE_NOMEM ? TK_ERR_NOMEM : TK_ERR_STORE);
+    }
+    if (st == TK_OK)
+        st = exec_pragmas(s->db, busy_ms, quick);
+    if (st != TK_OK) {
+        tk_store_sqlite_close(s);
+        return st;
+    }
+    *out = s;
+    return TK_OK;
+}
+
+void tk_store_sqlite_close(tk_store_sqlite *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < TK_SQL_COUNT; i++)
+        sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db); /* NULL is a no-op */
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}

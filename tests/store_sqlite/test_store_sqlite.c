@@ -1,0 +1,672 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite winning-ticket store: vtable behaviour (idempotent put, get,
+ * state transitions, ordered lists, seen nonces), persistence across
+ * reopen, exact totals, requeue rules, version / corrupt files, migration
+ * from schema version 1, concurrent writers, misuse. */
+#include "test_support.h"
+
+#include "store/sqlite_internal.h"
+#include "ticket/store_sqlite.h"
+#include "ticket/u256.h"
+
+#include <gmp.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    const char *tmp = getenv("TMPDIR");
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/tk_store_XXXXXX", tmp ? tmp : "/tmp");
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *path_of(const char *name)
+{
+    static char p[320];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return p;
+}
+
+static void make_winner(tk_winner *w, const tk_address *sender,
+                        int64_t round)
+{
+    memset(w, 0, sizeof *w);
+    tk_test_rand_bytes(w->ticket.recipient.bytes, 20);
+    if (sender != NULL)
+        w->ticket.sender = *sender;
+    else
+        tk_test_rand_bytes(w->ticket.sender.bytes, 20);
+    tk_test_rand_bytes(w->ticket.face_value.bytes, 32);
+    tk_test_rand_bytes(w->ticket.win_prob.bytes, 32);
+    w->ticket.sender_nonce = (uint32_t)tk_test_rand64();
+    tk_test_rand_bytes(w->ticket.recipient_rand_hash.bytes, 32);
+    w->ticket.creation_round = round;
+    tk_test_rand_bytes(w->ticket.creation_round_block_hash.bytes, 32);
+    tk_test_rand_bytes(w->sig.bytes, 65);
+    tk_test_rand_bytes(w->recipient_rand.bytes, 32);
+    assert_int_equal(tk_u256_from_u64(&w->expiration_block,
+                                      tk_test_rand64() >> 20), TK_OK);
+    assert_int_equal(tk_ticket_hash(&w->ticket_hash, &w->ticket), TK_OK);
+}
+
+static void assert_winner_equal(const tk_winner *a, const tk_winner *b)
+{
+    assert_memory_equal(a->ticket_hash.bytes, b->ticket_hash.bytes, 32);
+    assert_memory_equal(&a->ticket.recipient, &b->ticket.recipient, 20);
+    assert_memory_equal(&a->ticket.sender, &b->ticket.sender, 20);
+    assert_memory_equal(&a->ticket.face_value, &b->ticket.face_value, 32);
+    assert_memory_equal(&a->ticket.win_prob, &b->ticket.win_prob, 32);
+    assert_int_equal(a->ticket.sender_nonce, b->ticket.sender_nonce);
+    assert_memory_equal(&a->ticket.recipient_rand_hash,
+                        &b->ticket.recipient_rand_hash, 32);
+    assert_int_equal(a->ticket.creation_round, b->ticket.creation_round);
+    assert_memory_equal(&a->ticket.creation_round_block_hash,
+                        &b->ticket.creation_round_block_hash, 32);
+    assert_memory_equal(a->sig.bytes, b->sig.bytes, 65);
+    assert_memory_equal(a->recipient_rand.bytes, b->recipient_rand.bytes, 32);
+    assert_memory_equal(a->expiration_block.bytes, b->expiration_block.bytes,
+                        32);
+    assert_int_equal(a->state, b->state);
+    assert_memory_equal(a->tx_hash.bytes, b->tx_hash.bytes, 32);
+    assert_int_equal(a->attempts, b->attempts);
+}
+
+static tk_store_sqlite *open_ok(const char *name, tk_store *iface)
+{
+    tk_store_sqlite *s = NULL;
+    assert_int_equal(tk_store_sqlite_open(&s, path_of(name), NULL), TK_OK);
+    assert_non_null(s);
+    if (iface != NULL)
+        assert_int_equal(tk_store_sqlite_iface(s, iface), TK_OK);
+    return s;
+}
+
+/* ---- basic vtable behaviour ------------------------------------------- */
+
+static void test_create_put_get(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s;
+    tk_winner w, other, got;
+    struct stat sb;
+    int v = 0;
+
+    (void)state;
+    tk_test_seed();
+    s = open_ok("basic.db", &st);
+    assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
+    assert_int_equal(v, TK_STORE_SQLITE_SCHEMA_VERSION);
+    assert_true(st.put_winner && st.get_winner && st.set_state && st.list &&
+                st.nonce_add && st.nonce_load && st.nonce_prune);
+    assert_int_equal(stat(path_of("basic.db"), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600); /* holds recipientRands */
+
+    make_winner(&w, NULL, 7);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got),
+                     TK_ERR_NOT_FOUND);
+    assert_int_equal(st.put_winner(st.self, &w), TK_OK);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_winner_equal(&got, &w);
+
+    /* Idempotent: a second put of the same hash changes nothing. */
+    other = w;
+    other.state = TK_WINNER_FAILED;
+    other.attempts = 9;
+    assert_int_equal(st.put_winner(st.self, &other), TK_OK);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_winner_equal(&got, &w);
+
+    /* The key must be the ticket's hash. */
+    other = w;
+    other.ticket.sender_nonce ^= 1;
+    assert_int_equal(st.put_winner(st.self, &other), TK_ERR_ILLEGAL_ARG);
+    other = w;
+    other.state = (tk_winner_state)6;
+    assert_int_equal(st.put_winner(st.self, &other), TK_ERR_ILLEGAL_ARG);
+
+    /* Survives close and reopen. */
+    tk_store_sqlite_close(s);
+    s = open_ok("basic.db", &st);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_winner_equal(&got, &w);
+    tk_store_sqlite_close(s);
+}
+
+static void test_state_transitions(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("states.db", &st);
+    tk_winner w, got;
+    tk_hash tx1, tx2, missing;
+
+    (void)state;
+    make_winner(&w, NULL, 3);
+    tk_test_rand_bytes(tx1.bytes, 32);
+    tk_test_rand_bytes(tx2.bytes, 32);
+    tk_test_rand_bytes(missing.bytes, 32);
+    assert_int_equal(st.put_winner(st.self, &w), TK_OK);
+
+    assert_int_equal(st.set_state(st.self, &w.ticket_hash,
+                                  TK_WINNER_SUBMITTED, &tx1), TK_OK);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_int_equal(got.state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(got.tx_hash.bytes, tx1.bytes, 32);
+    assert_int_equal(got.attempts, 1);
+
+    /* NULL tx hash keeps the previous one; FAILED does not count. */
+    assert_int_equal(st.set_state(st.self, &w.ticket_hash, TK_WINNER_FAILED,
+                                  NULL), TK_OK);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_int_equal(got.state, TK_WINNER_FAILED);
+    assert_memory_equal(got.tx_hash.bytes, tx1.bytes, 32);
+    assert_int_equal(got.attempts, 1);
+
+    assert_int_equal(st.set_state(st.self, &w.ticket_hash,
+                                  TK_WINNER_SUBMITTED, &tx2), TK_OK);
+    assert_int_equal(st.set_state(st.self, &w.ticket_hash,
+                                  TK_WINNER_CONFIRMED, NULL), TK_OK);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_int_equal(got.state, TK_WINNER_CONFIRMED);
+    assert_memory_equal(got.tx_hash.bytes, tx2.bytes, 32);
+    assert_int_equal(got.attempts, 2);
+
+    assert_int_equal(st.set_state(st.self, &missing, TK_WINNER_USED, NULL),
+                     TK_ERR_NOT_FOUND);
+    assert_int_equal(st.set_state(st.self, &w.ticket_hash,
+                                  (tk_winner_state)6, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    tk_store_sqlite_close(s);
+}
+
+/* ---- list ----------------------------------------------------------------*/
+
+typedef struct collect {
+    tk_winner v[64];
+    size_t n, stop_after;
+    tk_store *st; /* when set, the visitor re-enters the store */
+} collect;
+
+static int collect_fn(const tk_winner *w, void *data)
+{
+    collect *c = data;
+    c->v[c->n++] = *w;
+    if (c->st != NULL)
+        assert_int_equal(c->st->set_state(c->st->self, &w->ticket_hash,
+                                          TK_WINNER_USED, NULL), TK_OK);
+    return c->stop_after != 0 && c->n >= c->stop_after;
+}
+
+static void test_list(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("list.db", &st);
+    tk_address a, b;
+    tk_winner w[20];
+    collect c;
+
+    (void)state;
+    tk_test_rand_bytes(a.bytes, 20);
+    tk_test_rand_bytes(b.bytes, 20);
+    for (int i = 0; i < 20; i++) {
+        /* Rounds out of order, several per round (ties break by hash). */
+        make_winner(&w[i], i % 2 ? &a : &b, (int64_t)((i * 7) % 5));
+        assert_int_equal(st.put_winner(st.self, &w[i]), TK_OK);
+    }
+    assert_int_equal(st.set_state(st.self, &w[1].ticket_hash,
+                                  TK_WINNER_FAILED, NULL), TK_OK);
+    assert_int_equal(st.set_state(st.self, &w[3].ticket_hash,
+                                  TK_WINNER_CONFIRMED, NULL), TK_OK);
+
+    memset(&c, 0, sizeof c);
+    assert_int_equal(st.list(st.self, &a, TK_WINNER_ALL_STATES, collect_fn,
+                             &c), TK_OK);
+    assert_int_equal(c.n, 10);
+    for (size_t i = 0; i < c.n; i++) {
+        assert_memory_equal(c.v[i].ticket.sender.bytes, a.bytes, 20);
+        if (i > 0) {
+            const tk_winner *p = &c.v[i - 1], *q = &c.v[i];
+            assert_true(p->ticket.creation_round < q->ticket.creation_round ||
+                        (p->ticket.creation_round == q->ticket.creation_round &&
+                         memcmp(p->ticket_hash.bytes, q->ticket_hash.bytes,
+                                32) < 0));
+        }
+    }
+
+    /* State mask: NEW | FAILED of sender a = 9 (w[3] is CONFIRMED). */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(st.list(st.self, &a,
+                             TK_WINNER_STATE_BIT(TK_WINNER_NEW) |
+                                 TK_WINNER_STATE_BIT(TK_WINNER_FAILED),
+                             collect_fn, &c), TK_OK);
+    assert_int_equal(c.n, 9);
+
+    /* All senders; early stop. */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, collect_fn,
+                             &c), TK_OK);
+    assert_int_equal(c.n, 20);
+    memset(&c, 0, sizeof c);
+    c.stop_after = 4;
+    assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, collect_fn,
+                             &c), TK_OK);
+    assert_int_equal(c.n, 4);
+
+    /* The visitor may write to the store. */
+    memset(&c, 0, sizeof c);
+    c.st = &st;
+    assert_int_equal(st.list(st.self, &b, TK_WINNER_ALL_STATES, collect_fn,
+                             &c), TK_OK);
+    assert_int_equal(c.n, 10);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(st.list(st.self, &b,
+                             TK_WINNER_STATE_BIT(TK_WINNER_USED),
+                             collect_fn, &c), TK_OK);
+    assert_int_equal(c.n, 10);
+    tk_store_sqlite_close(s);
+}
+
+/* ---- seen nonces -------------------------------------------------------- */
+
+typedef struct nonce_seen {
+    size_t n;
+    uint64_t sum;
+} nonce_seen;
+
+static int nonce_fn(const tk_hash *rh, uint32_t nonce, const tk_u256 *exp,
+                    void *data)
+{
+    nonce_seen *ns = data;
+    uint64_t e = 0;
+    (void)rh;
+    assert_int_equal(tk_u256_to_u64(&e, exp), TK_OK);
+    ns->n++;
+    ns->sum += nonce + e;
+    return 0;
+}
+
+static void test_nonces(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("nonces.db", &st);
+    tk_hash r1, r2;
+    tk_u256 e100, e300;
+    nonce_seen ns;
+
+    (void)state;
+    tk_test_rand_bytes(r1.bytes, 32);
+    tk_test_rand_bytes(r2.bytes, 32);
+    assert_int_equal(tk_u256_from_u64(&e100, 100), TK_OK);
+    assert_int_equal(tk_u256_from_u64(&e300, 300), TK_OK);
+    for (uint32_t i = 1; i <= 5; i++) {
+        assert_int_equal(st.nonce_add(st.self, &r1, i, &e100), TK_OK);
+        assert_int_equal(st.nonce_add(st.self, &r2, i, &e300), TK_OK);
+    }
+    assert_int_equal(st.nonce_add(st.self, &r1, 3, &e100), TK_OK); /* again */
+    assert_int_equal(st.nonce_add(st.self, &r1, UINT32_MAX, &e100), TK_OK);
+    memset(&ns, 0, sizeof ns);
+    assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
+    assert_int_equal(ns.n, 11);
+    assert_int_equal(ns.sum, 15 * 2 + 5 * 400 + (uint64_t)UINT32_MAX + 100);
+
+    /* Kept while the block has not passed the expiration block. */
+    assert_int_equal(st.nonce_prune(st.self, 100), TK_OK);
+    memset(&ns, 0, sizeof ns);
+    assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
+    assert_int_equal(ns.n, 11);
+    assert_int_equal(st.nonce_prune(st.self, 101), TK_OK);
+    tk_store_sqlite_close(s);
+    s = open_ok("nonces.db", &st);
+    memset(&ns, 0, sizeof ns);
+    assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
+    assert_int_equal(ns.n, 5);
+    assert_int_equal(ns.sum, 15 + 5 * 300);
+    tk_store_sqlite_close(s);
+}
+
+/* ---- totals and requeue -------------------------------------------------- */
+
+static void test_totals(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("totals.db", &st);
+    tk_store_totals tot;
+    tk_address a;
+    tk_winner w;
+    mpz_t want[6], want_a[6], v;
+    char buf[TK_STORE_TOTAL_DEC_MAX + 10];
+
+    (void)state;
+    tk_test_rand_bytes(a.bytes, 20);
+    for (int i = 0; i < 6; i++)
+        mpz_inits(want[i], want_a[i], NULL);
+    mpz_init(v);
+    for (int i = 0; i < 30; i++) {
+        tk_winner_state ws = (tk_winner_state)(i % 6);
+        make_winner(&w, i % 3 == 0 ? &a : NULL, i);
+        if (i < 8) /* near 2^256: the sums overflow 256 bits */
+            memset(w.ticket.face_value.bytes, 0xff, 32);
+        assert_int_equal(tk_ticket_hash(&w.ticket_hash, &w.ticket), TK_OK);
+        assert_int_equal(st.put_winner(st.self, &w), TK_OK);
+        assert_int_equal(st.set_state(st.self, &w.ticket_hash, ws, NULL),
+                         TK_OK);
+        mpz_import(v, 32, 1, 1, 1, 0, w.ticket.face_value.bytes);
+        mpz_add(want[ws], want[ws], v);
+        if (i % 3 == 0)
+            mpz_add(want_a[ws], want_a[ws], v);
+    }
+    assert_int_equal(tk_store_sqlite_totals(s, &tot, NULL), TK_OK);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(tot.state[i].count, 5);
+        gmp_snprintf(buf, sizeof buf, "%Zd", want[i]);
+        assert_string_equal(tot.state[i].face_value, buf);
+    }
+    assert_int_equal(tk_store_sqlite_totals(s, &tot, &a), TK_OK);
+    for (int i = 0; i < 6; i++) {
+        gmp_snprintf(buf, sizeof buf, "%Zd", want_a[i]);
+        assert_string_equal(tot.state[i].face_value, buf);
+    }
+    for (int i = 0; i < 6; i++)
+        mpz_clears(want[i], want_a[i], NULL);
+    mpz_clear(v);
+    tk_store_sqlite_close(s);
+}
+
+static void test_requeue(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("requeue.db", &st);
+    tk_winner w[6], got;
+    tk_winner_state after;
+    tk_hash missing;
+
+    (void)state;
+    for (int i = 0; i < 6; i++) {
+        make_winner(&w[i], NULL, i);
+        assert_int_equal(st.put_winner(st.self, &w[i]), TK_OK);
+        assert_int_equal(st.set_state(st.self, &w[i].ticket_hash,
+                                      (tk_winner_state)i, NULL), TK_OK);
+    }
+    for (int i = 0; i < 6; i++) {
+        tk_status want = (i == TK_WINNER_NEW || i == TK_WINNER_SUBMITTED ||
+                          i == TK_WINNER_FAILED) ? TK_OK : TK_ERR_STATE;
+        assert_int_equal(tk_store_sqlite_requeue(s, &after, &w[i].ticket_hash),
+                         want);
+        assert_int_equal(after, want == TK_OK ? TK_WINNER_NEW
+                                              : (tk_winner_state)i);
+        assert_int_equal(st.get_winner(st.self, &w[i].ticket_hash, &got),
+                         TK_OK);
+        assert_int_equal(got.state, after);
+    }
+    tk_test_rand_bytes(missing.bytes, 32);
+    assert_int_equal(tk_store_sqlite_requeue(s, NULL, &missing),
+                     TK_ERR_NOT_FOUND);
+    tk_store_sqlite_close(s);
+}
+
+/* ---- version, corruption, migration ------------------------------------ */
+
+static void raw_exec(const char *name, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path_of(name), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static long long raw_int(const char *name, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    long long v;
+    assert_int_equal(sqlite3_open(path_of(name), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    return v;
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+    FILE *f = fopen(path_of(name), "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_newer_version(void **state)
+{
+    tk_store_sqlite *s = open_ok("newer.db", NULL), *t = (tk_store_sqlite *)1;
+
+    (void)state;
+    tk_store_sqlite_close(s);
+    raw_exec("newer.db", "PRAGMA user_version = 99");
+    assert_int_equal(tk_store_sqlite_open(&t, path_of("newer.db"), NULL),
+                     TK_ERR_STORE_VERSION);
+    assert_null(t);
+    /* Left untouched. */
+    assert_int_equal(raw_int("newer.db", "PRAGMA user_version"), 99);
+}
+
+static void test_corrupt(void **state)
+{
+    tk_store_sqlite_options quick = {5000, 1};
+    tk_store_sqlite *s = NULL;
+    uint8_t junk[4096];
+    FILE *f;
+
+    (void)state;
+    /* Not SQLite at all. */
+    tk_test_rand_bytes(junk, sizeof junk);
+    write_file("junk.db", junk, sizeof junk);
+    assert_int_equal(tk_store_sqlite_open(&s, path_of("junk.db"), NULL),
+                     TK_ERR_STORE_CORRUPT);
+    assert_null(s);
+    /* Another application's database: refused and left as it is. */
+    raw_exec("foreign.db", "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+    assert_int_equal(tk_store_sqlite_open(&s, path_of("foreign.db"), NULL),
+                     TK_ERR_STORE_CORRUPT);
+    assert_int_equal(raw_int("foreign.db", "SELECT count(*) FROM t"), 1);
+    /* Our application id without a version. */
+    raw_exec("noversion.db", "PRAGMA application_id = 1414222676;"
+                             "CREATE TABLE t (x)");
+    assert_int_equal(tk_store_sqlite_open(&s, path_of("noversion.db"), NULL),
+                     TK_ERR_STORE_CORRUPT);
+    /* A libticket store whose second page is overwritten. */
+    s = open_ok("damaged.db", NULL);
+    tk_store_sqlite_close(s);
+    f = fopen(path_of("damaged.db"), "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
+    memset(junk, 0x5a, sizeof junk);
+    assert_int_equal(fwrite(junk, 1, 512, f), 512);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(tk_store_sqlite_open(&s, path_of("damaged.db"), &quick),
+                     TK_ERR_STORE_CORRUPT);
+    assert_null(s);
+}
+
+/* A file as schema version 1 wrote it, with one winner, opens migrated. */
+static void test_migrate_from_v1(void **state)
+{
+    static const char insert[] =
+        "INSERT INTO winners (" TK_SQL_WINNER_COLUMNS ") VALUES (?1, ?2, ?3,"
+        " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, 0)";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    tk_store st;
+    tk_store_sqlite *s;
+    tk_winner w, got;
+    tk_hash rh;
+    nonce_seen ns;
+    int v = 0;
+
+    (void)state;
+    make_winner(&w, NULL, 42);
+    assert_int_equal(sqlite3_open(path_of("v1.db"), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(tk__sqlite_migrate(db, 0, 1), TK_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, insert, -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_blob(q, 1, w.ticket_hash.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, w.ticket.recipient.bytes, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, w.ticket.sender.bytes, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 4, w.ticket.face_value.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 5, w.ticket.win_prob.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, w.ticket.sender_nonce);
+    sqlite3_bind_blob(q, 7, w.ticket.recipient_rand_hash.bytes, 32,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, w.ticket.creation_round);
+    sqlite3_bind_blob(q, 9, w.ticket.creation_round_block_hash.bytes, 32,
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(q, 10, w.sig.bytes, 65, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 11, w.recipient_rand.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 12, w.expiration_block.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int(q, 13, TK_WINNER_NEW);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    assert_int_equal(raw_int("v1.db", "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int("v1.db", "SELECT count(*) FROM sqlite_master"
+                                      " WHERE name = 'seen_nonces'"), 0);
+
+    s = open_ok("v1.db", &st);
+    assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
+    assert_winner_equal(&got, &w);
+    tk_test_rand_bytes(rh.bytes, 32);
+    assert_int_equal(st.nonce_add(st.self, &rh, 1, &w.expiration_block),
+                     TK_OK);
+    memset(&ns, 0, sizeof ns);
+    assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
+    assert_int_equal(ns.n, 1);
+    tk_store_sqlite_close(s);
+}
+
+/* ---- threads ---------------------------------------------------------------*/
+
+#define THREADS 4
+#define PER_THREAD 40
+
+static tk_winner shared_w[THREADS * PER_THREAD / 2];
+
+static void *writer(void *arg)
+{
+    tk_store *st = arg;
+    /* Each thread writes half the set; the halves overlap. */
+    static _Atomic int next;
+    int id = next++;
+    for (int i = 0; i < PER_THREAD; i++) {
+        size_t k = (size_t)(id * PER_THREAD / 2 + i) %
+                   (THREADS * PER_THREAD / 2);
+        if (st->put_winner(st->self, &shared_w[k]) != TK_OK)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("threads.db", &st);
+    pthread_t th[THREADS];
+    tk_store_totals tot;
+    int ok = 0;
+
+    (void)state;
+    for (size_t i = 0; i < THREADS * PER_THREAD / 2; i++)
+        make_winner(&shared_w[i], NULL, (int64_t)i);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, writer, &st), 0);
+    for (int i = 0; i < THREADS; i++) {
+        void *r = NULL;
+        assert_int_equal(pthread_join(th[i], &r), 0);
+        assert_null(r);
+    }
+    assert_int_equal(tk_store_sqlite_totals(s, &tot, NULL), TK_OK);
+    assert_int_equal(tot.state[TK_WINNER_NEW].count, THREADS * PER_THREAD / 2);
+    assert_int_equal(tk_store_sqlite_integrity_check(s, &ok), TK_OK);
+    assert_int_equal(ok, 1);
+    tk_store_sqlite_close(s);
+}
+
+/* ---- misuse ---------------------------------------------------------------*/
+
+static void *volatile vnull = NULL;
+
+static void test_misuse(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("misuse.db", &st), *t = NULL;
+    tk_store_totals tot;
+    tk_hash h;
+    int v;
+
+    (void)state;
+    memset(&h, 0, sizeof h);
+    assert_int_equal(tk_store_sqlite_open(vnull, "x", NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_open(&t, vnull, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_open(&t, "", NULL), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_open(&t, path_of("no/such/dir.db"),
+                                          NULL), TK_ERR_STORE);
+    assert_null(t);
+    assert_int_equal(tk_store_sqlite_iface(vnull, &st), TK_ERR_ILLEGAL_ARG);
+    assert_null(st.put_winner); /* zeroed on failure */
+    assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
+    assert_int_equal(tk_store_sqlite_totals(s, vnull, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_totals(vnull, &tot, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_requeue(s, NULL, vnull),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_integrity_check(s, vnull),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_schema_version(vnull, &v),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.put_winner(st.self, vnull), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.get_winner(st.self, &h, vnull), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.list(st.self, NULL, 1, vnull, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.nonce_add(st.self, &h, 1, vnull), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.nonce_load(st.self, vnull, NULL), TK_ERR_ILLEGAL_ARG);
+    tk_store_sqlite_close(s);
+    tk_store_sqlite_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_put_get),
+        cmocka_unit_test(test_state_transitions),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_nonces),
+        cmocka_unit_test(test_totals),
+        cmocka_unit_test(test_requeue),
+        cmocka_unit_test(test_newer_version),
+        cmocka_unit_test(test_corrupt),
+        cmocka_unit_test(test_migrate_from_v1),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_misuse),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
