@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the seed corpora of the fuzz targets from the shared test vectors.
+
+    gen_corpus.py [--vectors DIR] [--check]
+
+Each target's corpus is tests/fuzz/corpus/<target>/. This script owns the
+files named seed-<sha1 prefix> there: it writes exactly the seeds derived
+below and deletes stale seed-* files. Files named regress-* (inputs that
+once exposed a bug) are never touched. With --check nothing is written; the
+exit status is 1 if the committed seeds differ from what would be written
+(CTest runs this as fuzz_corpus_fresh).
+
+The seeds are the vectors' own byte strings, in the input format of each
+target (see the comment at the top of tests/fuzz/fuzz_<target>.c).
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+MAX = 2**256 - 1
+
+
+def hexbytes(s):
+    assert s.startswith("0x"), s
+    return bytes.fromhex(s[2:])
+
+
+def load(vectors, name):
+    with open(os.path.join(vectors, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+# ---- a minimal protobuf reader/writer (only what the seeds need) --------
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def read_varint(buf, i):
+    n = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def fields(buf):
+    """(field number, wire type, value) of a message; value is an int for
+    varints and bytes for length-delimited fields."""
+    i, out = 0, []
+    while i < len(buf):
+        key, i = read_varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(buf, i)
+        elif wt == 2:
+            ln, i = read_varint(buf, i)
+            v, i = buf[i:i + ln], i + ln
+        else:
+            raise ValueError("unexpected wire type %d" % wt)
+        out.append((num, wt, v))
+    return out
+
+
+def ld(num, payload):
+    return varint(num << 3 | 2) + varint(len(payload)) + payload
+
+
+def orchestrator_info(payment):
+    """OrchestratorInfo { ticket_params = 2; price_info = 3; } built from a
+    Payment: its TicketParams with the expiration params moved into field
+    7 (as a recipient advertises them) and its PriceInfo."""
+    fs = fields(payment)
+    tp = next((v for n, _, v in fs if n == 1), None)
+    exp = next((v for n, _, v in fs if n == 3), None)
+    price = next((v for n, _, v in fs if n == 5), None)
+    if tp is None or price is None:
+        return None
+    if exp is not None and not any(n == 7 for n, _, _ in fields(tp)):
+        tp = tp + ld(7, exp)
+    return ld(2, tp) + ld(3, price)
+
+
+# ---- seeds per target ----------------------------------------------------
+def seeds_hex(v):
+    out = []
+    for c in load(v, "keys.json")["cases"]:
+        out += [c["privkey"], c["address"], c["address_checksummed"],
+                c["pubkey_uncompressed"]]
+    for c in load(v, "win_prob.json")["cases"]:
+        out += [c["ev"], c["face_value"], hex(int(c["face_value"]))]
+    out += [str(MAX), str(MAX + 1), hex(MAX), hex(N), "0x", "0x0", "0", "",
+            "0x" + "0" * 70 + "1", "0" * 90 + "7"]
+    return [s.encode() for s in out]
+
+
+def seeds_signature(v):
+    out = []
+    for c in load(v, "personal_sign.json")["cases"]:
+        out.append(hexbytes(c["message"]) + hexbytes(c["signature"]))
+    for c in load(v, "bad_signatures.json")["cases"]:
+        out.append(hexbytes(c["message"]) + hexbytes(c["signature"]))
+    return out
+
+
+TARGETS = {
+    "hex": seeds_hex,
+    "signature": seeds_signature,
+}
+
+
+def seed_name(data):
+    return "seed-" + hashlib.sha1(data).hexdigest()[:16]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--vectors",
+                    default=os.path.join(REPO, "..", "shared", "vectors"))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+
+    stale = 0
+    for target, make in sorted(TARGETS.items()):
+        want = {seed_name(d): d for d in make(args.vectors)}
+        dirp = os.path.join(HERE, "corpus", target)
+        have = set()
+        if os.path.isdir(dirp):
+            have = {f for f in os.listdir(dirp) if f.startswith("seed-")}
+        changed = 0
+        for name in sorted(have - set(want)):
+            changed += 1
+            if args.check:
+                print("stale: corpus/%s/%s" % (target, name))
+            else:
+                os.remove(os.path.join(dirp, name))
+        for name, data in sorted(want.items()):
+            path = os.path.join(dirp, name)
+            cur = None
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    cur = f.read()
+            if cur == data:
+                continue
+            changed += 1
+            if args.check:
+                print("%s: corpus/%s/%s" % ("differs" if cur is not None
+                                            else "missing", target, name))
+            else:
+                os.makedirs(dirp, exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(data)
+        stale += changed
+        print("%-10s %4d seeds, %d %s" % (target, len(want), changed,
+              "out of date" if args.check else "written or removed"))
+    if args.check and stale:
+        print("corpus out of date: run tests/fuzz/gen_corpus.py")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
