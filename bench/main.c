@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* ticket-bench: ticket throughput against the physical floor.
+ *
+ *   ticket-bench [--quick] [--json FILE] [--reps N] [--only a,b,...]
+ *
+ * Sections run in a fixed order (the floor first, so that every ratio is
+ * taken against the same run); see docs/PERFORMANCE.md. */
+#include "bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct bench_section {
+    const char *name;
+    void (*fn)(bench_run *run);
+    const char *what;
+} bench_section;
+
+static const bench_section SECTIONS[] = {
+    {"floor", bench_section_floor,
+     "raw libsecp256k1 sign_recoverable / recover / verify"},
+    {"keccak", bench_section_keccak,
+     "Keccak-f[1600] and Keccak-256 at block edges"},
+    {"wincheck", bench_section_wincheck, "the win check alone"},
+};
+#define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
+
+static int selected(const char *only, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = only;
+
+    if (only == NULL)
+        return 1;
+    while ((p = strstr(p, name)) != NULL) {
+        if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ticket-bench [--quick] [--json FILE] [--reps N] "
+               "[--only SECTION,...] [--list]\n");
+}
+
+static int parse_args(bench_cfg *cfg, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--quick") == 0) {
+            cfg->quick = 1;
+        } else if (strcmp(a, "--json") == 0 && i + 1 < argc) {
+            cfg->json_path = argv[++i];
+        } else if (strcmp(a, "--reps") == 0 && i + 1 < argc) {
+            char *end;
+            long r = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || r < BENCH_MIN_REPS || r > BENCH_MAX_REPS) {
+                fprintf(stderr, "ticket-bench: --reps must be %d..%d\n",
+                        BENCH_MIN_REPS, BENCH_MAX_REPS);
+                return -1;
+            }
+            cfg->reps = (int)r;
+        } else if (strcmp(a, "--only") == 0 && i + 1 < argc) {
+            cfg->only = argv[++i];
+        } else if (strcmp(a, "--list") == 0) {
+            for (size_t s = 0; s < NSECTIONS; s++)
+                printf("%-10s %s\n", SECTIONS[s].name, SECTIONS[s].what);
+            exit(EXIT_SUCCESS);
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(EXIT_SUCCESS);
+        } else {
+            usage(stderr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bench_run run;
+    bench_sysinfo si;
+    long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+
+    memset(&run, 0, sizeof run);
+    run.bytes_per_nonce = -1;
+    run.cfg.reps = 0;
+    run.cfg.nproc = nproc > 0 ? (unsigned)nproc : 1;
+    run.cfg.self_exe = argv[0];
+    if (parse_args(&run.cfg, argc, argv) != 0)
+        return 2;
+    if (run.cfg.reps == 0)
+        run.cfg.reps = run.cfg.quick ? BENCH_MIN_REPS : 7;
+    run.cfg.rep_seconds = run.cfg.quick ? 0.005 : 0.4;
+
+    bench_sysinfo_collect(&si);
+    bench_print_header(stdout, &si, &run.cfg);
+    fflush(stdout);
+    for (size_t s = 0; s < NSECTIONS; s++) {
+        if (!selected(run.cfg.only, SECTIONS[s].name))
+            continue;
+        fprintf(stderr, "ticket-bench: %s ...\n", SECTIONS[s].name);
+        SECTIONS[s].fn(&run);
+    }
+    bench_loadavg(si.load_end);
+
+    printf("\n");
+    bench_print_table(stdout, &run);
+    bench_print_targets(stdout, &run);
+    printf("\n# load average at end: %.2f %.2f %.2f  checksum %016llx\n",
+           si.load_end[0], si.load_end[1], si.load_end[2],
+           (unsigned long long)run.sink);
+    if (run.cfg.json_path != NULL &&
+        bench_write_json(run.cfg.json_path, &run, &si) != 0) {
+        fprintf(stderr, "ticket-bench: cannot write %s\n", run.cfg.json_path);
+        run.failures++;
+    }
+    free(run.results);
+    return run.failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
