@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* The redemption queue's block handler: decide for every NEW / FAILED
+ * winner whether it waits, expired, was used, is deferred or goes into a
+ * transaction now; then group per sender under the gas cap and submit.
+ * The order of the checks is the order of the header's description. */
+#include "redeem/queue_internal.h"
+
+#include "core/random.h"
+#include "ticket/u256.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Per-block facts every decision needs. */
+typedef struct block_ctx {
+    uint64_t block;
+    tk_round_info rounds;
+    mpz_t tx_cost; /* redeemGas * gasPrice */
+} block_ctx;
+
+static void defer(tk_redeem_queue *q, const tk_winner *w, tk_redeem_defer why)
+{
+    if (why == TK_REDEEM_DEFER_ROUND)
+        q->stats.deferred_round++;
+    else if (why == TK_REDEEM_DEFER_FACE_VALUE)
+        q->stats.deferred_face_value++;
+    else if (why == TK_REDEEM_DEFER_FUNDS)
+        q->stats.deferred_funds++;
+    tk__redeem_emit(q, TK_REDEEM_EV_DEFERRED, why, w, NULL,
+                    TK_REDEEM_CONFIRMED, NULL);
+}
+
+/* a (uint256) <= b (mpz). */
+static int u256_le(const tk_u256 *a, const mpz_t b)
+{
+    mpz_t v;
+    int r;
+    mpz_init(v);
+    mpz_import(v, 32, 1, 1, 1, 0, a->bytes);
+    r = mpz_cmp(v, b) <= 0;
+    mpz_clear(v);
+    return r;
+}
+
+/* Params expired: the block has reached the params' expiration block, so
+ * no more tickets are accepted with them and revealing the rand is safe. */
+static int params_expired(const tk_winner *w, uint64_t block)
+{
+    uint64_t exp = 0;
+    return tk_u256_to_u64(&exp, &w->expiration_block) == TK_OK &&
+           exp <= block;
+}
+
+/* Classify one winner. Returns 1 when it should be submitted now. */
+static int ready_now(tk_redeem_queue *q, const block_ctx *b,
+                     const tk_winner *w, tk_status *st)
+{
+    int used = 0;
+
+    if (!params_expired(w, b->block))
+        return 0;
+    if (tk__redeem_expired_onchain(w, &b->rounds)) {
+        /* Used beats expired: an earlier transaction may have redeemed it. */
+        if (q->chain.ticket_used(q->chain.self, &w->ticket_hash, &used) !=
+            TK_OK) {
+            defer(q, w, TK_REDEEM_DEFER_CHAIN);
+            return 0;
+        }
+        *st = tk__redeem_settle(q, w, used ? TK_WINNER_USED
+                                           : TK_WINNER_EXPIRED,
+                                TK_REDEEM_CONFIRMED, NULL);
+        return 0;
+    }
+    if (!b->rounds.current_round_initialized) {
+        defer(q, w, TK_REDEEM_DEFER_ROUND);
+        return 0;
+    }
+    if (tk__backoff_get(q, &w->ticket_hash) > b->block) {
+        defer(q, w, TK_REDEEM_DEFER_BACKOFF);
+        return 0;
+    }
+    if (u256_le(&w->ticket.face_value, b->tx_cost)) {
+        defer(q, w, TK_REDEEM_DEFER_FACE_VALUE);
+        return 0;
+    }
+    if (q->chain.ticket_used(q->chain.self, &w->ticket_hash, &used) !=
+        TK_OK) {
+        defer(q, w, TK_REDEEM_DEFER_CHAIN);
+        return 0;
+    }
+    if (used) {
+        *st = tk__redeem_settle(q, w, TK_WINNER_USED, TK_REDEEM_CONFIRMED,
+                                NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/* Encode and submit one call of k winners; on success mark them
+ * SUBMITTED and add their face values to the pending amounts. */
+static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
+{
+    tk_ticket *ts = calloc(k, sizeof *ts);
+    tk_sig *sigs = calloc(k, sizeof *sigs);
+    tk_u256 *rands = calloc(k, sizeof *rands);
+    uint8_t *cd = NULL;
+    size_t len = 0;
+    uint64_t gas;
+    tk_hash tx;
+    tk_status st = TK_ERR_NOMEM, sub;
+
+    memset(&tx, 0, sizeof tx);
+    if (ts == NULL || sigs == NULL || rands == NULL)
+        goto out;
+    for (size_t i = 0; i < k; i++) {
+        ts[i] = ws[i]->ticket;
+        sigs[i] = ws[i]->sig;
+        rands[i] = ws[i]->recipient_rand;
+    }
+    st = k == 1 ? tk_redeem_single_len(&len, ts)
+                : tk_redeem_batch_len(&len, ts, k);
+    if (st != TK_OK)
+        goto out;
+    if ((cd = malloc(len)) == NULL) {
+        st = TK_ERR_NOMEM;
+        goto out;
+    }
+    st = k == 1 ? tk_redeem_encode_single(cd, &len, ts, sigs, rands)
+                : tk_redeem_encode_batch(cd, &len, ts, sigs, rands, k);
+    if (st != TK_OK)
+        goto out;
+    gas = k == 1 ? q->cfg.redeem_gas
+                 : q->cfg.batch_base_gas + (uint64_t)k * q->cfg.batch_ticket_gas;
+
+    sub = q->submit(q->submit_data, &tx, cd, len, gas, k);
+    if (sub != TK_OK) {
+        /* Not sent: the winners stay as they are and are retried. */
+        q->stats.submit_errors++;
+        for (size_t i = 0; i < k; i++)
+            tk__redeem_emit(q, TK_REDEEM_EV_DEFERRED, TK_REDEEM_DEFER_SUBMIT,
+                            ws[i], NULL, TK_REDEEM_CONFIRMED, NULL);
+        goto out;
+    }
+    q->stats.txs_submitted++;
+    q->stats.tickets_submitted += k;
+    for (size_t i = 0; i < k; i++) {
+        tk_status s2 = q->store.set_state(q->store.self, &ws[i]->ticket_hash,
+                                          TK_WINNER_SUBMITTED, &tx);
+        if (s2 == TK_OK)
+            s2 = tk_monitor_add_pending(q->monitor, &ws[i]->ticket.sender,
+                                        &ws[i]->ticket.face_value);
+        if (s2 != TK_OK && st == TK_OK)
+            st = s2;
+        tk__backoff_clear(q, &ws[i]->ticket_hash);
+        tk__redeem_emit(q, TK_REDEEM_EV_SUBMITTED, TK_REDEEM_DEFER_NONE,
+                        ws[i], &tx, TK_REDEEM_CONFIRMED, NULL);
+    }
+out:
+    if (cd != NULL)
+        tk__memzero(cd, len); /* holds the rands in clear */
+    free(cd);
+    if (rands != NULL)
+        tk__memzero(rands, k * sizeof *rands);
+    free(ts);
+    free(sigs);
+    free(rands);
+    return st;
+}
+
+/* One sender's ready winners (oldest first): keep within the available
+ * funds, then cut into calls of at most max_per_call. */
+static tk_status redeem_sender(tk_redeem_queue *q, const block_ctx *b,
+                               tk_winner **grp, size_t n)
+{
+    tk_u256 avail;
+    mpz_t budget, face;
+    size_t chosen = 0;
+    tk_status st = TK_OK;
+
+    if (tk_monitor_available_funds(q->monitor, &avail, &grp[0]->ticket.sender)
+        != TK_OK) {
+        for (size_t i = 0; i < n; i++)
+            defer(q, grp[i], TK_REDEEM_DEFER_CHAIN);
+        return TK_OK;
+    }
+    mpz_inits(budget, face, NULL);
+    mpz_import(budget, 32, 1, 1, 1, 0, avail.bytes);
+    if (mpz_cmp(budget, b->tx_cost) <= 0) {
+        for (size_t i = 0; i < n; i++)
+            defer(q, grp[i], TK_REDEEM_DEFER_FUNDS);
+    } else {
+        /* The contract reverts unless it can pay a ticket in full. */
+        for (size_t i = 0; i < n; i++) {
+            mpz_import(face, 32, 1, 1, 1, 0, grp[i]->ticket.face_value.bytes);
+            if (mpz_cmp(face, budget) <= 0) {
+                mpz_sub(budget, budget, face);
+                grp[chosen++] = grp[i];
+            } else {
+                defer(q, grp[i], TK_REDEEM_DEFER_FUNDS);
+            }
+        }
+        for (size_t i = 0; i < chosen; i += q->max_per_call) {
+            size_t k = chosen - i < q->max_per_call ? chosen - i
+                                                    : q->max_per_call;
+            tk_status s2 = submit_call(q, grp + i, k);
+            if (s2 != TK_OK && st == TK_OK)
+                st = s2;
+        }
+    }
+    mpz_clears(budget, face, NULL);
+    return st;
+}
+
+static tk_status run_block(tk_redeem_queue *q, block_ctx *b)
+{
+    tk__winner_vec all = {NULL, 0, 0};
+    tk_winner **ready = NULL;
+    size_t n_ready = 0;
+    tk_status st = tk__redeem_collect(
+        q, TK_WINNER_STATE_BIT(TK_WINNER_NEW) |
+               TK_WINNER_STATE_BIT(TK_WINNER_FAILED), &all);
+
+    if (st == TK_OK && all.n > 0 &&
+        (ready = malloc(all.n * sizeof *ready)) == NULL)
+        st = TK_ERR_NOMEM;
+    for (size_t i = 0; st == TK_OK && i < all.n; i++)
+        if (ready_now(q, b, &all.v[i], &st))
+            ready[n_ready++] = &all.v[i];
+
+    /* Group per sender, keeping the store's order (creation round first):
+     * move each sender's winners to the front of what is left. */
+    for (size_t i = 0; st == TK_OK && i < n_ready;) {
+        size_t end = i + 1;
+        for (size_t j = i + 1; j < n_ready; j++)
+            if (memcmp(ready[j]->ticket.sender.bytes,
+                       ready[i]->ticket.sender.bytes, TK_ADDRESS_LEN) == 0) {
+                tk_winner *w = ready[j];
+                memmove(ready + end + 1, ready + end,
+                        (j - end) * sizeof *ready);
+                ready[end++] = w;
+            }
+        st = redeem_sender(q, b, ready + i, end - i);
+        i = end;
+    }
+    free(ready);
+    tk__winner_vec_free(&all);
+    return st;
+}
+
+tk_status tk_redeem_queue_on_block(tk_redeem_queue *q, uint64_t block)
+{
+    block_ctx b;
+    tk_u256 gas_price;
+    mpz_t gas;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(q != NULL);
+    memset(&b, 0, sizeof b);
+    b.block = block;
+    pthread_mutex_lock(&q->mu);
+    q->last_block = block;
+    if (q->chain.rounds(q->chain.self, &b.rounds) != TK_OK ||
+        q->chain.gas_price(q->chain.self, &gas_price) != TK_OK) {
+        pthread_mutex_unlock(&q->mu);
+        return TK_ERR_CHAIN;
+    }
+    q->stats.blocks++;
+    mpz_inits(b.tx_cost, gas, NULL);
+    mpz_import(b.tx_cost, 32, 1, 1, 1, 0, gas_price.bytes);
+    mpz_import(gas, 1, 1, sizeof q->cfg.redeem_gas, 0, 0, &q->cfg.redeem_gas);
+    mpz_mul(b.tx_cost, b.tx_cost, gas);
+    st = run_block(q, &b);
+    mpz_clears(b.tx_cost, gas, NULL);
+    pthread_mutex_unlock(&q->mu);
+    return st;
+}

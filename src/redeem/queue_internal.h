@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_REDEEM_QUEUE_INTERNAL_H
+#define TK_REDEEM_QUEUE_INTERNAL_H
+
+/* Internal to the redemption queue: the object and helpers shared by the
+ * block handler (queue_block.c) and the outcome handler (queue_outcome.c).
+ * Every helper expects the caller to hold q->mu. */
+
+#include "core/internal.h"
+#include "ticket/redeem.h"
+
+#include <gmp.h>
+#include <pthread.h>
+
+/* A winner whose last transaction failed waits until not_before. */
+typedef struct tk__backoff {
+    tk_hash ticket_hash;
+    uint64_t not_before;
+} tk__backoff;
+
+/* A copy of stored winners; wiped before it is freed (holds rands). */
+typedef struct tk__winner_vec {
+    tk_winner *v;
+    size_t n, cap;
+} tk__winner_vec;
+
+struct tk_redeem_queue {
+    const tk_ctx *ctx;
+    tk_redeem_config cfg;
+    tk_store store;
+    tk_chain chain;
+    tk_monitor *monitor;
+    tk_redeem_submit_fn submit;
+    void *submit_data;
+    size_t max_per_call; /* from the gas cap and max_batch */
+    uint64_t last_block;
+    pthread_mutex_t mu;
+    tk__backoff *backoff;
+    size_t n_backoff, cap_backoff;
+    tk_redeem_stats stats;
+    mpz_t expired_total;
+};
+
+tk_status tk__winner_vec_push(tk__winner_vec *a, const tk_winner *w);
+void tk__winner_vec_free(tk__winner_vec *a);
+
+/* Copy the winners in the states of mask (all senders) into *out. */
+tk_status tk__redeem_collect(tk_redeem_queue *q, unsigned mask,
+                             tk__winner_vec *out);
+
+/* Report an event to the configured callback (if any). */
+void tk__redeem_emit(tk_redeem_queue *q, tk_redeem_event_kind kind,
+                     tk_redeem_defer defer, const tk_winner *w,
+                     const tk_hash *tx_hash, tk_redeem_outcome outcome,
+                     const char *reason);
+
+/* Move w to `state` in the store and account for it (stats, expired
+ * total, event). */
+tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
+                            tk_winner_state state, tk_redeem_outcome outcome,
+                            const char *reason);
+
+/* 1 if w is past the on-chain validity window (creationRound + 2 <=
+ * currentRound; ticketValidityPeriod = 2). */
+int tk__redeem_expired_onchain(const tk_winner *w, const tk_round_info *r);
+
+/* Backoff bookkeeping. */
+uint64_t tk__backoff_get(const tk_redeem_queue *q, const tk_hash *h);
+tk_status tk__backoff_set(tk_redeem_queue *q, const tk_hash *h,
+                          uint64_t not_before);
+void tk__backoff_clear(tk_redeem_queue *q, const tk_hash *h);
+
+#endif /* TK_REDEEM_QUEUE_INTERNAL_H */

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/* The redemption queue over a scripted in-memory dev chain (tk_chain_mem),
+ * the in-memory store and the sender monitor: redemption only after params
+ * expiry, expiry on-chain, used on-chain, round not initialized, faceValue
+ * below the transaction cost, an underfunded sender retried until it tops
+ * up, reverted / RPC-error transactions that keep the ticket, a confirmed
+ * batch that skipped a ticket, gas-cap splitting, restart, requeue, misuse.
+ * The submit callback decodes the calldata it is given, so every test also
+ * checks what would be sent. */
+#include "test_support.h"
+
+#include "ticket/chain.h"
+#include "ticket/keccak.h"
+#include "ticket/monitor.h"
+#include "ticket/redeem.h"
+#include "ticket/store.h"
+#include "ticket/u256.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define START 1000
+#define MAX_CALLS 64
+#define MAX_PER 32
+
+typedef struct call {
+    int single;
+    size_t count;
+    uint64_t gas;
+    tk_hash tx;
+    tk_hash hashes[MAX_PER];
+} call;
+
+typedef struct fx {
+    tk_ctx *ctx;
+    tk_chain_mem *cm;
+    tk_chain chain;
+    tk_store_mem *sm;
+    tk_store store;
+    tk_monitor *mon;
+    tk_redeem_queue *q;
+    tk_redeem_config cfg;
+    tk_address recipient, sender[3];
+    call calls[MAX_CALLS];
+    size_t n_calls;
+    int fail_submit;
+    size_t events[6];
+    char last_expired_face[TK_U256_DEC_MAX];
+} fx;
+
+/* ---- the node's side: submit and events ---------------------------------*/
+
+static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
+                           size_t len, uint64_t gas, size_t count)
+{
+    fx *f = data;
+    call *c;
+    tk_ticket t[MAX_PER];
+    tk_sig s[MAX_PER];
+    tk_u256 r[MAX_PER];
+    size_t n = MAX_PER;
+
+    if (f->fail_submit)
+        return TK_ERR_CHAIN;
+    assert_true(f->n_calls < MAX_CALLS);
+    c = &f->calls[f->n_calls];
+    memset(c, 0, sizeof *c);
+    c->single = len >= 4 && cd[0] == 0xec && cd[1] == 0x8b;
+    if (c->single) {
+        assert_int_equal(tk_redeem_decode_single(t, s, r, cd, len), TK_OK);
+        n = 1;
+    } else {
+        assert_int_equal(tk_redeem_decode_batch(t, s, r, &n, cd, len), TK_OK);
+        assert_true(n >= 2);
+    }
+    assert_int_equal(n, count);
+    for (size_t i = 0; i < n; i++) {
+        tk_hash rh;
+        assert_int_equal(tk_ticket_hash(&c->hashes[i], &t[i]), TK_OK);
+        /* The revealed rand matches the ticket's commitment. */
+        assert_int_equal(tk_rand_hash(&rh, &r[i]), TK_OK);
+        assert_memory_equal(rh.bytes, t[i].recipient_rand_hash.bytes, 32);
+    }
+    c->count = n;
+    c->gas = gas;
+    assert_int_equal(tk_keccak256(&c->tx, &f->n_calls, sizeof f->n_calls),
+                     TK_OK);
+    *tx = c->tx;
+    f->n_calls++;
+    return TK_OK;
+}
+
+static void event_cb(const tk_redeem_event *ev, void *data)
+{
+    fx *f = data;
+    f->events[ev->kind]++;
+    if (ev->kind == TK_REDEEM_EV_EXPIRED)
+        assert_int_equal(tk_u256_to_dec(f->last_expired_face,
+                                        sizeof f->last_expired_face,
+                                        &ev->face_value), TK_OK);
+}
+
+/* ---- fixture ----------------------------------------------------------------*/
+
+static void fund(fx *f, int s, uint64_t deposit, uint64_t reserve)
+{
+    tk_sender_funds funds;
+    memset(&funds, 0, sizeof funds);
+    assert_int_equal(tk_u256_from_u64(&funds.deposit, deposit), TK_OK);
+    assert_int_equal(tk_u256_from_u64(&funds.reserve_funds_remaining, reserve),
+                     TK_OK);
+    assert_int_equal(tk_chain_mem_set_sender_funds(f->cm, &f->sender[s],
+                                                   &funds), TK_OK);
+}
+
+static void make_queue(fx *f)
+{
+    assert_int_equal(tk_redeem_queue_create(f->ctx, &f->q, &f->cfg, &f->store,
+                                            &f->chain, f->mon, submit_cb, f),
+                     TK_OK);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    tk_test_seed();
+    assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
+    assert_int_equal(tk_chain_mem_create(&f->cm, START), TK_OK);
+    assert_int_equal(tk_chain_mem_iface(f->cm, &f->chain), TK_OK);
+    assert_int_equal(tk_store_mem_create(&f->sm), TK_OK);
+    assert_int_equal(tk_store_mem_iface(f->sm, &f->store), TK_OK);
+    tk_test_rand_bytes(f->recipient.bytes, 20);
+    for (int i = 0; i < 3; i++) {
+        tk_test_rand_bytes(f->sender[i].bytes, 20);
+        fund(f, i, 1000000000000000000ull, 1000000000000000000ull); /* 1 ETH */
+    }
+    assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
+                                       &f->recipient), TK_OK);
+    assert_int_equal(tk_redeem_config_default(&f->cfg), TK_OK);
+    /* 100k gas * 1 gwei = 1e14 wei per redemption. */
+    f->cfg.redeem_gas = 100000;
+    f->cfg.batch_base_gas = 50000;
+    f->cfg.batch_ticket_gas = 60000;
+    f->cfg.gas_cap = 1000000;
+    f->cfg.retry_backoff_blocks = 5;
+    f->cfg.on_event = event_cb;
+    f->cfg.event_data = f;
+    make_queue(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    tk_redeem_queue_destroy(f->q);
+    tk_monitor_destroy(f->mon);
+    tk_store_mem_destroy(f->sm);
+    tk_chain_mem_destroy(f->cm);
+    tk_ctx_destroy(f->ctx);
+    free(f);
+    return 0;
+}
+
+/* A NEW winner of sender s with face value `face` wei, created in
+ * `round`, whose params expire at block `exp`. */
+static tk_hash add_winner(fx *f, int s, uint64_t face, int64_t round,
+                          uint64_t exp)
+{
+    tk_winner w;
+
+    memset(&w, 0, sizeof w);
+    w.ticket.recipient = f->recipient;
+    w.ticket.sender = f->sender[s];
+    assert_int_equal(tk_u256_from_u64(&w.ticket.face_value, face), TK_OK);
+    memset(w.ticket.win_prob.bytes, 0xff, 32);
+    w.ticket.sender_nonce = (uint32_t)tk_test_rand64();
+    tk_test_rand_bytes(w.recipient_rand.bytes, 32);
+    assert_int_equal(tk_rand_hash(&w.ticket.recipient_rand_hash,
+                                  &w.recipient_rand), TK_OK);
+    w.ticket.creation_round = round;
+    tk_test_rand_bytes(w.ticket.creation_round_block_hash.bytes, 32);
+    tk_test_rand_bytes(w.sig.bytes, 65);
+    assert_int_equal(tk_u256_from_u64(&w.expiration_block, exp), TK_OK);
+    assert_int_equal(tk_ticket_hash(&w.ticket_hash, &w.ticket), TK_OK);
+    assert_int_equal(f->store.put_winner(f->store.self, &w), TK_OK);
+    return w.ticket_hash;
+}
+
+static tk_winner get(fx *f, const tk_hash *h)
+{
+    tk_winner w;
+    assert_int_equal(f->store.get_winner(f->store.self, h, &w), TK_OK);
+    return w;
+}
+
+static uint64_t block_now(fx *f)
+{
+    uint64_t b = 0;
+    assert_int_equal(tk_chain_mem_state(f->cm, &b, NULL), TK_OK);
+    return b;
+}
+
+/* Mine n blocks and run the queue on the new head. */
+static void advance(fx *f, uint64_t n)
+{
+    assert_int_equal(tk_chain_mem_advance(f->cm, n), TK_OK);
+    assert_int_equal(tk_redeem_queue_on_block(f->q, block_now(f)), TK_OK);
+}
+
+static uint64_t pending(fx *f, int s)
+{
+    tk_u256 p;
+    uint64_t v = 0;
+    assert_int_equal(tk_monitor_pending(f->mon, &p, &f->sender[s]), TK_OK);
+    assert_int_equal(tk_u256_to_u64(&v, &p), TK_OK);
+    return v;
+}
+
+static void mark_used(fx *f, const tk_hash *h)
+{
+    assert_int_equal(tk_chain_mem_mark_used(f->cm, h), TK_OK);
+}
+
+static tk_redeem_stats stats(fx *f)
+{
+    tk_redeem_stats s;
+    assert_int_equal(tk_redeem_queue_stats(f->q, &s), TK_OK);
+    return s;
+}
+
+#define FACE 1000000000000000ull /* 1e15 wei, 10x the tx cost */
+
+/* ---- scenarios -------------------------------------------------------------*/
+
+static void test_waits_for_params_expiry(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    advance(f, 39); /* block START+39: params still valid */
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    advance(f, 1); /* block START+40: expired, redeem */
+    assert_int_equal(f->n_calls, 1);
+    assert_true(f->calls[0].single);
+    assert_int_equal(f->calls[0].gas, f->cfg.redeem_gas);
+    assert_memory_equal(f->calls[0].hashes[0].bytes, h.bytes, 32);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(get(f, &h).tx_hash.bytes, f->calls[0].tx.bytes, 32);
+    assert_int_equal(pending(f, 0), FACE);
+
+    /* In flight: not submitted again. */
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+
+    mark_used(f, &h); /* the transaction is mined */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(stats(f).confirmed, 1);
+    /* Unknown transaction now. */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_CONFIRMED, NULL),
+                     TK_ERR_NOT_FOUND);
+}
+
+static void test_expired_onchain(void **state)
+{
+    fx *f = *state;
+    tk_hash a = add_winner(f, 0, FACE + 7, 1, START + 40);
+    tk_hash b = add_winner(f, 1, FACE, 1, START + 40);
+    tk_redeem_stats s;
+    char want[40];
+
+    f->fail_submit = 1; /* never gets through before expiry */
+    advance(f, 150); /* round 2: 1 + 2 > 2, still valid */
+    assert_int_equal(get(f, &a).state, TK_WINNER_NEW);
+    mark_used(f, &b); /* redeemed by someone, then the window closes */
+    advance(f, 50); /* round 3: 1 + 2 <= 3 */
+    assert_int_equal(get(f, &a).state, TK_WINNER_EXPIRED);
+    assert_int_equal(get(f, &b).state, TK_WINNER_USED);
+    s = stats(f);
+    assert_int_equal(s.expired, 1);
+    assert_int_equal(s.used, 1);
+    snprintf(want, sizeof want, "%llu", FACE + 7);
+    assert_string_equal(s.expired_face_value, want);
+    assert_string_equal(f->last_expired_face, want);
+    assert_int_equal(f->events[TK_REDEEM_EV_EXPIRED], 1);
+    /* Kept in the store, and final: later blocks leave it alone. */
+    f->fail_submit = 0;
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(get(f, &a).state, TK_WINNER_EXPIRED);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &a), TK_ERR_STATE);
+}
+
+static void test_used_onchain(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    mark_used(f, &h);
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(get(f, &h).state, TK_WINNER_USED);
+    assert_int_equal(stats(f).used, 1);
+}
+
+static void test_round_not_initialized(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    assert_int_equal(tk_chain_mem_set_auto_init(f->cm, 0), TK_OK);
+    advance(f, 100); /* round 2 begins, not initialized */
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_true(stats(f).deferred_round >= 1);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(tk_chain_mem_init_round(f->cm), TK_OK);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+}
+
+static void test_face_value_below_tx_cost(void **state)
+{
+    fx *f = *state;
+    /* 1e14 wei = redeemGas * gasPrice exactly: not worth redeeming. */
+    tk_hash h = add_winner(f, 0, 100000000000000ull, 1, START + 40);
+    tk_u256 gp;
+
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(stats(f).deferred_face_value, 1);
+    /* Gas gets cheaper: now it is. */
+    assert_int_equal(tk_u256_from_u64(&gp, 999999999), TK_OK);
+    assert_int_equal(tk_chain_mem_set_gas_price(f->cm, &gp), TK_OK);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+}
+
+static void test_underfunded_until_topup(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    fund(f, 0, 0, 0);
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(stats(f).deferred_funds, 1);
+    /* Enough for the gas, not for the face value: the contract would
+     * revert, so still deferred. */
+    fund(f, 0, FACE / 2, 0);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(stats(f).deferred_funds, 2);
+    /* Deposit + reserve allocation cover it. */
+    fund(f, 0, FACE / 2, FACE / 2);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+}
+
+static void test_funds_split_between_winners(void **state)
+{
+    fx *f = *state;
+    tk_hash a = add_winner(f, 0, FACE, 1, START + 40);
+    tk_hash b = add_winner(f, 0, FACE, 2, START + 40);
+
+    fund(f, 0, FACE + FACE / 2, 0); /* covers one of the two */
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 1);
+    assert_true(f->calls[0].single);
+    /* Oldest creation round first. */
+    assert_memory_equal(f->calls[0].hashes[0].bytes, a.bytes, 32);
+    assert_int_equal(get(f, &b).state, TK_WINNER_NEW);
+    /* Pending counts against the available funds until the outcome. */
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+}
+
+static void test_revert_without_reason_keeps(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+    tk_winner w;
+
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_REVERTED_NO_REASON,
+                                             NULL), TK_OK);
+    w = get(f, &h);
+    assert_int_equal(w.state, TK_WINNER_FAILED);
+    assert_int_equal(w.attempts, 1);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(f->events[TK_REDEEM_EV_FAILED], 1);
+    /* Backoff of 5 blocks, then retried. */
+    advance(f, 4);
+    assert_int_equal(f->n_calls, 1);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 2);
+    assert_int_equal(get(f, &h).attempts, 2);
+    /* An RPC error is unknown, hence retryable too. */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[1].tx,
+                                             TK_REDEEM_RPC_ERROR, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_FAILED);
+    advance(f, 5);
+    assert_int_equal(f->n_calls, 3);
+    /* A revert whose reason says "used": the chain is asked, not the
+     * string; here the hash is used, so the ticket is final. */
+    mark_used(f, &h);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[2].tx,
+                                             TK_REDEEM_REVERTED_REASON,
+                                             "ticketHash already used"),
+                     TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_USED);
+    assert_int_equal(pending(f, 0), 0);
+}
+
+static void test_submit_error_retries(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    f->fail_submit = 1;
+    advance(f, 40);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(stats(f).submit_errors, 1);
+    assert_int_equal(pending(f, 0), 0);
+    f->fail_submit = 0;
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+}
+
+static void test_gas_cap_splits_batches(void **state)
+{
+    fx *f = *state;
+    tk_hash h[9];
+
+    /* Cap 230k: 50k + 3 * 60k fits, 4 does not. */
+    tk_redeem_queue_destroy(f->q);
+    f->cfg.gas_cap = 230000;
+    make_queue(f);
+    for (int i = 0; i < 7; i++)
+        h[i] = add_winner(f, 0, FACE, 1, START + 40);
+    h[7] = add_winner(f, 1, FACE, 1, START + 40);
+    h[8] = add_winner(f, 1, FACE, 1, START + 40);
+    advance(f, 40);
+    /* Sender 0: 3 + 3 + 1 (single); sender 1: one batch of 2. */
+    assert_int_equal(f->n_calls, 4);
+    {
+        size_t n_single = 0, sizes = 0;
+        for (size_t c = 0; c < f->n_calls; c++) {
+            assert_true(f->calls[c].gas <= f->cfg.gas_cap);
+            assert_true(f->calls[c].count <= 3);
+            n_single += f->calls[c].single;
+            assert_int_equal(f->calls[c].single, f->calls[c].count == 1);
+            assert_int_equal(f->calls[c].gas,
+                             f->calls[c].count == 1
+                                 ? f->cfg.redeem_gas
+                                 : 50000 + 60000 * f->calls[c].count);
+            sizes += f->calls[c].count;
+        }
+        assert_int_equal(n_single, 1);
+        assert_int_equal(sizes, 9);
+    }
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(get(f, &h[i]).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), 7 * FACE);
+    assert_int_equal(pending(f, 1), 2 * FACE);
+
+    /* A cap that fits no batch: single calls only. */
+    tk_redeem_queue_destroy(f->q);
+    tk_monitor_destroy(f->mon); /* a new queue restores pending amounts */
+    assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
+                                       &f->recipient), TK_OK);
+    f->cfg.gas_cap = 150000;
+    f->n_calls = 0;
+    make_queue(f);
+    for (int i = 0; i < 3; i++)
+        add_winner(f, 2, FACE, 1, START + 40);
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 3);
+    for (size_t c = 0; c < 3; c++)
+        assert_true(f->calls[c].single);
+}
+
+static void test_confirmed_batch_with_skipped_ticket(void **state)
+{
+    fx *f = *state;
+    tk_hash h[3];
+
+    for (int i = 0; i < 3; i++)
+        h[i] = add_winner(f, 0, FACE, 1, START + 40);
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(f->calls[0].count, 3);
+    /* The contract skipped the second ticket. */
+    mark_used(f, &h[0]);
+    mark_used(f, &h[2]);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &h[0]).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(get(f, &h[1]).state, TK_WINNER_FAILED);
+    assert_int_equal(get(f, &h[2]).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 0);
+}
+
+static void test_restart_restores_pending(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 1);
+    /* The node restarts: new monitor (pending 0), new queue. */
+    tk_redeem_queue_destroy(f->q);
+    tk_monitor_destroy(f->mon);
+    assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
+                                       &f->recipient), TK_OK);
+    make_queue(f);
+    assert_int_equal(pending(f, 0), FACE);
+    mark_used(f, &h);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 0);
+}
+
+static void test_requeue(void **state)
+{
+    fx *f = *state;
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40), missing;
+
+    advance(f, 40);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &h), TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &h), TK_OK); /* NEW */
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 2);
+    mark_used(f, &h);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[1].tx,
+                                             TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &h), TK_ERR_STATE);
+    tk_test_rand_bytes(missing.bytes, 32);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &missing),
+                     TK_ERR_NOT_FOUND);
+}
+
+static void *volatile vnull = NULL;
+
+static void test_misuse(void **state)
+{
+    fx *f = *state;
+    tk_redeem_queue *q = NULL;
+    tk_redeem_config bad = f->cfg;
+    tk_hash h;
+
+    memset(&h, 0, sizeof h);
+    bad.gas_cap = bad.redeem_gas - 1;
+    assert_illegal(f->ctx, tk_redeem_queue_create(f->ctx, &q, &bad, &f->store,
+                                                  &f->chain, f->mon,
+                                                  submit_cb, f));
+    assert_null(q);
+    bad = f->cfg;
+    bad.batch_ticket_gas = 0;
+    assert_illegal(f->ctx, tk_redeem_queue_create(f->ctx, &q, &bad, &f->store,
+                                                  &f->chain, f->mon,
+                                                  submit_cb, f));
+    assert_illegal(f->ctx, tk_redeem_queue_create(f->ctx, &q, &f->cfg,
+                                                  &f->store, &f->chain,
+                                                  f->mon, vnull, f));
+    assert_illegal(f->ctx, tk_redeem_queue_outcome(f->q, vnull,
+                                                   TK_REDEEM_CONFIRMED,
+                                                   NULL));
+    assert_illegal(f->ctx, tk_redeem_queue_outcome(f->q, &h,
+                                                   (tk_redeem_outcome)9,
+                                                   NULL));
+    assert_int_equal(tk_redeem_queue_on_block(vnull, 1), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &h, TK_REDEEM_CONFIRMED,
+                                             NULL), TK_ERR_NOT_FOUND);
+    assert_int_equal(tk_redeem_config_default(vnull), TK_ERR_ILLEGAL_ARG);
+    tk_redeem_queue_destroy(NULL);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_waits_for_params_expiry),
+        T(test_expired_onchain),
+        T(test_used_onchain),
+        T(test_round_not_initialized),
+        T(test_face_value_below_tx_cost),
+        T(test_underfunded_until_topup),
+        T(test_funds_split_between_winners),
+        T(test_revert_without_reason_keeps),
+        T(test_submit_error_retries),
+        T(test_gas_cap_splits_batches),
+        T(test_confirmed_batch_with_skipped_ticket),
+        T(test_restart_restores_pending),
+        T(test_requeue),
+        T(test_misuse),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
