@@ -37,31 +37,6 @@ static size_t max_per_call(const tk_redeem_config *c)
     return k > SIZE_MAX ? SIZE_MAX : (size_t)k;
 }
 
-tk_status tk__winner_vec_push(tk__winner_vec *a, const tk_winner *w)
-{
-    if (a->n == a->cap) {
-        size_t cap = a->cap == 0 ? 16 : a->cap * 2;
-        tk_winner *grown = malloc(cap * sizeof *grown);
-        if (grown == NULL)
-            return TK_ERR_NOMEM;
-        if (a->n > 0)
-            memcpy(grown, a->v, a->n * sizeof *grown);
-        tk__memzero(a->v, a->cap * sizeof *a->v);
-        free(a->v);
-        a->v = grown;
-        a->cap = cap;
-    }
-    a->v[a->n++] = *w;
-    return TK_OK;
-}
-
-void tk__winner_vec_free(tk__winner_vec *a)
-{
-    tk__memzero(a->v, a->cap * sizeof *a->v);
-    free(a->v);
-    memset(a, 0, sizeof *a);
-}
-
 void tk__redeem_emit(tk_redeem_queue *q, tk_redeem_event_kind kind,
                      tk_redeem_defer defer, const tk_winner *w,
                      const tk_hash *tx_hash, tk_redeem_outcome outcome,
@@ -184,21 +159,24 @@ void tk__backoff_clear(tk_redeem_queue *q, const tk_hash *h)
 
 /* ---- lifecycle ------------------------------------------------------------*/
 
+typedef struct collect_ctx {
+    tk__winner_vec *out;
+    tk_status st;
+} collect_ctx;
+
 static int collect_visit(const tk_winner *w, void *data)
 {
-    tk_status *st = (tk_status *)((void **)data)[1];
-    *st = tk__winner_vec_push(((void **)data)[0], w);
-    return *st != TK_OK;
+    collect_ctx *c = data;
+    c->st = tk__winner_vec_push(c->out, w);
+    return c->st != TK_OK; /* stop on allocation failure */
 }
 
 tk_status tk__redeem_collect(tk_redeem_queue *q, unsigned mask,
                              tk__winner_vec *out)
 {
-    tk_status push = TK_OK, st;
-    void *args[2] = {out, &push};
-
-    st = q->store.list(q->store.self, NULL, mask, collect_visit, args);
-    return st != TK_OK ? st : push;
+    collect_ctx c = {out, TK_OK};
+    tk_status st = q->store.list(q->store.self, NULL, mask, collect_visit, &c);
+    return st != TK_OK ? st : c.st;
 }
 
 void tk_redeem_queue_destroy(tk_redeem_queue *q)

@@ -7,6 +7,7 @@
  * Every helper expects the caller to hold q->mu. */
 
 #include "core/internal.h"
+#include "store/winner_vec.h"
 #include "ticket/redeem.h"
 
 #include <gmp.h>
@@ -17,12 +18,6 @@ typedef struct tk__backoff {
     tk_hash ticket_hash;
     uint64_t not_before;
 } tk__backoff;
-
-/* A copy of stored winners; wiped before it is freed (holds rands). */
-typedef struct tk__winner_vec {
-    tk_winner *v;
-    size_t n, cap;
-} tk__winner_vec;
 
 struct tk_redeem_queue {
     const tk_ctx *ctx;
@@ -40,9 +35,6 @@ struct tk_redeem_queue {
     tk_redeem_stats stats;
     mpz_t expired_total;
 };
-
-tk_status tk__winner_vec_push(tk__winner_vec *a, const tk_winner *w);
-void tk__winner_vec_free(tk__winner_vec *a);
 
 /* Copy the winners in the states of mask (all senders) into *out. */
 tk_status tk__redeem_collect(tk_redeem_queue *q, unsigned mask,

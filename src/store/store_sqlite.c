@@ -5,6 +5,7 @@
  * autocommit transaction, so it is durable (WAL + synchronous=FULL) when
  * the call returns. */
 #include "store/sqlite_internal.h"
+#include "store/winner_vec.h"
 
 #include "core/internal.h"
 #include "core/random.h"
@@ -231,43 +232,12 @@ static tk_status sq_set_state(void *self, const tk_hash *ticket_hash,
     return st;
 }
 
-/* A growable copy of rows, wiped before it is freed (it holds rands). */
-typedef struct winner_vec {
-    tk_winner *v;
-    size_t n, cap;
-} winner_vec;
-
-static tk_status vec_push(winner_vec *a, const tk_winner *w)
-{
-    if (a->n == a->cap) {
-        size_t cap = a->cap == 0 ? 16 : a->cap * 2;
-        tk_winner *grown = malloc(cap * sizeof *grown);
-        if (grown == NULL)
-            return TK_ERR_NOMEM;
-        if (a->n > 0)
-            memcpy(grown, a->v, a->n * sizeof *grown);
-        tk__memzero(a->v, a->cap * sizeof *a->v);
-        free(a->v);
-        a->v = grown;
-        a->cap = cap;
-    }
-    a->v[a->n++] = *w;
-    return TK_OK;
-}
-
-static void vec_free(winner_vec *a)
-{
-    tk__memzero(a->v, a->cap * sizeof *a->v);
-    free(a->v);
-    memset(a, 0, sizeof *a);
-}
-
 static tk_status sq_list(void *self, const tk_address *sender,
                          unsigned state_mask, tk_winner_visit_fn fn,
                          void *data)
 {
     tk_store_sqlite *s = self;
-    winner_vec rows = {NULL, 0, 0};
+    tk__winner_vec rows = {NULL, 0, 0};
     sqlite3_stmt *q;
     tk_winner w;
     tk_status st;
@@ -283,7 +253,7 @@ static tk_status sq_list(void *self, const tk_address *sender,
         sqlite3_bind_int64(q, 2, state_mask & TK_WINNER_ALL_STATES);
         while (st == TK_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
             if ((st = tk__sqlite_read_winner(q, 0, &w)) == TK_OK)
-                st = vec_push(&rows, &w);
+                st = tk__winner_vec_push(&rows, &w);
         if (st == TK_OK && rc != SQLITE_DONE)
             st = tk__sqlite_status(rc);
         sqlite3_reset(q);
@@ -294,7 +264,7 @@ static tk_status sq_list(void *self, const tk_address *sender,
     for (size_t i = 0; st == TK_OK && i < rows.n; i++)
         if (fn(&rows.v[i], data) != 0)
             break;
-    vec_free(&rows);
+    tk__winner_vec_free(&rows);
     return st;
 }
 
