@@ -147,6 +147,7 @@ int bench_write_json(const char *path, const bench_run *run,
 void bench_section_floor(bench_run *run);
 void bench_section_keccak(bench_run *run);
 void bench_section_wincheck(bench_run *run);
+void bench_section_sender(bench_run *run);
 
 /* The Keccak-f[1600] implementation libticket runs on this CPU. */
 const char *bench_keccak_impl(void);

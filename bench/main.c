@@ -23,6 +23,8 @@ static const bench_section SECTIONS[] = {
     {"keccak", bench_section_keccak,
      "Keccak-f[1600] and Keccak-256 at block edges"},
     {"wincheck", bench_section_wincheck, "the win check alone"},
+    {"sender", bench_section_sender,
+     "tickets created and signed, batch sizes 1, 10, 100"},
 };
 #define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
 

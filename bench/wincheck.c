@@ -4,11 +4,11 @@
  * a default go-livepeer recipient issues (face value 1e16 wei, EV 1e12 wei:
  * winProb = MAX / 10000). */
 #include "bench.h"
+#include "fixture.h"
 
 #include "ticket/ticket.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define WIN_SIGS 256
 
@@ -45,14 +45,7 @@ void bench_section_wincheck(bench_run *run)
     for (size_t i = 0; i < WIN_SIGS; i++)
         w->sig[i].bytes[64] = (uint8_t)(27 + (i & 1));
     bench_fill(&w->rand, sizeof w->rand, 21);
-    {
-        /* floor((2^256 - 1) / 10000), big-endian. */
-        static const uint8_t WP[32] = {
-            0x00, 0x06, 0x8d, 0xb8, 0xba, 0xc7, 0x10, 0xcb, 0x29, 0x5e, 0x9e,
-            0x1b, 0x08, 0x9a, 0x02, 0x75, 0x25, 0x46, 0x0a, 0xa6, 0x4c, 0x2f,
-            0x83, 0x7b, 0x4a, 0x23, 0x39, 0xc0, 0xeb, 0xed, 0xfa, 0x43};
-        memcpy(w->win_prob.bytes, WP, 32);
-    }
+    bench_win_prob(&w->win_prob);
     n = bench_time(run, &(bench_case){NULL, loop_wins, w, 0}, sec);
     bench_add_rate(run, "wincheck", "ops/s", sec, n, 1);
     run->sink ^= w->sink;
