@@ -6,6 +6,22 @@
 
 #include <string.h>
 
+struct fx FX;
+
+int fx_setup_open(void **state)
+{
+    (void)state;
+    fx_init(&FX, NULL, FX_MAX, FX_MAX, 1, FX_MAX, "1");
+    return 0;
+}
+
+int fx_teardown(void **state)
+{
+    (void)state;
+    fx_free(&FX);
+    return 0;
+}
+
 tk_u256 fx_u256(const char *dec)
 {
     tk_u256 x;

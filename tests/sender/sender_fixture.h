@@ -49,6 +49,16 @@ void fx_assert_payment_verifies(struct fx *f, const tk_payment *p);
 /* u256 from decimal. */
 tk_u256 fx_u256(const char *dec);
 
+/* The sender most tests use, with cmocka setup/teardown: no limits
+ * (maxEV and maxTotalEV MAX, multiplier 1), deposit MAX, reserve 1. */
+extern struct fx FX;
+int fx_setup_open(void **state);
+int fx_teardown(void **state);
+
+/* MAX / 3 (MAX is divisible by 3): with faceValue 3000, EV is 1000 wei. */
+#define FX_THIRD \
+    "38597363079105398474523661669562635951089994888546854679819194669304376546645"
+
 #define FX_MAX \
     "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 
