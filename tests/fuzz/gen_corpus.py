@@ -120,9 +120,33 @@ def seeds_signature(v):
     return out
 
 
+def payments(v):
+    return [hexbytes(c["encoded_hex"])
+            for c in load(v, "payment_proto.json")["cases"]]
+
+
+def seeds_payment(v):
+    return payments(v)
+
+
+def seeds_params(v):
+    return [m for m in map(orchestrator_info, payments(v)) if m is not None]
+
+
+def seeds_base64(v):
+    out = []
+    for c in load(v, "payment_proto.json")["cases"]:
+        b64 = c["encoded_base64"].encode()
+        out += [b64, b64.rstrip(b"=")]  # and the unpadded (invalid) form
+    return out + [b"", b"=", b"AA==", b"AB==", b"AAA=", b"AAB=", b"####"]
+
+
 TARGETS = {
     "hex": seeds_hex,
     "signature": seeds_signature,
+    "payment": seeds_payment,
+    "params": seeds_params,
+    "base64": seeds_base64,
 }
 
 

@@ -6,6 +6,9 @@
 set(TK_FUZZ_TARGETS
   "hex:crypto"
   "signature:crypto"
+  "payment:wire"
+  "params:wire"
+  "base64:wire"
 )
 
 # tk_fuzz_target_info(<entry> <name-var> <layers-var>)
