@@ -38,7 +38,9 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_key_address(const tk_ctx *ctx,
     tk_address *out, const uint8_t seckey32[32])
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
-/** The address of an uncompressed public key (65 bytes, 0x04 prefix). */
+/** The address of an uncompressed public key (65 bytes, 0x04 prefix).
+ *  Returns: TK_OK; TK_ERR_MALFORMED (wrong prefix or not a curve point);
+ *           TK_ERR_ILLEGAL_ARG. out is zeroed on failure. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_pubkey_address(tk_address *out,
     const uint8_t pubkey65[65]) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
@@ -56,7 +58,7 @@ TK_API tk_status tk_address_to_hex(char *out, size_t cap,
     const tk_address *addr, int checksummed)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(3);
 
-/** 1 if all 20 bytes are zero, else 0. */
+/** 1 if all 20 bytes are zero (or addr is NULL), else 0. */
 TK_API int tk_address_is_zero(const tk_address *addr) TK_ARG_NONNULL(1);
 
 #ifdef __cplusplus

@@ -54,11 +54,12 @@ TK_API tk_status tk_u256_from_u64(tk_u256 *out, uint64_t v) TK_ARG_NONNULL(1);
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_u256_to_u64(uint64_t *out,
     const tk_u256 *x) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
-/** -1, 0 or 1 as a < b, a == b, a > b (variable time: public data only). */
+/** -1, 0 or 1 as a < b, a == b, a > b (variable time: public data only).
+ *  A NULL pointer reads as zero. */
 TK_API int tk_u256_cmp(const tk_u256 *a, const tk_u256 *b)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
-/** 1 if x is zero, else 0. */
+/** 1 if x is zero (or NULL), else 0. */
 TK_API int tk_u256_is_zero(const tk_u256 *x) TK_ARG_NONNULL(1);
 
 /** Decode "0x"-prefixed hex (even number of digits, either case; "0x" is

@@ -3,14 +3,14 @@
  * repeats a run, TK_TEST_ITERS scales it). */
 #include "test_support.h"
 
+#include "plain_ecrecover.h"
+
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
 #include "ticket/signature.h"
 #include "ticket/u256.h"
 
 #include <gmp.h>
-#include <secp256k1.h>
-#include <secp256k1_recovery.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,25 +49,6 @@ static void random_key(uint8_t sk[32])
     do
         tk_test_rand_bytes(sk, 32);
     while (tk_key_verify(ctx, sk) != TK_OK);
-}
-
-static void plain_recover(tk_address *out, const tk_hash *msg,
-                          const uint8_t sig[65])
-{
-    secp256k1_ecdsa_recoverable_signature rs;
-    secp256k1_pubkey pk;
-    uint8_t pub[65];
-    size_t len = 65;
-    tk_hash d;
-
-    assert_int_equal(tk_eth_signed_hash(&d, msg), TK_OK);
-    assert_true(secp256k1_ecdsa_recoverable_signature_parse_compact(
-        secp256k1_context_static, &rs, sig, sig[64] - 27));
-    assert_true(secp256k1_ecdsa_recover(secp256k1_context_static, &pk, &rs,
-                                        d.bytes));
-    assert_true(secp256k1_ec_pubkey_serialize(
-        secp256k1_context_static, pub, &len, &pk, SECP256K1_EC_UNCOMPRESSED));
-    assert_int_equal(tk_pubkey_address(out, pub), TK_OK);
 }
 
 /* sign -> recover gives the signer; the wrong v, the wrong expected address
@@ -116,7 +97,7 @@ static void test_sign_recover_round_trip(void **state)
         memcpy(twin, sig.bytes, 32);
         sub256(twin + 32, n, sig.bytes + 32);
         twin[64] = (uint8_t)(sig.bytes[64] ^ (27 ^ 28));
-        plain_recover(&got, &msg, twin);
+        plain_ecrecover(&got, &msg, twin);
         assert_memory_equal(got.bytes, addr.bytes, 20);
         assert_int_equal(tk_eth_verify(ctx, &addr, &msg, twin, 65),
                          TK_ERR_SIG_HIGH_S);

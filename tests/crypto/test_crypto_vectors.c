@@ -3,12 +3,12 @@
  * personal_sign and bad_signatures (every case). */
 #include "test_support.h"
 
+#include "plain_ecrecover.h"
+
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
 #include "ticket/signature.h"
 
-#include <secp256k1.h>
-#include <secp256k1_recovery.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,28 +137,6 @@ static void test_personal_sign(void **state)
         assert_int_equal(tk_eth_verify(ctx, &addr, &msg, want.bytes, 65), TK_OK);
     }
     json_decref(root);
-}
-
-/* What a plain ecrecover (no low-s rule) returns for sig over msg: libsecp256k1
- * directly, used only to show that the high-s twins do recover the signer. */
-static void plain_ecrecover(tk_address *out, const tk_hash *msg,
-                            const uint8_t sig[65])
-{
-    secp256k1_ecdsa_recoverable_signature rs;
-    secp256k1_pubkey pk;
-    uint8_t pub[65];
-    size_t len = 65;
-    tk_hash d;
-
-    assert_int_equal(tk_eth_signed_hash(&d, msg), TK_OK);
-    assert_true(secp256k1_ecdsa_recoverable_signature_parse_compact(
-        secp256k1_context_static, &rs, sig, sig[64] - 27));
-    assert_true(secp256k1_ecdsa_recover(secp256k1_context_static, &pk, &rs,
-                                        d.bytes));
-    assert_true(secp256k1_ec_pubkey_serialize(secp256k1_context_static, pub,
-                                              &len, &pk,
-                                              SECP256K1_EC_UNCOMPRESSED));
-    assert_int_equal(tk_pubkey_address(out, pub), TK_OK);
 }
 
 static const struct {
