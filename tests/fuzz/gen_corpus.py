@@ -141,12 +141,18 @@ def seeds_base64(v):
     return out + [b"", b"=", b"AA==", b"AB==", b"AAA=", b"AAB=", b"####"]
 
 
+def seeds_calldata(v):
+    d = load(v, "redeem_calldata.json")
+    return [hexbytes(c["calldata"]) for c in d["cases"] + d["batch_cases"]]
+
+
 TARGETS = {
     "hex": seeds_hex,
     "signature": seeds_signature,
     "payment": seeds_payment,
     "params": seeds_params,
     "base64": seeds_base64,
+    "calldata": seeds_calldata,
 }
 
 

@@ -9,6 +9,7 @@ set(TK_FUZZ_TARGETS
   "payment:wire"
   "params:wire"
   "base64:wire"
+  "calldata:redeem"
 )
 
 # tk_fuzz_target_info(<entry> <name-var> <layers-var>)
