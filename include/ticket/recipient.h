@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TICKET_RECIPIENT_H
+#define TICKET_RECIPIENT_H
+
+/** The recipient: what a transcoder/orchestrator node links to get paid
+ *  (PROTOCOL.md sections 3, 4, 6 and 7).
+ *
+ *  A recipient issues ticket params to senders, receives their payments
+ *  (validating signatures, re-deriving the committed recipientRand,
+ *  rejecting replayed nonces, deciding wins), credits the exact EV of every
+ *  accepted ticket to a (sender, session) balance, and hands every winning
+ *  ticket to a store before it reports success. It owns a sender monitor
+ *  (monitor.h) that the redemption queue shares.
+ *
+ *  Typical use:
+ *
+ *      tk_recipient_config cfg = {0};
+ *      cfg.address = my_address;         ev, redeem_gas, ... as configured
+ *      tk_recipient *r;
+ *      tk_recipient_create(ctx, &r, &cfg, NULL, &chain, &store);
+ *      tk_recipient_params(r, &params, &sender, &price);   -> to the sender
+ *      ... the sender pays with a tk_payment built on those params ...
+ *      tk_recipient_receive(r, results, n, &summary, credited, &payment,
+ *                           NULL);
+ *      tk_recipient_debit(r, &sender, &summary.session, cost, 0);
+ *
+ *  Thread safety: every function below may be called from many threads at
+ *  once on the same recipient (the replay set and the balances are sharded,
+ *  one mutex per shard). The tk_ctx, the chain callbacks and the store
+ *  callbacks must be thread-safe too (the in-memory ones shipped are).
+ *
+ *  Secrets: the 32-byte recipient secret is copied into the object and
+ *  wiped by tk_recipient_destroy(). recipientRand values derived from it are
+ *  wiped after use, except in the winners handed to the store (they are
+ *  needed for redemption). Nothing is ever indexed by a secret: the replay
+ *  set is keyed by recipientRandHash. */
+
+#include "ticket/common.h"
+#include "ticket/chain.h"
+#include "ticket/context.h"
+#include "ticket/monitor.h"
+#include "ticket/payment.h"
+#include "ticket/store.h"
+#include "ticket/ticket.h"
+
+#include <gmp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Params expire this many L1 blocks after the last block seen at issue. */
+#define TK_PARAMS_EXPIRATION_BLOCKS 40
+/** At most this many sender nonces are accepted per recipientRand. */
+#define TK_MAX_NONCES_PER_RAND 600
+/** The average gas price (3 gwei, in wei) of the face-value floor (4.2). */
+#define TK_AVG_GAS_PRICE_WEI 3000000000u
+/** faceValue = EV * this when txCost * txCostMultiplier is below EV. */
+#define TK_EV_MULTIPLIER 100u
+
+/** The recipient's configuration (the policy inputs of section 4). */
+typedef struct tk_recipient_config {
+    tk_address address;          /* this recipient (tickets must name it) */
+    tk_u256 ev;                  /* expected value per ticket, wei */
+    uint64_t redeem_gas;         /* gas of one redemption transaction */
+    uint64_t tx_cost_multiplier; /* faceValue = txCost * this */
+    tk_u256 max_face_value;      /* cap on faceValue; 0 = no cap */
+} tk_recipient_config;
+
+/** Chain state for params issuance when the caller supplies it itself
+ *  (tk_recipient_params_with; ticketctl's `params`). */
+typedef struct tk_params_inputs {
+    tk_u256 gas_price;           /* wei per gas */
+    tk_u256 max_float;           /* the sender's max float (section 7) */
+    uint64_t last_block;         /* last seen L1 block */
+    int64_t creation_round;      /* expiration params, >= 0 */
+    tk_hash creation_round_block_hash;
+    int has_seed;                /* 1: use seed; 0: draw one (CSPRNG) */
+    tk_u256 seed;
+} tk_params_inputs;
+
+/** The outcome of one ticket of a payment.
+ *  status: TK_OK                 accepted and credited;
+ *          TK_ERR_SIG_*          invalid signature (any of the seven codes
+ *                                of common.h; see tk_recipient_receive);
+ *          TK_ERR_REPLAYED_NONCE nonce already seen for these params;
+ *          TK_ERR_NONCE_LIMIT    the 601st distinct nonce or later;
+ *          TK_ERR_PARAMS_EXPIRED params expired: recorded as seen, a
+ *                                winner is still stored, no credit.
+ *  wins:   1 if the ticket wins and was stored (status TK_OK or
+ *          TK_ERR_PARAMS_EXPIRED), else 0. */
+typedef struct tk_ticket_result {
+    uint32_t sender_nonce;
+    tk_status status;
+    int wins;
+} tk_ticket_result;
+
+/** Totals of one tk_recipient_receive() call. */
+typedef struct tk_receive_summary {
+    size_t accepted;  /* tickets credited (status TK_OK) */
+    size_t rejected;  /* tickets with a per-ticket error */
+    size_t winners;   /* winning tickets stored */
+    tk_hash session;  /* the session the credit went to */
+} tk_receive_summary;
+
+/** Replay-set and balance statistics (tk_recipient_get_stats). */
+typedef struct tk_recipient_stats {
+    size_t tracked_rands;  /* recipientRands with seen nonces */
+    size_t tracked_nonces; /* seen nonces over all of them */
+    size_t replay_bytes;   /* heap bytes the replay set holds */
+    size_t balances;       /* (sender, session) balances */
+} tk_recipient_stats;
+
+typedef struct tk_recipient tk_recipient;
+
+/** Create a recipient.
+ *
+ *  If the store has nonce_load, the seen nonces it persisted are loaded
+ *  (those whose params already expired are dropped at the next receive),
+ *  so a recipient restarted with the same secret still rejects replays.
+ *
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL, a NULL callback the recipient
+ *           needs, tx_cost_multiplier or redeem_gas 0); TK_ERR_NOMEM;
+ *           TK_ERR_RNG (secret32 NULL and no OS randomness); TK_ERR_STORE
+ *           (nonce_load failed).
+ *  Args:    ctx:      must outlive the recipient.
+ *  Out:     out:      the new recipient (NULL on failure).
+ *  In:      cfg:      copied.
+ *           secret32: the 32-byte recipient secret, copied (the caller
+ *                     wipes its own copy); NULL draws a fresh one from the
+ *                     OS CSPRNG (then nothing issued before a restart can
+ *                     be re-derived: use a persisted secret on real nodes).
+ *           chain:    copied; its self pointer must stay valid. Needs
+ *                     last_block, rounds, sender_funds, claimed_reserve,
+ *                     pool_size and gas_price.
+ *           store:    copied; its self pointer must stay valid. Needs
+ *                     put_winner; nonce_add / nonce_load / nonce_prune are
+ *                     used when present. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_create(const tk_ctx *ctx,
+    tk_recipient **out, const tk_recipient_config *cfg,
+    const uint8_t *secret32, const tk_chain *chain, const tk_store *store)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(5)
+    TK_ARG_NONNULL(6);
+
+/** Wipe the secret, free all state. NULL is a no-op. Not concurrently with
+ *  any other call on r. */
+TK_API void tk_recipient_destroy(tk_recipient *r);
+
+/** This recipient's address. */
+TK_API tk_status tk_recipient_address(const tk_recipient *r, tk_address *out)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** The recipient's sender monitor (borrowed: valid while r lives; never
+ *  destroy it). NULL if r is NULL. The redemption queue adds and removes
+ *  pending face values through it. */
+TK_API tk_monitor *tk_recipient_monitor(tk_recipient *r);
+
+/** Issue ticket params for `sender` at `price` (section 4).
+ *
+ *  Reads the last L1 block, the rounds and the gas price from the chain and
+ *  the sender's max float from the monitor; draws a fresh 32-byte seed from
+ *  the OS CSPRNG every call. Price zero gives faceValue = winProb = 0.
+ *  Otherwise faceValue = redeemGas * gasPrice * txCostMultiplier, or
+ *  EV * 100 when that is below EV, capped at maxFloat and at max_face_value
+ *  (when set); winProb by tk_win_prob(). expirationBlock = last block + 40.
+ *  The creation round is the last initialized round and its block hash, or
+ *  the previous round when that hash is zero.
+ *
+ *  Returns: TK_OK;
+ *           TK_ERR_INSUFFICIENT_SENDER_RESERVE  the capped faceValue is below
+ *                          EV, or below both txCost and redeemGas * 3 gwei:
+ *                          the sender must add reserve (or the node lower
+ *                          its EV);
+ *           TK_ERR_INVALID_PRICE  price->den == 0;
+ *           TK_ERR_OVERFLOW  winProb would exceed MAX (only with absurd
+ *                          configurations: faceValue above 2^128);
+ *           TK_ERR_CHAIN   a chain callback failed;
+ *           TK_ERR_RNG     no OS randomness;
+ *           TK_ERR_ILLEGAL_ARG.
+ *  Out:     out: the params (zeroed on failure).
+ *  In:      sender: who will pay with them; price: wei per pixel (reduced
+ *           here; the params carry the reduced form). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_params(tk_recipient *r,
+    tk_ticket_params *out, const tk_address *sender, const tk_price *price)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
+
+/** tk_recipient_params() with the chain state supplied by the caller
+ *  instead of read from the chain and the monitor (and, with has_seed, a
+ *  given seed instead of a random one: for tools and tests only, a reused
+ *  seed gives the sender params it has already seen).
+ *  Returns: as tk_recipient_params(), except TK_ERR_CHAIN; also
+ *           TK_ERR_ILLEGAL_ARG when in->creation_round < 0 or
+ *           in->last_block + 40 overflows. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_params_with(
+    tk_recipient *r, tk_ticket_params *out, const tk_address *sender,
+    const tk_price *price, const tk_params_inputs *in)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(5);
+
+/** The recipientRandHash this recipient derives for params used by
+ *  `sender` (section 3): lets a node check params it issued, and tests
+ *  check the derivation. Uses params' seed, face value, win prob,
+ *  expiration block, price and expiration params.
+ *  Returns: TK_OK; TK_ERR_INVALID_PRICE; TK_ERR_ILLEGAL_ARG. */
+TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
+    const tk_address *sender, const tk_ticket_params *params)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
+
+/** Receive a payment: k tickets sharing params, sender and price.
+ *
+ *  recipientRand is derived once for the payment. Fatal checks come first
+ *  and reject the whole payment with no state change, in this order:
+ *    TK_ERR_INVALID_PRICE      price den 0 (no expected price on the wire);
+ *    TK_ERR_OUT_OF_RANGE       creation round < 0;
+ *    TK_ERR_CHAIN              the chain could not be read;
+ *    TK_ERR_SENDER_UNLOCKING   withdrawRound != 0 and <= last initialized
+ *                              round + 1: the sender is leaving;
+ *    TK_ERR_WRONG_RECIPIENT    params.recipient is not this recipient;
+ *    TK_ERR_ZERO_SENDER        the sender is the zero address;
+ *    TK_ERR_RAND_HASH_MISMATCH the params were not issued by this
+ *                              recipient (or were altered).
+ *  Then every ticket is checked, and a per-ticket error never stops the
+ *  batch (so no winner is missed); results[i] says what happened to
+ *  ticket i: signature (any TK_ERR_SIG_*), win decision, replay
+ *  (TK_ERR_REPLAYED_NONCE; TK_ERR_NONCE_LIMIT past 600 nonces per
+ *  recipientRand), expiry (TK_ERR_PARAMS_EXPIRED when params.
+ *  expiration_block <= the last L1 block: still recorded as seen, a winner
+ *  still stored, no credit). Every winner (accepted or expired) is put to
+ *  the store before the call returns, and the seen nonces are persisted
+ *  when the store supports it. Finally accepted * EV is credited to the
+ *  (sender, session) balance, once.
+ *
+ *  Returns: TK_OK       the payment was processed: read results/summary;
+ *                       TK_OK even when every ticket was rejected.
+ *           the fatal codes above;
+ *           TK_ERR_STORE  the store failed: nothing is credited and the
+ *                       nonces of this call are forgotten again, so the
+ *                       same payment can be retried;
+ *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, or results_len <
+ *                       payment->count).
+ *  Out:     results:  payment->count entries (may be NULL when count is
+ *                     0); zeroed on failure.
+ *           summary:  totals and the session credited (may be NULL).
+ *           credited: accepted * EV, exact (an initialized mpq_t, or
+ *                     NULL); 0 on failure.
+ *  In:      payment:  as decoded from the wire or built by a sender.
+ *           session:  the balance to credit; NULL means the session is
+ *                     the params' recipientRandHash (as go-livepeer does).
+ *  Secrets: the derived recipientRand is wiped before return; copies go
+ *           only into stored winners. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_receive(tk_recipient *r,
+    tk_ticket_result *results, size_t results_len,
+    tk_receive_summary *summary, mpq_ptr credited,
+    const tk_payment *payment, const tk_hash *session)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(6);
+
+/** Receive one ticket: tk_recipient_receive() on a payment of one, with
+ *  the per-ticket status as the return value.
+ *  Returns: TK_OK (accepted and credited), a per-ticket code or a fatal
+ *           code of tk_recipient_receive().
+ *  Out:     wins: 1 if the ticket won and was stored, for TK_OK and
+ *           TK_ERR_PARAMS_EXPIRED (an expired winner is kept); else 0.
+ *  In:      ticket, sig: as signed by the sender; seed, expiration_block,
+ *           price: the rest of the params the ticket was made from;
+ *           session: as in tk_recipient_receive() (NULL allowed). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_receive_ticket(
+    tk_recipient *r, int *wins, const tk_ticket *ticket, const tk_sig *sig,
+    const tk_u256 *seed, const tk_u256 *expiration_block,
+    const tk_price *price, const tk_hash *session)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7);
+
+/** Flags of tk_recipient_debit(). */
+#define TK_DEBIT_ALLOW_NEGATIVE 1u
+
+/** The balance of (sender, session): credited EV minus debits, exact.
+ *  Returns: TK_OK; TK_ERR_NOT_FOUND (never credited or cleared; *out = 0);
+ *           TK_ERR_ILLEGAL_ARG.
+ *  Args:    out: an initialized mpq_t, overwritten. */
+TK_API tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out,
+    const tk_address *sender, const tk_hash *session)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
+
+/** Debit amount (>= 0) for work done. Atomic with respect to concurrent
+ *  credits and debits of the same balance.
+ *  Returns: TK_OK; TK_ERR_INSUFFICIENT_BALANCE (balance < amount and the
+ *           flag TK_DEBIT_ALLOW_NEGATIVE not given; nothing changes);
+ *           TK_ERR_NOT_FOUND (no such balance and the flag not given);
+ *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, amount < 0, unknown
+ *           flag). */
+TK_API tk_status tk_recipient_debit(tk_recipient *r,
+    const tk_address *sender, const tk_hash *session, mpq_srcptr amount,
+    unsigned flags)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
+
+/** Forget the balance of (sender, session) when the session ends.
+ *  Returns: TK_OK; TK_ERR_NOT_FOUND; TK_ERR_ILLEGAL_ARG. */
+TK_API tk_status tk_recipient_balance_clear(tk_recipient *r,
+    const tk_address *sender, const tk_hash *session)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
+
+/** Drop the seen nonces of params that expired before the last L1 block
+ *  (receive does this lazily too), and prune the store's nonces when it
+ *  supports it. Call it now and then (e.g. on every new block).
+ *  Returns: TK_OK; TK_ERR_CHAIN; TK_ERR_STORE; TK_ERR_ILLEGAL_ARG. */
+TK_API tk_status tk_recipient_prune(tk_recipient *r) TK_ARG_NONNULL(1);
+
+/** Replay-set and balance statistics (a consistent view per shard).
+ *  replay_bytes counts what the replay set allocated: 4 bytes per nonce
+ *  slot plus the per-recipientRand table entries. */
+TK_API tk_status tk_recipient_get_stats(tk_recipient *r,
+    tk_recipient_stats *out) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TICKET_RECIPIENT_H */

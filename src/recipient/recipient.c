@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* The recipient object: lifecycle, the secret, balances, pruning, stats.
+ * Params issuing is in params.c, receiving in receive.c. */
+#include "recipient_internal.h"
+
+#include "ticket/u256.h"
+
+#include "core/internal.h"
+#include "core/random.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t tk__block_u64(const tk_u256 *x)
+{
+    uint64_t v;
+    return tk_u256_to_u64(&v, x) == TK_OK ? v : UINT64_MAX;
+}
+
+tk_status tk__recipient_rand(const tk_recipient *r, tk_u256 *rand, const tk_address *sender,
+                             const tk_ticket_params *params)
+{
+    return tk_rand_derive(rand, r->secret, sender, params);
+}
+
+tk_status tk__recipient_rand_hash(const tk_recipient *r, tk_hash *out, const tk_address *sender,
+                                  const tk_ticket_params *params)
+{
+    tk_u256 rand;
+    tk_status st = tk__recipient_rand(r, &rand, sender, params);
+    if (st == TK_OK)
+        st = tk_rand_hash(out, &rand);
+    tk__memzero(&rand, sizeof rand);
+    return st;
+}
+
+/* Seen nonces persisted by an earlier run go back into the replay set. */
+static int load_nonce(const tk_hash *rand_hash, uint32_t nonce, const tk_u256 *expiration,
+                      void *data)
+{
+    tk_recipient *r = data;
+    tk__replay_shard *sh = tk__replay_lock(r->replay, rand_hash, 0);
+    tk_status st = tk__replay_add(sh, rand_hash, tk__block_u64(expiration), nonce);
+    tk__replay_unlock(sh);
+    /* A replay (duplicate row) or a full rand is fine; stop on NOMEM. */
+    return st == TK_ERR_NOMEM;
+}
+
+tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
+                              const tk_recipient_config *cfg, const uint8_t *secret32,
+                              const tk_chain *chain, const tk_store *store)
+{
+    tk_recipient *r;
+    tk_status st;
+
+    TK_ARG_CHECK(ctx, out != NULL);
+    *out = NULL;
+    TK_ARG_CHECK(ctx, ctx != NULL && cfg != NULL && chain != NULL && store != NULL);
+    TK_ARG_CHECK(ctx, cfg->redeem_gas > 0 && cfg->tx_cost_multiplier > 0);
+    TK_ARG_CHECK(ctx, chain->last_block != NULL && chain->rounds != NULL &&
+                          chain->sender_funds != NULL && chain->claimed_reserve != NULL &&
+                          chain->pool_size != NULL && chain->gas_price != NULL);
+    TK_ARG_CHECK(ctx, store->put_winner != NULL);
+
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return TK_ERR_NOMEM;
+    r->ctx = ctx;
+    r->cfg = *cfg;
+    r->chain = *chain;
+    r->store = *store;
+    if (secret32 != NULL)
+        memcpy(r->secret, secret32, TK_SECRET_LEN);
+    else if ((st = tk__random_bytes(r->secret, TK_SECRET_LEN)) != TK_OK)
+        goto fail;
+    if ((st = tk_monitor_create(ctx, &r->monitor, chain, &cfg->address)) != TK_OK ||
+        (st = tk__replay_create(&r->replay)) != TK_OK ||
+        (st = tk__balances_create(&r->balances)) != TK_OK)
+        goto fail;
+    if (store->nonce_load != NULL) {
+        if (store->nonce_load(store->self, load_nonce, r) != TK_OK) {
+            st = TK_ERR_STORE;
+            goto fail;
+        }
+    }
+    *out = r;
+    return TK_OK;
+fail:
+    tk_recipient_destroy(r);
+    return st;
+}
+
+void tk_recipient_destroy(tk_recipient *r)
+{
+    if (r == NULL)
+        return;
+    tk__memzero(r->secret, sizeof r->secret);
+    tk_monitor_destroy(r->monitor);
+    tk__replay_destroy(r->replay);
+    tk__balances_destroy(r->balances);
+    free(r);
+}
+
+tk_status tk_recipient_address(const tk_recipient *r, tk_address *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, out != NULL);
+    *out = r->cfg.address;
+    return TK_OK;
+}
+
+tk_monitor *tk_recipient_monitor(tk_recipient *r)
+{
+    return r != NULL ? r->monitor : NULL;
+}
+
+tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out, const tk_address *sender,
+                                 const tk_ticket_params *params)
+{
+    tk_status st;
+
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, out != NULL && sender != NULL && params != NULL);
+    st = tk__recipient_rand_hash(r, out, sender, params);
+    if (st != TK_OK)
+        memset(out, 0, sizeof *out);
+    return st;
+}
+
+tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out, const tk_address *sender,
+                               const tk_hash *session)
+{
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, out != NULL);
+    mpq_set_ui(out, 0, 1);
+    TK_ARG_CHECK(r->ctx, sender != NULL && session != NULL);
+    return tk__balances_get(r->balances, out, sender, session);
+}
+
+tk_status tk_recipient_debit(tk_recipient *r, const tk_address *sender, const tk_hash *session,
+                             mpq_srcptr amount, unsigned flags)
+{
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, sender != NULL && session != NULL && amount != NULL);
+    TK_ARG_CHECK(r->ctx, mpq_sgn(amount) >= 0);
+    TK_ARG_CHECK(r->ctx, (flags & ~TK_DEBIT_ALLOW_NEGATIVE) == 0);
+    return tk__balances_debit(r->balances, sender, session, amount,
+                              (flags & TK_DEBIT_ALLOW_NEGATIVE) != 0);
+}
+
+tk_status tk_recipient_balance_clear(tk_recipient *r, const tk_address *sender,
+                                     const tk_hash *session)
+{
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, sender != NULL && session != NULL);
+    return tk__balances_clear(r->balances, sender, session);
+}
+
+tk_status tk_recipient_prune(tk_recipient *r)
+{
+    uint64_t last_block;
+
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    if (r->chain.last_block(r->chain.self, &last_block) != TK_OK)
+        return TK_ERR_CHAIN;
+    tk__replay_prune(r->replay, last_block);
+    if (r->store.nonce_prune != NULL && r->store.nonce_prune(r->store.self, last_block) != TK_OK)
+        return TK_ERR_STORE;
+    return TK_OK;
+}
+
+tk_status tk_recipient_get_stats(tk_recipient *r, tk_recipient_stats *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, out != NULL);
+    tk__replay_stats(r->replay, &out->tracked_rands, &out->tracked_nonces, &out->replay_bytes);
+    out->balances = tk__balances_count(r->balances);
+    return TK_OK;
+}

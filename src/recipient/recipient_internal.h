@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_RECIPIENT_INTERNAL_H
+#define TK_RECIPIENT_INTERNAL_H
+
+/* The recipient object, shared by the files of this layer. */
+
+#include "ticket/recipient.h"
+
+#include "balances.h"
+#include "replay.h"
+
+struct tk_recipient {
+    const tk_ctx *ctx;
+    tk_recipient_config cfg;
+    uint8_t secret[TK_SECRET_LEN]; /* wiped on destroy */
+    tk_chain chain;
+    tk_store store;
+    tk_monitor *monitor;
+    tk__replay *replay;
+    tk__balances *balances;
+};
+
+/* recipientRand for params used by sender (the caller wipes *rand). The
+ * tests use it to check the derivation against the vectors. */
+tk_status tk__recipient_rand(const tk_recipient *r, tk_u256 *rand,
+                             const tk_address *sender,
+                             const tk_ticket_params *params);
+
+/* recipientRandHash for params used by sender (the rand is wiped). */
+tk_status tk__recipient_rand_hash(const tk_recipient *r, tk_hash *out,
+                                  const tk_address *sender,
+                                  const tk_ticket_params *params);
+
+/* A u256 as a block number; values >= 2^64 saturate (no block reaches
+ * them, so such params simply never expire). */
+uint64_t tk__block_u64(const tk_u256 *x);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_TEST_RCPT_FIXTURE_H
+#define TK_TEST_RCPT_FIXTURE_H
+
+/* A recipient over a hand-driven fake chain and an in-memory store whose
+ * calls can be made to fail, plus a sender key that signs tickets with the
+ * crypto layer directly (the sender module is not needed here). */
+
+#include "test_support.h"
+
+#include "ticket/chain.h"
+#include "ticket/keys.h"
+#include "ticket/payment.h"
+#include "ticket/recipient.h"
+#include "ticket/signature.h"
+#include "ticket/store.h"
+#include "ticket/u256.h"
+
+/* The chain: every field is read by the callbacks; tests set them. The same
+ * funds are reported for every sender. */
+typedef struct fake_chain {
+    uint64_t last_block;
+    tk_round_info rounds;
+    tk_sender_funds funds;
+    tk_u256 claimed;
+    uint64_t pool_size;
+    tk_u256 gas_price;
+    int fail; /* every callback fails while set */
+} fake_chain;
+
+/* The store: tk_store_mem behind failure switches. */
+typedef struct fake_store {
+    tk_store_mem *mem;
+    tk_store inner;
+    int fail_put, fail_nonce, no_nonces;
+} fake_store;
+
+typedef struct fixture {
+    tk_ctx *ctx;
+    fake_chain chain;
+    fake_store store;
+    tk_recipient_config cfg;
+    uint8_t secret[32];
+    tk_recipient *r;
+    uint8_t sender_key[32];
+    tk_address sender;
+} fixture;
+
+/* Chain at block 1000, round 10 initialized (block hash 0x11..), pool 1,
+ * gas 1 gwei, deposit 10 ETH, reserve 10 ETH. Recipient: EV 1e12 wei,
+ * redeem gas 100000, multiplier 100 (face value 1e16, winProb ~ 1e-4). */
+void fx_init(fixture *f);
+/* fx_init with max_face_value = EV = 1e15: face value == EV, winProb MAX,
+ * so practically every ticket wins. */
+void fx_init_always_win(fixture *f);
+/* (Re)create the recipient from f->cfg, f->secret and the store. */
+void fx_create_recipient(fixture *f);
+void fx_free(fixture *f);
+
+tk_chain fx_chain_iface(fake_chain *c);
+tk_store fx_store_iface(fake_store *s);
+
+void fx_u256(tk_u256 *out, uint64_t v);
+void fx_u256_dec(tk_u256 *out, const char *dec);
+
+/* Params for f->sender at price 1/1 (asserts success). */
+void fx_params(fixture *f, tk_ticket_params *out);
+/* Sign ticket `nonce` of p with key. */
+void fx_sign(fixture *f, tk_sig *sig, const uint8_t key[32], const tk_payment *p, uint32_t nonce);
+/* Allocate and sign count tickets with nonces first, first+1, ... */
+void fx_pay(fixture *f, tk_payment *p, const tk_ticket_params *params, uint32_t first,
+            size_t count);
+/* s -> n - s and v 27 <-> 28: the high-s twin of a low-s signature. */
+void fx_high_s(tk_sig *sig);
+/* EV * k as an exact rational, computed independently of the library:
+ * face * winProb * k / (2^256 - 1). */
+void fx_expected_credit(mpq_t out, const tk_ticket_params *params, unsigned long k);
+
+#endif
