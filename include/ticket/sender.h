@@ -154,9 +154,9 @@ TK_API tk_status tk_sender_address(const tk_sender *sender, tk_address *out)
  *  lets a node refuse a transcoder's params before starting a session.
  *
  *  Returns: TK_OK or one of the refusals above; TK_ERR_CHAIN (a chain
- *           callback failed); TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, or
- *           count == 0).
- *  In:      params: the params as received; count: tickets planned.
+ *           callback failed); TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL).
+ *  In:      params: the params as received; count: tickets planned
+ *           (0 checks everything but the batch total).
  *  Thread safety: any thread; reads the sender's immutable config and
  *           calls the chain callbacks (last_block; rounds and
  *           sender_funds when EV > 0). */
@@ -209,6 +209,10 @@ TK_API tk_status tk_sender_session_nonce(tk_sender *sender, uint32_t *nonce,
 
 /** Create and sign a batch of count tickets for a session.
  *
+ *  count may be 0: the params are checked and the payment carries the
+ *  params, expiration params and sender but no ticket (what go-livepeer
+ *  sends for a segment that earlier credit already covers); no nonce is
+ *  used.
  *  First the params are checked exactly as by tk_sender_validate_params().
  *  If they carry no expiration params (creation_round == 0 or an all-zero
  *  creation_round_block_hash), the chain's last initialized round and its
@@ -230,12 +234,11 @@ TK_API tk_status tk_sender_session_nonce(tk_sender *sender, uint32_t *nonce,
  *                                   nonce used; start a new session with
  *                                   fresh params);
  *           TK_ERR_NOT_FOUND        no such session;
- *           TK_ERR_CHAIN; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, or
- *           count == 0).
+ *           TK_ERR_CHAIN; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL).
  *  Out:     out: the batch. It is overwritten without being freed, so pass
  *           an empty (zeroed or tk_payment_clear()ed) payment; release it
  *           with tk_payment_clear(). Zeroed on failure.
- *  In:      recipient_rand_hash: the session key; count: tickets (>= 1).
+ *  In:      recipient_rand_hash: the session key; count: tickets.
  *  Performance: per ticket, one ticket hash and one signature; the GMP and
  *           chain work and the single allocation are per batch.
  *  Thread safety: any thread, concurrently with every other call except

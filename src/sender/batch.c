@@ -46,7 +46,7 @@ tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
     struct tk__session *sess = NULL;
     tk_ticket_params params;
     tk_round_info rounds;
-    int need_fill, have_rounds;
+    int need_fill;
     uint32_t first;
     tk_ticket t;
     tk_status st;
@@ -55,7 +55,6 @@ tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
     TK_ARG_CHECK(sender->ctx, out != NULL);
     memset(out, 0, sizeof *out);
     TK_ARG_CHECK(sender->ctx, recipient_rand_hash != NULL);
-    TK_ARG_CHECK(sender->ctx, count > 0);
 
     st = tk__session_acquire(sender, recipient_rand_hash, &sess);
     if (st != TK_OK)
@@ -66,7 +65,7 @@ tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
     need_fill = params.creation_round == 0 ||
                 hash_is_zero(&params.creation_round_block_hash);
     st = tk__sender_check(sender, &params, sess->ev, count, need_fill,
-                          &rounds, &have_rounds);
+                          &rounds);
     if (st != TK_OK)
         goto out;
     if (need_fill) {
@@ -81,20 +80,20 @@ tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
         goto out;
     }
     st = tk_payment_alloc(out, count);
-    if (st != TK_OK)
+    if (st != TK_OK || count == 0) /* 0: params and sender, no ticket */
         goto out;
     st = tk__session_reserve(sess, count, &first);
     if (st == TK_OK)
         st = tk_ticket_from_params(&t, &params, &sender->address, first);
     if (st == TK_OK)
         st = sign_all(sender, out, &t, first, count);
+out:
     if (st == TK_OK) {
         out->sender = sender->address;
         out->params = params;
-    }
-out:
-    if (st != TK_OK)
+    } else {
         tk_payment_clear(out);
+    }
     tk__session_release(sender, sess);
     return st;
 }

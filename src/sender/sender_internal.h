@@ -46,11 +46,11 @@ tk_status tk__session_reserve(struct tk__session *sess, size_t count,
 void tk__sessions_free_all(tk_sender *s);
 
 /* The section 5 checks for count tickets of params whose ticket EV is ev.
- * Round info is fetched into *rounds when want_rounds is set or EV > 0
- * (*have_rounds says whether it was). */
+ * On TK_OK, *rounds holds the chain's round info if want_rounds was set
+ * (it is fetched anyway when EV > 0); otherwise it may be zero. */
 tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *params,
                            const mpq_t ev, size_t count, int want_rounds,
-                           tk_round_info *rounds, int *have_rounds);
+                           tk_round_info *rounds);
 
 /* Decrypt a Web3 Secret Storage V3 keystore into key32 (wiped on failure).
  * *has_address is 1 when the JSON names an address (then in *address). */

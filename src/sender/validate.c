@@ -82,14 +82,13 @@ static tk_status check_value(tk_sender *s, const tk_ticket_params *p,
 
 tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *p,
                            const mpq_t ev, size_t count, int want_rounds,
-                           tk_round_info *rounds, int *have_rounds)
+                           tk_round_info *rounds)
 {
     uint64_t last_block;
     int positive = mpq_sgn(ev) > 0;
     mpz_t a, b, c;
     tk_status st;
 
-    *have_rounds = 0;
     memset(rounds, 0, sizeof *rounds);
     if (tk_u256_is_zero(&p->expiration_block))
         return TK_ERR_PARAMS_NO_EXPIRATION;
@@ -104,10 +103,8 @@ tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *p,
     mpz_add_ui(b, b, 1);
     st = mpz_cmp(a, b) <= 0 ? TK_ERR_PARAMS_EXPIRED : TK_OK;
 
-    if (st == TK_OK && (want_rounds || positive)) {
+    if (st == TK_OK && (want_rounds || positive))
         st = fetch_rounds(s, rounds);
-        *have_rounds = st == TK_OK;
-    }
     if (st == TK_OK && positive)
         st = check_value(s, p, ev, count, rounds, a, b, c);
     mpz_clears(a, b, c, NULL);
@@ -119,18 +116,15 @@ tk_status tk_sender_validate_params(tk_sender *sender,
                                     size_t count)
 {
     tk_round_info rounds;
-    int have_rounds;
     tk_status st;
     mpq_t ev;
 
     TK_ARG_CHECK_NOCTX(sender != NULL);
     TK_ARG_CHECK(sender->ctx, params != NULL);
-    TK_ARG_CHECK(sender->ctx, count > 0);
     mpq_init(ev);
     st = tk_ticket_ev(ev, &params->face_value, &params->win_prob);
     if (st == TK_OK)
-        st = tk__sender_check(sender, params, ev, count, 0, &rounds,
-                              &have_rounds);
+        st = tk__sender_check(sender, params, ev, count, 0, &rounds);
     mpq_clear(ev);
     return st;
 }

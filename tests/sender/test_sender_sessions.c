@@ -42,6 +42,38 @@ static void test_nonces_contiguous(void **state)
     assert_int_equal(nonce_of(&p.recipient_rand_hash), 9);
 }
 
+/* A batch of 0: checked params, expiration params filled, sender set, no
+ * ticket and no nonce used. */
+static void test_empty_batch(void **state)
+{
+    tk_ticket_params p;
+    tk_round_info r;
+    tk_payment pay;
+    (void)state;
+    fx_params(&FX, &p, "3000", FX_THIRD, 12);
+    p.creation_round = 0;
+    assert_int_equal(tk_sender_session_start(FX.sender, &p, 5), TK_OK);
+    assert_int_equal(tk_sender_create_batch(FX.sender, &pay,
+                                            &p.recipient_rand_hash, 0),
+                     TK_OK);
+    assert_int_equal(pay.count, 0);
+    assert_null(pay.tickets);
+    assert_memory_equal(&pay.sender, &FX.addr, sizeof FX.addr);
+    assert_int_equal(tk_chain_mem_state(FX.mem, NULL, &r), TK_OK);
+    assert_int_equal(pay.params.creation_round, r.last_initialized_round);
+    assert_memory_equal(&pay.params.creation_round_block_hash,
+                        &r.last_initialized_block_hash, 32);
+    assert_int_equal(nonce_of(&p.recipient_rand_hash), 5);
+    tk_payment_clear(&pay);
+    /* Refusals still apply. */
+    assert_int_equal(tk_u256_from_u64(&p.expiration_block, 1), TK_OK);
+    p.recipient_rand_hash.bytes[5] ^= 1;
+    assert_int_equal(tk_sender_session_start(FX.sender, &p, 0), TK_OK);
+    assert_int_equal(tk_sender_create_batch(FX.sender, &pay,
+                                            &p.recipient_rand_hash, 0),
+                     TK_ERR_PARAMS_EXPIRED);
+}
+
 static void test_start_nonce(void **state)
 {
     tk_ticket_params p;
@@ -263,6 +295,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TEST(test_nonces_contiguous),
         TEST(test_start_nonce),
+        TEST(test_empty_batch),
         TEST(test_sessions_are_independent),
         TEST(test_nonce_exhaustion),
         TEST(test_start_twice_and_end),
