@@ -201,8 +201,10 @@ typedef struct tk_redeem_stats {
 
 typedef struct tk_redeem_queue tk_redeem_queue;
 
-/** redeem_gas 350000 (go-livepeer's L1 estimate), batch 60000 + 90000 per
- *  ticket, gas cap 3,000,000, max_batch 0, backoff 10 blocks, no events. */
+/** redeem_gas 350000 (go-livepeer's L1 budget), batch 150000 + 90000 per
+ *  ticket (about twice the estimates of docs/redemption.md: they are also
+ *  the gas limits handed to submit), gas cap 3,000,000 (31 tickets per
+ *  batch), max_batch 0, backoff 10 blocks, no events. */
 TK_API tk_status tk_redeem_config_default(tk_redeem_config *cfg)
     TK_ARG_NONNULL(1);
 

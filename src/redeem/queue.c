@@ -15,7 +15,7 @@ tk_status tk_redeem_config_default(tk_redeem_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     /* Estimates for Ethereum L1; docs/redemption.md derives them. */
     cfg->redeem_gas = 350000;
-    cfg->batch_base_gas = 60000;
+    cfg->batch_base_gas = 150000;
     cfg->batch_ticket_gas = 90000;
     cfg->gas_cap = 3000000;
     cfg->max_batch = 0;
