@@ -1,0 +1,16 @@
+# cmake -DIN=<markdown> -DOUT=<c file> -P extract_sample.cmake
+# Writes the first ```c block of IN to OUT (the broadcaster guide's sample).
+file(READ "${IN}" text)
+string(FIND "${text}" "```c\n" begin)
+if(begin EQUAL -1)
+  message(FATAL_ERROR "${IN}: no ```c block")
+endif()
+math(EXPR begin "${begin} + 5")
+string(SUBSTRING "${text}" ${begin} -1 rest)
+string(FIND "${rest}" "\n```" end)
+if(end EQUAL -1)
+  message(FATAL_ERROR "${IN}: unterminated ```c block")
+endif()
+string(SUBSTRING "${rest}" 0 ${end} code)
+file(WRITE "${OUT}.tmp" "/* Extracted from ${IN}; edit it there. */\n${code}\n")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
