@@ -190,7 +190,7 @@ static void test_u256_text_round_trips(void **state)
     mpz_init(z);
     for (i = 0; i < iters; i++) {
         tk_u256 x, y;
-        char dec[TK_U256_DEC_MAX], hex[TK_U256_HEX_MAX + 2], gmp[100];
+        char dec[TK_U256_DEC_MAX], hex[100], gmp[100];
 
         random_u256(&x);
         mpz_import(z, 32, 1, 1, 1, 0, x.bytes);
