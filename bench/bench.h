@@ -28,7 +28,7 @@ typedef struct bench_cfg {
     const char *json_path; /* --json FILE, or NULL */
     const char *only;      /* comma-separated section filter, or NULL */
     unsigned nproc;        /* online CPUs */
-    const char *self_exe;  /* this program, for the memory child processes */
+    uint64_t fixed_iters;  /* --iters: replaces calibration (profiling) */
 } bench_cfg;
 
 typedef struct bench_result {
@@ -80,9 +80,9 @@ int bench_time(bench_run *run, const bench_case *c, double *sec);
 /* Iterations for one repetition of about cfg.rep_seconds (>= 1). */
 uint64_t bench_calibrate(const bench_run *run, const bench_case *c);
 
-/* Run fn on n threads released together by a barrier; returns the wall
- * seconds from the release until the last thread returned, or -1 if the
- * threads could not be started. args[i] goes to thread i. */
+/* Run fn on n threads released together; returns the wall seconds from
+ * the first thread's start to the last thread's end, or -1 if the threads
+ * could not be started. args[i] goes to thread i. */
 double bench_threads(unsigned n, void *(*fn)(void *), void **args);
 
 /* Fill out with deterministic pseudo-random bytes derived from seed (the
@@ -148,6 +148,13 @@ void bench_section_floor(bench_run *run);
 void bench_section_keccak(bench_run *run);
 void bench_section_wincheck(bench_run *run);
 void bench_section_sender(bench_run *run);
+void bench_section_recipient(bench_run *run);
+void bench_section_e2e(bench_run *run);
+void bench_section_scaling(bench_run *run);
+void bench_section_memory(bench_run *run);
+
+/* The child process of the memory section; returns the exit code. */
+int bench_memory_child(const char *nonces, const char *per_rand);
 
 /* The Keccak-f[1600] implementation libticket runs on this CPU. */
 const char *bench_keccak_impl(void);

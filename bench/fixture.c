@@ -6,6 +6,7 @@
 #include "ticket/keys.h"
 #include "ticket/u256.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* floor((2^256 - 1) / 10000), big-endian: the winProb for face 1e16 and
@@ -120,6 +121,10 @@ fail:
 
 void bench_world_free(bench_world *w)
 {
+    tk_store_mem_destroy(w->store_mem);
+    tk_store_mem_destroy(w->nonce_mem);
+    w->store_mem = w->nonce_mem = NULL;
+    tk_memzero(w->secret, sizeof w->secret);
     tk_memzero(w->sender_key, sizeof w->sender_key);
     tk_ctx_destroy(w->ctx);
     w->ctx = NULL;
@@ -158,4 +163,103 @@ void bench_params_for_sender(const bench_world *w, tk_ticket_params *out,
     out->creation_round = w->chain_state.rounds.last_initialized_round;
     out->creation_round_block_hash =
         w->chain_state.rounds.last_initialized_block_hash;
+}
+
+/* ---- The recipient side ---------------------------------------------- */
+
+int bench_recipient_setup(bench_world *w)
+{
+    if (tk_store_mem_create(&w->store_mem) != TK_OK ||
+        tk_store_mem_iface(w->store_mem, &w->store) != TK_OK)
+        return -1;
+    w->store.nonce_add = NULL;
+    w->store.nonce_load = NULL;
+    w->store.nonce_prune = NULL;
+    memset(&w->rcfg, 0, sizeof w->rcfg);
+    w->rcfg.address = w->recipient;
+    (void)tk_u256_from_u64(&w->rcfg.ev, 1000000000000u); /* 1e12 wei */
+    w->rcfg.redeem_gas = 100000;
+    w->rcfg.tx_cost_multiplier = 100; /* face = 1e5 * 1 gwei * 100 = 1e16 */
+    bench_fill(w->secret, sizeof w->secret, 300);
+    return 0;
+}
+
+int bench_recipient_new(bench_world *w, tk_recipient **r, int with_nonces)
+{
+    tk_recipient_destroy(*r);
+    *r = NULL;
+    if (with_nonces) {
+        tk_store_mem_destroy(w->nonce_mem);
+        w->nonce_mem = NULL;
+        if (tk_store_mem_create(&w->nonce_mem) != TK_OK ||
+            tk_store_mem_iface(w->nonce_mem, &w->store_nonces) != TK_OK)
+            return -1;
+    }
+    return tk_recipient_create(w->ctx, r, &w->rcfg, w->secret, &w->chain,
+                               with_nonces ? &w->store_nonces : &w->store) ==
+                   TK_OK
+               ? 0
+               : -1;
+}
+
+int bench_recipient_params(bench_world *w, tk_recipient *r,
+                           tk_ticket_params *out, uint64_t seed)
+{
+    tk_params_inputs in;
+    tk_price price;
+
+    memset(&in, 0, sizeof in);
+    memset(&price, 0, sizeof price);
+    in.gas_price = w->chain_state.gas_price;
+    u256_dec(&in.max_float, "10000000000000000000");
+    in.last_block = w->chain_state.last_block;
+    in.creation_round = w->chain_state.rounds.last_initialized_round;
+    in.creation_round_block_hash =
+        w->chain_state.rounds.last_initialized_block_hash;
+    in.has_seed = 1;
+    (void)tk_u256_from_u64(&in.seed, seed);
+    (void)tk_u256_from_u64(&price.num, 1);
+    (void)tk_u256_from_u64(&price.den, 1);
+    return tk_recipient_params_with(r, out, &w->sender, &price, &in) == TK_OK
+               ? 0
+               : -1;
+}
+
+void bench_payments_free(tk_payment *p, size_t npay)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < npay; i++)
+        tk_payment_clear(&p[i]);
+    free(p);
+}
+
+tk_payment *bench_payments_make(bench_world *w, tk_sender *s,
+                                tk_recipient *r, size_t npay, size_t per_pay,
+                                uint64_t seed0)
+{
+    size_t per_params = per_pay >= 500 ? 1 : 500 / per_pay;
+    tk_payment *p = calloc(npay ? npay : 1, sizeof *p);
+    tk_ticket_params params;
+    uint64_t seed = seed0;
+
+    if (p == NULL)
+        return NULL;
+    for (size_t i = 0; i < npay; i += per_params, seed++) {
+        if (bench_recipient_params(w, r, &params, seed) != 0 ||
+            tk_sender_session_start(s, &params, 0) != TK_OK)
+            goto fail;
+        for (size_t j = i; j < npay && j < i + per_params; j++) {
+            if (tk_sender_create_batch(s, &p[j], &params.recipient_rand_hash,
+                                       per_pay) != TK_OK) {
+                (void)tk_sender_session_end(s, &params.recipient_rand_hash);
+                goto fail;
+            }
+        }
+        (void)tk_sender_session_end(s, &params.recipient_rand_hash);
+    }
+    return p;
+fail:
+    bench_payments_free(p, npay);
+    return NULL;
 }

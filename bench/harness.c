@@ -54,7 +54,9 @@ uint64_t bench_calibrate(const bench_run *run, const bench_case *c)
 
 int bench_time(bench_run *run, const bench_case *c, double *sec)
 {
-    uint64_t iters = c->iters ? c->iters : bench_calibrate(run, c);
+    uint64_t iters = c->iters          ? c->iters
+                     : run->cfg.fixed_iters ? run->cfg.fixed_iters
+                                            : bench_calibrate(run, c);
     int ok;
 
     (void)time_once(c, iters, &ok); /* warm-up: caches, branch predictors */
@@ -102,6 +104,7 @@ typedef struct thread_slot {
     gate *g;
     void *(*fn)(void *);
     void *arg;
+    double start, end; /* this thread's own clock readings */
 } thread_slot;
 
 static void *thread_main(void *p)
@@ -116,7 +119,12 @@ static void *thread_main(void *p)
         pthread_cond_wait(&s->g->cv, &s->g->mu);
     state = s->g->state;
     pthread_mutex_unlock(&s->g->mu);
-    return state == 1 ? s->fn(s->arg) : NULL;
+    if (state != 1)
+        return NULL;
+    s->start = bench_now();
+    s->fn(s->arg);
+    s->end = bench_now();
+    return NULL;
 }
 
 double bench_threads(unsigned n, void *(*fn)(void *), void **args)
@@ -125,12 +133,12 @@ double bench_threads(unsigned n, void *(*fn)(void *), void **args)
     pthread_t *tids = calloc(n ? n : 1, sizeof *tids);
     thread_slot *slots = calloc(n ? n : 1, sizeof *slots);
     unsigned started = 0;
-    double t0, t = -1;
+    double t = -1;
 
     if (tids == NULL || slots == NULL || n == 0)
         goto out;
     for (; started < n; started++) {
-        slots[started] = (thread_slot){&g, fn, args[started]};
+        slots[started] = (thread_slot){&g, fn, args[started], 0, 0};
         if (pthread_create(&tids[started], NULL, thread_main,
                            &slots[started]) != 0)
             break;
@@ -141,11 +149,21 @@ double bench_threads(unsigned n, void *(*fn)(void *), void **args)
     g.state = started == n ? 1 : 2;
     pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
-    t0 = bench_now();
     for (unsigned i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
-    if (started == n)
-        t = bench_now() - t0;
+    if (started == n) {
+        /* From the first thread's start to the last one's end, as the
+         * threads saw them: the main thread may be descheduled at any
+         * point, so its own clock readings would not bound the run. */
+        double first = slots[0].start, last = slots[0].end;
+        for (unsigned i = 1; i < n; i++) {
+            if (slots[i].start < first)
+                first = slots[i].start;
+            if (slots[i].end > last)
+                last = slots[i].end;
+        }
+        t = last - first;
+    }
 out:
     free(tids);
     free(slots);

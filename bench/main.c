@@ -2,6 +2,7 @@
 /* ticket-bench: ticket throughput against the physical floor.
  *
  *   ticket-bench [--quick] [--json FILE] [--reps N] [--only a,b,...]
+ *                [--iters N]
  *
  * Sections run in a fixed order (the floor first, so that every ratio is
  * taken against the same run); see docs/PERFORMANCE.md. */
@@ -25,6 +26,14 @@ static const bench_section SECTIONS[] = {
     {"wincheck", bench_section_wincheck, "the win check alone"},
     {"sender", bench_section_sender,
      "tickets created and signed, batch sizes 1, 10, 100"},
+    {"recipient", bench_section_recipient,
+     "tickets received (full path), payments of 1, 10, 100"},
+    {"e2e", bench_section_e2e,
+     "Livepeer-Payment header -> decode -> receive -> credit"},
+    {"scaling", bench_section_scaling,
+     "sender and recipient on 1, 2 and nproc threads"},
+    {"memory", bench_section_memory,
+     "replay-set bytes per tracked nonce, peak RSS (child processes)"},
 };
 #define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
 
@@ -46,7 +55,11 @@ static int selected(const char *only, const char *name)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ticket-bench [--quick] [--json FILE] [--reps N] "
-               "[--only SECTION,...] [--list]\n");
+               "[--only SECTION,...] [--iters N] [--list]\n"
+               "  --iters N  run every self-timed loop exactly N times per "
+               "repetition\n"
+               "             (for profiling under valgrind/perf; the "
+               "figures are then short)\n");
 }
 
 static int parse_args(bench_cfg *cfg, int argc, char **argv)
@@ -66,6 +79,14 @@ static int parse_args(bench_cfg *cfg, int argc, char **argv)
                 return -1;
             }
             cfg->reps = (int)r;
+        } else if (strcmp(a, "--iters") == 0 && i + 1 < argc) {
+            char *end;
+            unsigned long long n = strtoull(argv[++i], &end, 10);
+            if (*end != '\0' || n == 0) {
+                fprintf(stderr, "ticket-bench: --iters must be > 0\n");
+                return -1;
+            }
+            cfg->fixed_iters = (uint64_t)n;
         } else if (strcmp(a, "--only") == 0 && i + 1 < argc) {
             cfg->only = argv[++i];
         } else if (strcmp(a, "--list") == 0) {
@@ -89,11 +110,14 @@ int main(int argc, char **argv)
     bench_sysinfo si;
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
 
+    /* A child of the memory section (memory.c): measure, print, exit. */
+    if (argc == 4 && strcmp(argv[1], "--memory-child") == 0)
+        return bench_memory_child(argv[2], argv[3]);
+
     memset(&run, 0, sizeof run);
     run.bytes_per_nonce = -1;
     run.cfg.reps = 0;
     run.cfg.nproc = nproc > 0 ? (unsigned)nproc : 1;
-    run.cfg.self_exe = argv[0];
     if (parse_args(&run.cfg, argc, argv) != 0)
         return 2;
     if (run.cfg.reps == 0)
