@@ -2,6 +2,7 @@
 /* Private keys, public keys and addresses, EIP-55 text. */
 #include "core/internal.h"
 #include "core/random.h"
+#include "crypto/checkmem.h"
 
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
@@ -37,11 +38,14 @@ tk_status tk_key_generate(const tk_ctx *ctx, uint8_t seckey32[32])
 
 tk_status tk_key_verify(const tk_ctx *ctx, const uint8_t seckey32[32])
 {
+    int ok;
+
     TK_ARG_CHECK(ctx, ctx != NULL);
     TK_ARG_CHECK(ctx, seckey32 != NULL);
-    return secp256k1_ec_seckey_verify(ctx->secp, seckey32)
-               ? TK_OK
-               : TK_ERR_INVALID_PRIVKEY;
+    ok = secp256k1_ec_seckey_verify(ctx->secp, seckey32);
+    /* declassify: only whether the key is valid is revealed. */
+    TK_DECLASSIFY(&ok, sizeof ok);
+    return ok ? TK_OK : TK_ERR_INVALID_PRIVKEY;
 }
 
 tk_status tk_key_pubkey(const tk_ctx *ctx, uint8_t pubkey65[65],
@@ -49,12 +53,18 @@ tk_status tk_key_pubkey(const tk_ctx *ctx, uint8_t pubkey65[65],
 {
     secp256k1_pubkey pk;
     size_t len = 65;
+    tk__exposed key;
+    int ok;
 
     TK_ARG_CHECK(ctx, ctx != NULL);
     TK_ARG_CHECK(ctx, pubkey65 != NULL);
     memset(pubkey65, 0, 65);
     TK_ARG_CHECK(ctx, seckey32 != NULL);
-    if (!secp256k1_ec_pubkey_create(ctx->secp, &pk, seckey32))
+    /* Constant-time test: libsecp256k1 checks its own calls (checkmem.h). */
+    tk__secret_expose(&key, seckey32, 32);
+    ok = secp256k1_ec_pubkey_create(ctx->secp, &pk, seckey32);
+    tk__secret_restore(&key);
+    if (!ok)
         return TK_ERR_INVALID_PRIVKEY;
     if (!secp256k1_ec_pubkey_serialize(secp256k1_context_static, pubkey65,
                                        &len, &pk, SECP256K1_EC_UNCOMPRESSED) ||

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* EIP-191 personal-sign signatures (PROTOCOL.md section 1). */
 #include "core/internal.h"
+#include "crypto/checkmem.h"
 
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
@@ -48,7 +49,8 @@ tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
 {
     secp256k1_ecdsa_recoverable_signature rsig;
     tk_hash d;
-    int recid = 0;
+    tk__exposed key;
+    int recid = 0, ok;
     tk_status st = TK_OK;
 
     TK_ARG_CHECK(ctx, ctx != NULL);
@@ -59,8 +61,12 @@ tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
     eth_signed_hash(&d, msg);
     /* noncefp NULL: RFC 6979 inside libsecp256k1, which also normalizes s
      * to the lower half. A key outside [1, n-1] makes the call fail. */
-    if (!secp256k1_ecdsa_sign_recoverable(ctx->secp, &rsig, d.bytes, seckey32,
-                                          NULL, NULL)) {
+    /* Constant-time test: libsecp256k1 checks its own calls (checkmem.h). */
+    tk__secret_expose(&key, seckey32, 32);
+    ok = secp256k1_ecdsa_sign_recoverable(ctx->secp, &rsig, d.bytes, seckey32,
+                                          NULL, NULL);
+    tk__secret_restore(&key);
+    if (!ok) {
         st = TK_ERR_INVALID_PRIVKEY;
     } else if (!secp256k1_ecdsa_recoverable_signature_serialize_compact(
                    secp256k1_context_static, sig->bytes, &recid, &rsig) ||
