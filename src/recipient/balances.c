@@ -23,9 +23,17 @@ typedef struct shard {
     size_t nbuckets, count;
 } shard;
 
+/* Each shard on its own 128 bytes (no false sharing on the mutexes). */
+typedef union padded_shard {
+    shard sh;
+    unsigned char pad[128];
+} padded_shard;
+
 struct tk__balances {
-    shard shards[SHARDS];
+    padded_shard shards[SHARDS];
 };
+
+_Static_assert(sizeof(shard) <= 128, "a shard fits its padding");
 
 /* Sessions may be chosen by the caller, so mix every byte of the key
  * (splitmix64 finalizer over 8-byte words). */
@@ -57,7 +65,7 @@ static uint64_t key_hash(const tk_address *sender, const tk_hash *session)
 
 static shard *shard_of(tk__balances *b, uint64_t h)
 {
-    return &b->shards[(h >> 58) % SHARDS];
+    return &b->shards[(h >> 58) % SHARDS].sh;
 }
 
 tk_status tk__balances_create(tk__balances **out)
@@ -69,9 +77,9 @@ tk_status tk__balances_create(tk__balances **out)
     if (b == NULL)
         return TK_ERR_NOMEM;
     for (i = 0; i < SHARDS; i++) {
-        if (pthread_mutex_init(&b->shards[i].mu, NULL) != 0) {
+        if (pthread_mutex_init(&b->shards[i].sh.mu, NULL) != 0) {
             while (i-- > 0)
-                pthread_mutex_destroy(&b->shards[i].mu);
+                pthread_mutex_destroy(&b->shards[i].sh.mu);
             free(b);
             return TK_ERR_NOMEM;
         }
@@ -85,7 +93,7 @@ void tk__balances_destroy(tk__balances *b)
     if (b == NULL)
         return;
     for (int i = 0; i < SHARDS; i++) {
-        shard *s = &b->shards[i];
+        shard *s = &b->shards[i].sh;
         for (size_t j = 0; j < s->nbuckets; j++) {
             balance *e = s->buckets[j];
             while (e != NULL) {
@@ -241,9 +249,9 @@ size_t tk__balances_count(tk__balances *b)
 {
     size_t n = 0;
     for (int i = 0; i < SHARDS; i++) {
-        pthread_mutex_lock(&b->shards[i].mu);
-        n += b->shards[i].count;
-        pthread_mutex_unlock(&b->shards[i].mu);
+        pthread_mutex_lock(&b->shards[i].sh.mu);
+        n += b->shards[i].sh.count;
+        pthread_mutex_unlock(&b->shards[i].sh.mu);
     }
     return n;
 }

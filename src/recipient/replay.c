@@ -27,9 +27,18 @@ struct tk__replay_shard {
     uint64_t swept_at;   /* last block this shard was swept at */
 };
 
+/* Each shard on its own 128 bytes: threads working on different shards
+ * never share a cache line (no false sharing on the mutexes). */
+typedef union padded_shard {
+    tk__replay_shard sh;
+    unsigned char pad[128];
+} padded_shard;
+
 struct tk__replay {
-    tk__replay_shard shards[SHARDS];
+    padded_shard shards[SHARDS];
 };
+
+_Static_assert(sizeof(tk__replay_shard) <= 128, "a shard fits its padding");
 
 _Static_assert(TK_MAX_NONCES_PER_RAND <= UINT16_MAX, "nonce count fits uint16_t");
 
@@ -53,9 +62,9 @@ tk_status tk__replay_create(tk__replay **out)
     if (rs == NULL)
         return TK_ERR_NOMEM;
     for (i = 0; i < SHARDS; i++) {
-        if (pthread_mutex_init(&rs->shards[i].mu, NULL) != 0) {
+        if (pthread_mutex_init(&rs->shards[i].sh.mu, NULL) != 0) {
             while (i-- > 0)
-                pthread_mutex_destroy(&rs->shards[i].mu);
+                pthread_mutex_destroy(&rs->shards[i].sh.mu);
             free(rs);
             return TK_ERR_NOMEM;
         }
@@ -69,7 +78,7 @@ void tk__replay_destroy(tk__replay *rs)
     if (rs == NULL)
         return;
     for (int i = 0; i < SHARDS; i++) {
-        tk__replay_shard *sh = &rs->shards[i];
+        tk__replay_shard *sh = &rs->shards[i].sh;
         for (size_t j = 0; j < sh->cap; j++)
             free(sh->table[j].nonces);
         free(sh->table);
@@ -151,7 +160,7 @@ static void sweep(tk__replay_shard *sh, uint64_t last_block)
 
 tk__replay_shard *tk__replay_lock(tk__replay *rs, const tk_hash *rand_hash, uint64_t last_block)
 {
-    tk__replay_shard *sh = &rs->shards[rand_hash->bytes[TK_HASH_LEN - 1] % SHARDS];
+    tk__replay_shard *sh = &rs->shards[rand_hash->bytes[TK_HASH_LEN - 1] % SHARDS].sh;
     pthread_mutex_lock(&sh->mu);
     if (last_block > sh->swept_at && sh->count > 0)
         sweep(sh, last_block);
@@ -251,7 +260,7 @@ void tk__replay_remove(tk__replay_shard *sh, const tk_hash *rand_hash, uint32_t 
 void tk__replay_prune(tk__replay *rs, uint64_t last_block)
 {
     for (int i = 0; i < SHARDS; i++) {
-        tk__replay_shard *sh = &rs->shards[i];
+        tk__replay_shard *sh = &rs->shards[i].sh;
         pthread_mutex_lock(&sh->mu);
         if (sh->count > 0)
             sweep(sh, last_block);
@@ -263,7 +272,7 @@ void tk__replay_stats(tk__replay *rs, size_t *rands, size_t *nonces, size_t *byt
 {
     *rands = *nonces = *bytes = 0;
     for (int i = 0; i < SHARDS; i++) {
-        tk__replay_shard *sh = &rs->shards[i];
+        tk__replay_shard *sh = &rs->shards[i].sh;
         pthread_mutex_lock(&sh->mu);
         *rands += sh->count;
         *nonces += sh->nonces;
