@@ -35,3 +35,5 @@ pkg_check_modules(GMP REQUIRED IMPORTED_TARGET gmp)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(PROTOBUFC REQUIRED IMPORTED_TARGET libprotobuf-c)
 find_program(PROTOC_C NAMES protoc-c REQUIRED)
+# jansson: keystore JSON in the sender layer (and the tests / ticketctl).
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET GLOBAL jansson)
