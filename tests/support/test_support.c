@@ -212,3 +212,19 @@ void tk_test_count_illegal(const char *msg, void *data)
     (void)msg;
     (*(int *)data)++;
 }
+
+int tk_test_ctx_setup(void **state)
+{
+    tk_ctx *ctx = NULL;
+    if (tk_ctx_create(&ctx) != TK_OK)
+        return -1;
+    *state = ctx;
+    return 0;
+}
+
+int tk_test_ctx_teardown(void **state)
+{
+    tk_ctx_destroy(*state);
+    *state = NULL;
+    return 0;
+}

@@ -43,6 +43,12 @@ void tk_test_rand_bytes(uint8_t *out, size_t len);
 /* TK_TEST_ITERS or the default. */
 unsigned long tk_test_iters(unsigned long dflt);
 
+/* cmocka group/test fixtures: *state becomes a fresh tk_ctx (destroyed by
+ * the teardown). Use as cmocka_run_group_tests(t, tk_test_ctx_setup,
+ * tk_test_ctx_teardown) and read the context with (tk_ctx *)*state. */
+int tk_test_ctx_setup(void **state);
+int tk_test_ctx_teardown(void **state);
+
 /* Illegal-argument callback counter. */
 void tk_test_count_illegal(const char *msg, void *data);
 #define assert_illegal(ctx, expr)                                              \
