@@ -5,6 +5,7 @@
  * below the transaction cost, an underfunded sender retried until it tops
  * up, reverted / RPC-error transactions that keep the ticket, a confirmed
  * batch that skipped a ticket, gas-cap splitting, restart, requeue, misuse.
+ * Every scenario runs over the in-memory store and over the SQLite store.
  * The submit callback decodes the calldata it is given, so every test also
  * checks what would be sent. */
 #include "test_support.h"
@@ -14,6 +15,7 @@
 #include "ticket/monitor.h"
 #include "ticket/redeem.h"
 #include "ticket/store.h"
+#include "ticket/store_sqlite.h"
 #include "ticket/u256.h"
 
 #include <stdio.h>
@@ -37,6 +39,8 @@ typedef struct fx {
     tk_chain_mem *cm;
     tk_chain chain;
     tk_store_mem *sm;
+    tk_store_sqlite *sq; /* the durable store instead, when set */
+    char dir[256];
     tk_store store;
     tk_monitor *mon;
     tk_redeem_queue *q;
@@ -121,7 +125,7 @@ static void make_queue(fx *f)
                      TK_OK);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, int sqlite)
 {
     fx *f = calloc(1, sizeof *f);
 
@@ -130,8 +134,19 @@ static int setup(void **state)
     assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
     assert_int_equal(tk_chain_mem_create(&f->cm, START), TK_OK);
     assert_int_equal(tk_chain_mem_iface(f->cm, &f->chain), TK_OK);
-    assert_int_equal(tk_store_mem_create(&f->sm), TK_OK);
-    assert_int_equal(tk_store_mem_iface(f->sm, &f->store), TK_OK);
+    if (sqlite) {
+        char path[300];
+        const char *tmp = getenv("TMPDIR");
+        snprintf(f->dir, sizeof f->dir, "%s/tk_queue_XXXXXX",
+                 tmp ? tmp : "/tmp");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(path, sizeof path, "%s/winners.db", f->dir);
+        assert_int_equal(tk_store_sqlite_open(&f->sq, path, NULL), TK_OK);
+        assert_int_equal(tk_store_sqlite_iface(f->sq, &f->store), TK_OK);
+    } else {
+        assert_int_equal(tk_store_mem_create(&f->sm), TK_OK);
+        assert_int_equal(tk_store_mem_iface(f->sm, &f->store), TK_OK);
+    }
     tk_test_rand_bytes(f->recipient.bytes, 20);
     for (int i = 0; i < 3; i++) {
         tk_test_rand_bytes(f->sender[i].bytes, 20);
@@ -153,12 +168,28 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup_mem(void **state)
+{
+    return setup_with(state, 0);
+}
+
+static int setup_sqlite(void **state)
+{
+    return setup_with(state, 1);
+}
+
 static int teardown(void **state)
 {
     fx *f = *state;
     tk_redeem_queue_destroy(f->q);
     tk_monitor_destroy(f->mon);
     tk_store_mem_destroy(f->sm);
+    tk_store_sqlite_close(f->sq);
+    if (f->sq != NULL) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+    }
     tk_chain_mem_destroy(f->cm);
     tk_ctx_destroy(f->ctx);
     free(f);
@@ -527,9 +558,17 @@ static void test_restart_restores_pending(void **state)
 
     advance(f, 40);
     assert_int_equal(f->n_calls, 1);
-    /* The node restarts: new monitor (pending 0), new queue. */
+    /* The node restarts: new monitor (pending 0), new queue, and the
+     * SQLite file reopened. */
     tk_redeem_queue_destroy(f->q);
     tk_monitor_destroy(f->mon);
+    if (f->sq != NULL) {
+        char path[300];
+        tk_store_sqlite_close(f->sq);
+        snprintf(path, sizeof path, "%s/winners.db", f->dir);
+        assert_int_equal(tk_store_sqlite_open(&f->sq, path, NULL), TK_OK);
+        assert_int_equal(tk_store_sqlite_iface(f->sq, &f->store), TK_OK);
+    }
     assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
                                        &f->recipient), TK_OK);
     make_queue(f);
@@ -603,7 +642,10 @@ static void test_misuse(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+/* Every scenario over the in-memory store and over the SQLite store. */
+#define T(name)                                                               \
+    cmocka_unit_test_setup_teardown(name, setup_mem, teardown),               \
+        cmocka_unit_test_setup_teardown(name, setup_sqlite, teardown)
     const struct CMUnitTest tests[] = {
         T(test_waits_for_params_expiry),
         T(test_expired_onchain),
