@@ -185,8 +185,16 @@ static void flip_hex(json_t *obj, const char *key, size_t i)
     free(s);
 }
 
-static void e_none(json_t *r, json_t *c) { (void)r; (void)c; }
-static void e_mac(json_t *r, json_t *c) { (void)r; flip_hex(c, "mac", 5); }
+static void e_none(json_t *r, json_t *c)
+{
+    (void)r;
+    (void)c;
+}
+static void e_mac(json_t *r, json_t *c)
+{
+    (void)r;
+    flip_hex(c, "mac", 5);
+}
 static void e_ciphertext(json_t *r, json_t *c)
 {
     (void)r;
@@ -283,7 +291,11 @@ static void e_no_version(json_t *r, json_t *c)
     (void)c;
     json_object_del(r, "version");
 }
-static void e_no_mac(json_t *r, json_t *c) { (void)r; json_object_del(c, "mac"); }
+static void e_no_mac(json_t *r, json_t *c)
+{
+    (void)r;
+    json_object_del(c, "mac");
+}
 static void e_short_iv(json_t *r, json_t *c)
 {
     (void)r;

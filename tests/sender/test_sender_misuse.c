@@ -55,11 +55,13 @@ static void test_create_illegal(void **state)
     memset(key, 0x42, sizeof key);
     assert_int_equal(tk_sender_create(NULL, &s, &FX.chain, &FX.cfg, key),
                      TK_ERR_ILLEGAL_ARG);
-    assert_illegal(FX.ctx, tk_sender_create(FX.ctx, NULL, &FX.chain, &FX.cfg, key));
+    assert_illegal(FX.ctx,
+                   tk_sender_create(FX.ctx, NULL, &FX.chain, &FX.cfg, key));
     assert_illegal(FX.ctx, tk_sender_create(FX.ctx, &s, NULL, &FX.cfg, key));
     assert_null(s);
     assert_illegal(FX.ctx, tk_sender_create(FX.ctx, &s, &FX.chain, NULL, key));
-    assert_illegal(FX.ctx, tk_sender_create(FX.ctx, &s, &FX.chain, &FX.cfg, NULL));
+    assert_illegal(FX.ctx,
+                   tk_sender_create(FX.ctx, &s, &FX.chain, &FX.cfg, NULL));
     cfg.deposit_multiplier = 0;
     assert_illegal(FX.ctx, tk_sender_create(FX.ctx, &s, &FX.chain, &cfg, key));
     chain.last_block = NULL;
@@ -72,28 +74,20 @@ static void test_create_illegal(void **state)
     assert_illegal(FX.ctx, tk_sender_create(FX.ctx, &s, &chain, &FX.cfg, key));
     assert_null(s);
 
-    assert_int_equal(tk_sender_create_from_keystore(NULL, &s, &FX.chain,
-                                                    &FX.cfg, "{}", 2, "", 0),
+    /* ks(): tk_sender_create_from_keystore with the JSON "{}". */
+#define ks(ctx, out, chain, cfg, json, pass, len)                            \
+    tk_sender_create_from_keystore(ctx, out, chain, cfg, json, 2, pass, len)
+    assert_int_equal(ks(NULL, &s, &FX.chain, &FX.cfg, "{}", "", 0),
                      TK_ERR_ILLEGAL_ARG);
-    assert_illegal(FX.ctx, tk_sender_create_from_keystore(FX.ctx, NULL, &FX.chain,
-                                                         &FX.cfg, "{}", 2, "",
-                                                         0));
-    assert_illegal(FX.ctx, tk_sender_create_from_keystore(FX.ctx, &s, NULL,
-                                                         &FX.cfg, "{}", 2, "",
-                                                         0));
-    assert_illegal(FX.ctx, tk_sender_create_from_keystore(FX.ctx, &s, &FX.chain,
-                                                         NULL, "{}", 2, "",
-                                                         0));
-    assert_illegal(FX.ctx, tk_sender_create_from_keystore(FX.ctx, &s, &FX.chain,
-                                                         &FX.cfg, NULL, 2, "",
-                                                         0));
-    assert_illegal(FX.ctx, tk_sender_create_from_keystore(FX.ctx, &s, &FX.chain,
-                                                         &FX.cfg, "{}", 2,
-                                                         NULL, 3));
+    assert_illegal(FX.ctx, ks(FX.ctx, NULL, &FX.chain, &FX.cfg, "{}", "", 0));
+    assert_illegal(FX.ctx, ks(FX.ctx, &s, NULL, &FX.cfg, "{}", "", 0));
+    assert_illegal(FX.ctx, ks(FX.ctx, &s, &FX.chain, NULL, "{}", "", 0));
+    assert_illegal(FX.ctx, ks(FX.ctx, &s, &FX.chain, &FX.cfg, NULL, "", 0));
+    assert_illegal(FX.ctx, ks(FX.ctx, &s, &FX.chain, &FX.cfg, "{}", NULL, 3));
     /* A NULL passphrase of length 0 is the empty passphrase. */
-    assert_int_equal(tk_sender_create_from_keystore(FX.ctx, &s, &FX.chain,
-                                                    &FX.cfg, "{}", 2, NULL, 0),
+    assert_int_equal(ks(FX.ctx, &s, &FX.chain, &FX.cfg, "{}", NULL, 0),
                      TK_ERR_KEYSTORE_FORMAT);
+#undef ks
     assert_null(s);
     tk_sender_destroy(NULL); /* no-op */
 }

@@ -330,20 +330,22 @@ static void test_fill_expiration_params(void **state)
     tk_payment_clear(&pay);
 }
 
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_base_params_pass, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_expiration, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expired_boundary, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_face_value_too_low, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ev_too_high, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_total_ev_too_high, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_deposit_or_reserve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sender_unlocking, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_face_value_over_deposit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_check_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fill_expiration_params, setup, teardown),
+        TEST(test_base_params_pass),
+        TEST(test_no_expiration),
+        TEST(test_expired_boundary),
+        TEST(test_face_value_too_low),
+        TEST(test_ev_too_high),
+        TEST(test_total_ev_too_high),
+        TEST(test_no_deposit_or_reserve),
+        TEST(test_sender_unlocking),
+        TEST(test_face_value_over_deposit),
+        TEST(test_check_order),
+        TEST(test_fill_expiration_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@ struct worker {
     uint64_t rng;
     size_t want;          /* tickets to make (0: until NOT_FOUND) */
     uint32_t *nonces;     /* every nonce received, in order */
+    size_t cap;           /* room in nonces */
     size_t got;
     size_t batches;
     tk_status last;       /* first unexpected status, or TK_OK */
@@ -43,7 +44,8 @@ static void *work(void *arg)
 {
     struct worker *w = arg;
 
-    while (w->want == 0 || w->got < w->want) {
+    while ((w->want == 0 || w->got < w->want) &&
+           w->got + MAX_BATCH <= w->cap) {
         size_t k = 1 + (size_t)(xorshift(&w->rng) % MAX_BATCH);
         tk_payment pay;
         tk_status st;
@@ -67,7 +69,8 @@ static void *work(void *arg)
                 tk_hash h;
                 if (tk_payment_ticket(&t, &pay, i) != TK_OK ||
                     tk_ticket_hash(&h, &t) != TK_OK ||
-                    tk_eth_verify(FX.ctx, &FX.addr, &h, pay.tickets[i].sig.bytes,
+                    tk_eth_verify(FX.ctx, &FX.addr, &h,
+                                  pay.tickets[i].sig.bytes,
                                   TK_SIG_LEN) != TK_OK)
                     w->bad_sig = 1;
             }
@@ -120,6 +123,7 @@ static void start_workers(struct worker *w, const tk_hash *key, size_t want,
         memset(&w[i], 0, sizeof w[i]);
         w[i].key = key;
         w[i].want = want;
+        w[i].cap = cap;
         w[i].rng = seed * 2654435761u + (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
         w[i].nonces = malloc(cap * sizeof *w[i].nonces);
         assert_non_null(w[i].nonces);
@@ -159,7 +163,7 @@ static void test_one_session_many_threads(void **state)
     memset(&c, 0, sizeof c);
     atomic_init(&c.stop, 0);
     assert_int_equal(pthread_create(&c.tid, NULL, churn, &c), 0);
-    start_workers(w, &p.recipient_rand_hash, per, per);
+    start_workers(w, &p.recipient_rand_hash, per, per + MAX_BATCH);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_join(w[i].tid, NULL), 0);
     atomic_store(&c.stop, 1);
