@@ -229,9 +229,9 @@ TK_API void tk_redeem_queue_destroy(tk_redeem_queue *q);
 
 /** Run the queue for L1 block `block`. For every winner in state NEW or
  *  FAILED (oldest creation round first):
- *  - not yet: its params expiration block is above `block`;
  *  - expired on-chain (creationRound + 2 <= currentRound): marked USED if
  *    the chain reports its hash used, else EXPIRED (event with face value);
+ *  - not yet: its params expiration block is above `block`;
  *  - used on-chain: marked USED;
  *  - deferred (kept as it is): the current round is not initialized; a
  *    failed transaction is younger than the backoff; faceValue <=

@@ -57,8 +57,8 @@ static int ready_now(tk_redeem_queue *q, const block_ctx *b,
 {
     int used = 0;
 
-    if (!params_expired(w, b->block))
-        return 0;
+    /* Expiry first: it needs no reveal, and a ticket whose params never
+     * expire (a bogus expiration block) must still leave the queue. */
     if (tk__redeem_expired_onchain(w, &b->rounds)) {
         /* Used beats expired: an earlier transaction may have redeemed it. */
         if (q->chain.ticket_used(q->chain.self, &w->ticket_hash, &used) !=
@@ -71,6 +71,8 @@ static int ready_now(tk_redeem_queue *q, const block_ctx *b,
                                 TK_REDEEM_CONFIRMED, NULL);
         return 0;
     }
+    if (!params_expired(w, b->block))
+        return 0;
     if (!b->rounds.current_round_initialized) {
         defer(q, w, TK_REDEEM_DEFER_ROUND);
         return 0;
