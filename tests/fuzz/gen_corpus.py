@@ -141,6 +141,12 @@ def seeds_base64(v):
     return out + [b"", b"=", b"AA==", b"AB==", b"AAA=", b"AAB=", b"####"]
 
 
+def seeds_receive(v):
+    # Flag byte (see fuzz_receive.c), then the payment: as is, with every
+    # repair, and with every repair and a second receive.
+    return [bytes([f]) + m for m in payments(v) for f in (0x00, 0x1f, 0x3f)]
+
+
 def seeds_calldata(v):
     d = load(v, "redeem_calldata.json")
     return [hexbytes(c["calldata"]) for c in d["cases"] + d["batch_cases"]]
@@ -153,6 +159,7 @@ TARGETS = {
     "params": seeds_params,
     "base64": seeds_base64,
     "calldata": seeds_calldata,
+    "receive": seeds_receive,
 }
 
 

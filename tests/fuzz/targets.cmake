@@ -10,6 +10,7 @@ set(TK_FUZZ_TARGETS
   "params:wire"
   "base64:wire"
   "calldata:redeem"
+  "receive:recipient,wire"
 )
 
 # tk_fuzz_target_info(<entry> <name-var> <layers-var>)
