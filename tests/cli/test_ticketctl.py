@@ -47,6 +47,8 @@ def run(cmd, req, raw=None, args=None):
         out = json.loads(p.stdout.decode()) if p.stdout.strip() else None
     except ValueError:
         out = {"__unparsable__": p.stdout.decode(errors="replace")}
+    if p.stderr:  # ticketctl never writes there (sanitizer reports do)
+        fail("%s stderr" % cmd, p.stderr.decode(errors="replace")[:500])
     return p.returncode, out, p.stdout.decode(errors="replace")
 
 

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/* The broadcaster side of the demo: an HTTP client (libcurl) that pays a
+ * transcoder for N video segments with lottery tickets.
+ *
+ *   1. GET /params: the transcoder's ticket params and price (go-livepeer's
+ *      OrchestratorInfo); start a sender session on them.
+ *   2. For each segment: work out how many tickets cover its fee (the
+ *      credit left over from earlier tickets counts, as in go-livepeer),
+ *      sign that batch, and POST the segment with the batch in the
+ *      Livepeer-Payment header.
+ *   3. When the params expire on the chain, fetch fresh ones.
+ *
+ * Its dev chain follows the transcoder's block number (see demo_common.h):
+ * the sender's checks (params expiry, the sender's own funds and unlock
+ * state) read that chain.
+ *
+ * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] */
+
+#include "demo_common.h"
+
+#include "ticket/chain.h"
+#include "ticket/context.h"
+#include "ticket/keys.h"
+#include "ticket/sender.h"
+#include "ticket/wire.h"
+
+#include <curl/curl.h>
+#include <ctype.h>
+#include <strings.h>
+#include <inttypes.h>
+
+typedef struct http_reply {
+    long code;
+    char *body; /* NUL-terminated */
+    size_t len;
+    uint64_t block; /* DEMO_BLOCK_HEADER, 0 if absent */
+} http_reply;
+
+static size_t on_body(char *p, size_t size, size_t n, void *data)
+{
+    http_reply *r = data;
+    size_t add = size * n;
+    char *nb = realloc(r->body, r->len + add + 1);
+    if (nb == NULL)
+        return 0;
+    memcpy(nb + r->len, p, add);
+    r->len += add;
+    nb[r->len] = '\0';
+    r->body = nb;
+    return add;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *data)
+{
+    http_reply *r = data;
+    size_t len = size * n, name = strlen(DEMO_BLOCK_HEADER);
+    if (len > name + 1 && strncasecmp(p, DEMO_BLOCK_HEADER, name) == 0 &&
+        p[name] == ':') {
+        char num[32];
+        size_t k = 0;
+        for (size_t i = name + 1; i < len && k + 1 < sizeof num; i++)
+            if (isdigit((unsigned char)p[i]))
+                num[k++] = p[i];
+        num[k] = '\0';
+        r->block = strtoull(num, NULL, 10);
+    }
+    return len;
+}
+
+/* One request; body NULL means GET. */
+static int http(CURL *curl, http_reply *r, const char *url,
+                const char *payment, const void *body, size_t body_len)
+{
+    struct curl_slist *h = NULL;
+    char line[8192 + 64];
+    CURLcode rc;
+
+    memset(r, 0, sizeof *r);
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    if (body != NULL) {
+        if (payment != NULL) {
+            snprintf(line, sizeof line, "%s: %s", TK_WIRE_PAYMENT_HEADER,
+                     payment);
+            h = curl_slist_append(h, line);
+        }
+        h = curl_slist_append(h, DEMO_STREAM_HEADER ": " DEMO_STREAM_ID);
+        h = curl_slist_append(h, "Content-Type: video/mp2t");
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    }
+    rc = curl_easy_perform(curl);
+    curl_slist_free_all(h);
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "broadcaster: %s: %s\n", url, curl_easy_strerror(rc));
+        return 0;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->code);
+    return 1;
+}
+
+typedef struct broadcaster {
+    tk_ctx *ctx;
+    tk_chain_mem *chain;
+    tk_sender *sender;
+    tk_address address;
+    CURL *curl;
+    const char *url;
+    tk_ticket_params params;
+    int has_session;
+    mpq_t credit; /* EV sent but not yet spent on fees */
+    mpq_t ev;     /* EV of one ticket of the session */
+    size_t tickets, refreshes;
+} broadcaster;
+
+/* Move the dev chain to the transcoder's block (it only moves forward). */
+static void follow_chain(broadcaster *b, uint64_t block)
+{
+    uint64_t mine = 0;
+    (void)tk_chain_mem_state(b->chain, &mine, NULL);
+    if (block > mine)
+        (void)tk_chain_mem_advance(b->chain, block - mine);
+}
+
+/* GET /params and start a session on them (ending the previous one). */
+static int fetch_params(broadcaster *b)
+{
+    char url[1024], addr[TK_ADDRESS_HEX_MAX], eb[TK_U256_DEC_MAX];
+    http_reply r;
+    tk_ticket_params p;
+    tk_status st;
+
+    (void)tk_address_to_hex(addr, sizeof addr, &b->address, 0);
+    snprintf(url, sizeof url, "%s/params?sender=%s", b->url, addr);
+    if (!http(b->curl, &r, url, NULL, NULL, 0))
+        return 0;
+    follow_chain(b, r.block);
+    if (r.code != 200) {
+        fprintf(stderr, "broadcaster: /params: HTTP %ld %s", r.code,
+                r.body != NULL ? r.body : "\n");
+        free(r.body);
+        return 0;
+    }
+    /* The reply is untrusted bytes: decoding checks every length. */
+    st = tk_wire_decode_params(&p, (const uint8_t *)r.body, r.len);
+    free(r.body);
+    if (st == TK_OK)
+        st = tk_sender_validate_params(b->sender, &p, 1);
+    if (st != TK_OK) {
+        fprintf(stderr, "broadcaster: params refused: %s\n", tk_status_str(st));
+        return 0;
+    }
+    if (b->has_session)
+        (void)tk_sender_session_end(b->sender, &b->params.recipient_rand_hash);
+    b->params = p;
+    if ((st = tk_sender_session_start(b->sender, &p, 0)) != TK_OK ||
+        (st = tk_sender_session_ev(b->sender, b->ev,
+                                   &p.recipient_rand_hash)) != TK_OK) {
+        fprintf(stderr, "broadcaster: session: %s\n", tk_status_str(st));
+        return 0;
+    }
+    b->has_session = 1;
+    b->refreshes++;
+    (void)tk_u256_to_dec(eb, sizeof eb, &p.expiration_block);
+    printf("[broadcaster] params #%zu: expire at block %s (chain at %" PRIu64
+           ")\n", b->refreshes, eb, r.block);
+    return 1;
+}
+
+/* Tickets needed so that credit covers fee: ceil((fee - credit) / EV). */
+static size_t tickets_for(const mpq_t fee, const mpq_t credit, const mpq_t ev)
+{
+    mpq_t need;
+    mpz_t n;
+    size_t k = 0;
+    if (mpq_cmp(credit, fee) >= 0 || mpq_sgn(ev) <= 0)
+        return 0;
+    mpq_init(need);
+    mpz_init(n);
+    mpq_sub(need, fee, credit);
+    mpq_div(need, need, ev);
+    mpz_cdiv_q(n, mpq_numref(need), mpq_denref(need));
+    k = mpz_fits_ulong_p(n) ? (size_t)mpz_get_ui(n) : 0;
+    mpz_clear(n);
+    mpq_clear(need);
+    return k;
+}
+
+static int send_segment(broadcaster *b, unsigned i, unsigned total)
+{
+    static const char segment[188 * 16] = {0x47}; /* a stand-in TS chunk */
+    mpq_t fee, sent;
+    tk_payment pay;
+    size_t n, hlen = 0;
+    char *hdr = NULL, url[1024], w[100];
+    http_reply r;
+    tk_status st;
+    int ok = 0;
+
+    /* Params the sender would refuse now (expired on the chain it follows)
+     * are replaced before anything is signed on them. */
+    st = tk_sender_validate_params(b->sender, &b->params, 1);
+    if (st == TK_ERR_PARAMS_EXPIRED && !fetch_params(b))
+        return 0;
+
+    mpq_inits(fee, sent, NULL);
+    memset(&pay, 0, sizeof pay);
+    demo_segment_fee(fee, &b->params.price);
+    n = tickets_for(fee, b->credit, b->ev);
+    /* A batch of n tickets (n may be 0 when earlier credit covers the fee:
+     * the payment then carries params and sender only). */
+    st = tk_sender_create_batch(b->sender, &pay, &b->params.recipient_rand_hash,
+                                n);
+    if (st == TK_OK)
+        st = tk_wire_encode_payment_header(NULL, &hlen, &pay);
+    if (st == TK_ERR_BUFFER_TOO_SMALL) {
+        hdr = malloc(hlen);
+        st = hdr == NULL ? TK_ERR_NOMEM
+                         : tk_wire_encode_payment_header(hdr, &hlen, &pay);
+    }
+    if (st != TK_OK) {
+        fprintf(stderr, "broadcaster: segment %u: %s\n", i, tk_status_str(st));
+        goto out;
+    }
+    snprintf(url, sizeof url, "%s/segment", b->url);
+    if (!http(b->curl, &r, url, hdr, segment, sizeof segment))
+        goto out;
+    follow_chain(b, r.block);
+    mpq_set_ui(sent, (unsigned long)n, 1);
+    mpq_mul(sent, sent, b->ev);
+    mpq_add(b->credit, b->credit, sent);
+    mpq_sub(b->credit, b->credit, fee);
+    b->tickets += n;
+    printf("[broadcaster] segment %u/%u: %zu ticket(s)", i, total, n);
+    if (n > 0)
+        printf(" (nonces %" PRIu32 "-%" PRIu32 ")", pay.tickets[0].sender_nonce,
+               pay.tickets[n - 1].sender_nonce);
+    printf(", header %zu bytes, my credit %s wei -> HTTP %ld %s", hlen,
+           demo_wei(w, sizeof w, b->credit), r.code,
+           r.body != NULL ? r.body : "\n");
+    ok = r.code == 200;
+    free(r.body);
+out:
+    free(hdr);
+    tk_payment_clear(&pay);
+    mpq_clears(fee, sent, NULL);
+    return ok;
+}
+
+static int setup(broadcaster *b)
+{
+    tk_sender_config cfg;
+    tk_sender_funds funds;
+    tk_chain chain;
+    uint8_t key[32];
+    tk_status st;
+    char addr[TK_ADDRESS_HEX_MAX];
+
+    /* Limits: at most 0.01 ETH of EV per ticket and per batch. */
+    memset(&cfg, 0, sizeof cfg);
+    cfg.max_ev = demo_u256("10000000000000000");
+    cfg.max_total_ev = cfg.max_ev;
+    cfg.deposit_multiplier = 1;
+
+    /* The dev chain, with this broadcaster's deposit and reserve on it, and
+     * a sender over it with a fresh key (a node would load its keystore:
+     * tk_sender_create_from_keystore). */
+    memset(&funds, 0, sizeof funds);
+    funds.deposit = demo_u256(DEMO_DEPOSIT_WEI);
+    funds.reserve_funds_remaining = demo_u256(DEMO_RESERVE_WEI);
+    if ((st = tk_ctx_create(&b->ctx)) != TK_OK ||
+        (st = tk_key_generate(b->ctx, key)) != TK_OK ||
+        (st = tk_key_address(b->ctx, &b->address, key)) != TK_OK ||
+        (st = tk_chain_mem_create(&b->chain, DEMO_START_BLOCK)) != TK_OK ||
+        (st = tk_chain_mem_set_round_length(b->chain, DEMO_ROUND_LENGTH)) !=
+            TK_OK ||
+        (st = tk_chain_mem_set_sender_funds(b->chain, &b->address, &funds)) !=
+            TK_OK ||
+        (st = tk_chain_mem_iface(b->chain, &chain)) != TK_OK ||
+        (st = tk_sender_create(b->ctx, &b->sender, &chain, &cfg, key)) !=
+            TK_OK) {
+        tk_memzero(key, sizeof key);
+        fprintf(stderr, "broadcaster: setup: %s\n", tk_status_str(st));
+        return 0;
+    }
+    tk_memzero(key, sizeof key); /* the sender keeps its own copy */
+    (void)tk_address_to_hex(addr, sizeof addr, &b->address, 1);
+    printf("[broadcaster] sender %s, paying %s\n", addr, b->url);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    broadcaster b;
+    unsigned segments = 20, done = 0;
+    char w[100];
+    int ok = 0;
+
+    memset(&b, 0, sizeof b);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+            b.url = argv[++i];
+        else if (strcmp(argv[i], "--segments") == 0 && i + 1 < argc)
+            segments = (unsigned)strtoul(argv[++i], NULL, 10);
+        else
+            b.url = NULL, i = argc;
+    }
+    if (b.url == NULL || segments == 0) {
+        fprintf(stderr, "usage: broadcaster --url http://127.0.0.1:PORT "
+                        "[--segments N]\n");
+        return EXIT_FAILURE;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    mpq_inits(b.credit, b.ev, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    b.curl = curl_easy_init();
+
+    if (b.curl != NULL && setup(&b) && fetch_params(&b)) {
+        for (done = 0; done < segments; done++)
+            if (!send_segment(&b, done + 1, segments))
+                break;
+        ok = done == segments;
+    }
+    printf("[broadcaster] %s: %u of %u segment(s) paid with %zu ticket(s), "
+           "%zu params fetch(es), credit left %s wei\n",
+           ok ? "done" : "FAILED", done, segments, b.tickets, b.refreshes,
+           demo_wei(w, sizeof w, b.credit));
+
+    tk_sender_destroy(b.sender);
+    tk_chain_mem_destroy(b.chain);
+    tk_ctx_destroy(b.ctx);
+    curl_easy_cleanup(b.curl);
+    curl_global_cleanup();
+    mpq_clears(b.credit, b.ev, NULL);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: MIT */
+/* The transcoder side of the demo: an HTTP server on loopback
+ * (libmicrohttpd) that gets paid with lottery tickets.
+ *
+ *   GET  /params?sender=0x..  ticket params for that sender, as go-livepeer's
+ *                             OrchestratorInfo {ticket_params, price_info}
+ *   POST /segment             one video segment; header Livepeer-Payment
+ *                             carries the payment (base64 protobuf)
+ *
+ * Every payment goes through the recipient module (signatures, replay
+ * protection, win check); winners are stored in SQLite before the answer;
+ * the exact EV of the accepted tickets is credited to the stream's balance
+ * and the segment's fee debited from it. Each segment mines
+ * DEMO_BLOCKS_PER_SEGMENT blocks on the in-process dev chain, so params
+ * expire and the broadcaster must fetch fresh ones.
+ *
+ * On SIGTERM or SIGINT it stops, prints a summary and the calldata it would
+ * submit to redeem its winners, and exits 0 only if the books balance:
+ * winners found == winners stored, credited EV == accepted tickets x EV.
+ *
+ * usage: transcoder [--port N] [--port-file FILE] [--store FILE] */
+
+#include "demo_common.h"
+
+#include "ticket/chain.h"
+#include "ticket/context.h"
+#include "ticket/keccak.h"
+#include "ticket/keys.h"
+#include "ticket/recipient.h"
+#include "ticket/redeem.h"
+#include "ticket/store_sqlite.h"
+#include "ticket/wire.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+/* The recipient's policy: faceValue = redeemGas * gasPrice * 10 (3.5e15 wei
+ * at the dev chain's 1 gwei), EV 8.75e14: every ticket wins with
+ * probability 1/4, so a short demo sees winners. */
+#define DEMO_EV_WEI "875000000000000"
+#define DEMO_REDEEM_GAS 350000u
+#define DEMO_TX_COST_MULTIPLIER 10u
+
+typedef struct transcoder {
+    tk_ctx *ctx;
+    tk_chain_mem *chain;
+    tk_store_sqlite *db;
+    tk_store store;
+    tk_recipient *rcpt;
+    tk_price price;
+    pthread_mutex_t mu; /* the counters below (MHD runs one thread anyway) */
+    unsigned segments, refused, params_issued;
+    size_t tickets, accepted, winners;
+    mpq_t credited;     /* sum of what tk_recipient_receive credited */
+    mpq_t expected;     /* sum of accepted x EV of each payment's params */
+    mpq_t debited;
+    mpq_t ev;           /* EV of the last payment's tickets */
+    tk_hash session;    /* keccak(stream id): the balance all fees use */
+} transcoder;
+
+/* One POST: MHD calls the handler several times per request. */
+typedef struct upload {
+    size_t body_bytes;
+} upload;
+
+static enum MHD_Result reply(struct MHD_Connection *conn, transcoder *t,
+                             unsigned code, const void *body, size_t len,
+                             const char *type)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    char block[24];
+    uint64_t b = 0;
+
+    r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+                                        MHD_RESPMEM_MUST_COPY);
+    if (r == NULL)
+        return MHD_NO;
+    (void)tk_chain_mem_state(t->chain, &b, NULL);
+    snprintf(block, sizeof block, "%llu", (unsigned long long)b);
+    MHD_add_response_header(r, DEMO_BLOCK_HEADER, block);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    ret = MHD_queue_response(conn, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, transcoder *t,
+                                  unsigned code, const char *text)
+{
+    return reply(conn, t, code, text, strlen(text), "text/plain");
+}
+
+/* GET /params?sender=0x...: issue params for this sender (section 4). */
+static enum MHD_Result handle_params(struct MHD_Connection *conn, transcoder *t)
+{
+    const char *s = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+                                                "sender");
+    tk_address sender;
+    tk_sender_funds funds;
+    tk_ticket_params params;
+    uint8_t buf[512];
+    size_t len = sizeof buf;
+    tk_status st;
+    char fv[TK_U256_DEC_MAX], eb[TK_U256_DEC_MAX];
+
+    if (s == NULL || tk_address_from_hex(&sender, s, strlen(s)) != TK_OK)
+        return reply_text(conn, t, MHD_HTTP_BAD_REQUEST, "bad sender\n");
+    /* The dev chain's view of this broadcaster's deposit and reserve (a real
+     * node reads them from the TicketBroker). */
+    memset(&funds, 0, sizeof funds);
+    funds.deposit = demo_u256(DEMO_DEPOSIT_WEI);
+    funds.reserve_funds_remaining = demo_u256(DEMO_RESERVE_WEI);
+    (void)tk_chain_mem_set_sender_funds(t->chain, &sender, &funds);
+
+    st = tk_recipient_params(t->rcpt, &params, &sender, &t->price);
+    if (st == TK_OK)
+        st = tk_wire_encode_params(buf, &len, &params);
+    if (st != TK_OK) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "params refused: %s\n", tk_status_name(st));
+        return reply_text(conn, t, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+    }
+    pthread_mutex_lock(&t->mu);
+    t->params_issued++;
+    pthread_mutex_unlock(&t->mu);
+    (void)tk_u256_to_dec(fv, sizeof fv, &params.face_value);
+    (void)tk_u256_to_dec(eb, sizeof eb, &params.expiration_block);
+    printf("[transcoder] params #%u: face value %s wei, expire at block %s, "
+           "round %lld\n", t->params_issued, fv, eb,
+           (long long)params.creation_round);
+    return reply(conn, t, MHD_HTTP_OK, buf, len, "application/x-protobuf");
+}
+
+/* POST /segment: take the payment, then charge the segment's fee. */
+static enum MHD_Result handle_segment(struct MHD_Connection *conn,
+                                      transcoder *t)
+{
+    const char *hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  TK_WIRE_PAYMENT_HEADER);
+    tk_payment pay;
+    tk_ticket_result *res = NULL;
+    tk_receive_summary sum;
+    mpq_t credited, ev, fee, balance;
+    tk_status st;
+    char body[256], a[100], b[100];
+    unsigned code = MHD_HTTP_OK;
+    uint64_t block = 0;
+    unsigned seg;
+
+    if (hdr == NULL)
+        return reply_text(conn, t, MHD_HTTP_PAYMENT_REQUIRED,
+                          "no Livepeer-Payment header\n");
+    /* Untrusted bytes: a malformed header is an error code, never a crash. */
+    st = tk_wire_decode_payment_header(&pay, hdr, strlen(hdr));
+    if (st != TK_OK) {
+        snprintf(body, sizeof body, "bad payment: %s\n", tk_status_name(st));
+        return reply_text(conn, t, MHD_HTTP_BAD_REQUEST, body);
+    }
+    mpq_inits(credited, ev, fee, balance, NULL);
+    if (pay.count > 0 && (res = calloc(pay.count, sizeof *res)) == NULL) {
+        st = TK_ERR_NOMEM;
+    } else {
+        /* Fatal checks, then every ticket; winners are in SQLite before
+         * this returns. The credit goes to the stream's balance. */
+        st = tk_recipient_receive(t->rcpt, res, pay.count, &sum, credited,
+                                  &pay, &t->session);
+    }
+
+    pthread_mutex_lock(&t->mu);
+    seg = ++t->segments;
+    if (st != TK_OK) {
+        t->refused++;
+        snprintf(body, sizeof body, "payment refused: %s\n",
+                 tk_status_name(st));
+        code = MHD_HTTP_BAD_REQUEST;
+    } else {
+        (void)tk_ticket_ev(ev, &pay.params.face_value, &pay.params.win_prob);
+        if (pay.count > 0)
+            mpq_set(t->ev, ev);
+        t->tickets += pay.count;
+        t->accepted += sum.accepted;
+        t->winners += sum.winners;
+        mpq_add(t->credited, t->credited, credited);
+        mpq_set_ui(fee, (unsigned long)sum.accepted, 1);
+        mpq_mul(fee, fee, ev);
+        mpq_add(t->expected, t->expected, fee);
+
+        /* Charge the segment: price per pixel x pixels. */
+        demo_segment_fee(fee, &pay.params.price);
+        st = tk_recipient_debit(t->rcpt, &pay.sender, &t->session, fee, 0);
+        if (st == TK_OK)
+            mpq_add(t->debited, t->debited, fee);
+        else
+            code = MHD_HTTP_PAYMENT_REQUIRED;
+        (void)tk_recipient_balance(t->rcpt, balance, &pay.sender, &t->session);
+        snprintf(body, sizeof body, "%s accepted=%zu winners=%zu balance=%s\n",
+                 st == TK_OK ? "ok" : "insufficient balance:", sum.accepted,
+                 sum.winners, demo_wei(a, sizeof a, balance));
+    }
+    pthread_mutex_unlock(&t->mu);
+
+    /* Time passes on the dev chain; drop replay state of expired params. */
+    (void)tk_chain_mem_advance(t->chain, DEMO_BLOCKS_PER_SEGMENT);
+    (void)tk_recipient_prune(t->rcpt);
+    (void)tk_chain_mem_state(t->chain, &block, NULL);
+
+    printf("[transcoder] segment %u: %zu ticket(s), fee %s wei -> %.*s "
+           "(now block %llu)\n", seg, pay.count, demo_wei(b, sizeof b, fee),
+           (int)strcspn(body, "\n"), body, (unsigned long long)block);
+    mpq_clears(credited, ev, fee, balance, NULL);
+    free(res);
+    tk_payment_clear(&pay);
+    return reply_text(conn, t, code, body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *data,
+                                  size_t *data_size, void **con_cls)
+{
+    transcoder *t = cls;
+    upload *u = *con_cls;
+    (void)version;
+    (void)data;
+
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/params") == 0)
+        return handle_params(conn, t);
+    if (strcmp(method, "POST") != 0 || strcmp(url, "/segment") != 0)
+        return reply_text(conn, t, MHD_HTTP_NOT_FOUND, "not found\n");
+    if (u == NULL) { /* first call: headers only */
+        if ((u = calloc(1, sizeof *u)) == NULL)
+            return MHD_NO;
+        *con_cls = u;
+        return MHD_YES;
+    }
+    if (*data_size > 0) { /* the segment itself: a real node transcodes it */
+        u->body_bytes += *data_size;
+        *data_size = 0;
+        return MHD_YES;
+    }
+    return handle_segment(conn, t);
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Collect the stored winners for the calldata. */
+typedef struct winners {
+    size_t n, cap;
+    tk_ticket *tickets;
+    tk_sig *sigs;
+    tk_u256 *rands;
+} winners;
+
+static int collect(const tk_winner *w, void *data)
+{
+    winners *ws = data;
+    if (ws->n == ws->cap) {
+        size_t cap = ws->cap ? 2 * ws->cap : 8;
+        tk_ticket *nt = realloc(ws->tickets, cap * sizeof *nt);
+        if (nt != NULL)
+            ws->tickets = nt;
+        tk_sig *ns = realloc(ws->sigs, cap * sizeof *ns);
+        if (ns != NULL)
+            ws->sigs = ns;
+        tk_u256 *nr = realloc(ws->rands, cap * sizeof *nr);
+        if (nr != NULL)
+            ws->rands = nr;
+        if (nt == NULL || ns == NULL || nr == NULL)
+            return 1;
+        ws->cap = cap;
+    }
+    ws->tickets[ws->n] = w->ticket;
+    ws->sigs[ws->n] = w->sig;
+    ws->rands[ws->n] = w->recipient_rand;
+    ws->n++;
+    return 0;
+}
+
+/* The redemption the node would submit once the params expire: one batch
+ * call with every stored winner (the queue in redeem.h does this for real,
+ * block by block, with gas caps and retries). */
+static void print_calldata(transcoder *t)
+{
+    winners ws;
+    size_t len = 0;
+    uint8_t *cd = NULL;
+    char *hex = NULL;
+
+    memset(&ws, 0, sizeof ws);
+    if (t->store.list(t->store.self, NULL, TK_WINNER_ALL_STATES, collect,
+                      &ws) != TK_OK || ws.n == 0) {
+        printf("redemption calldata: none (no winners)\n");
+        goto out;
+    }
+    if (ws.n == 1 ? tk_redeem_single_len(&len, ws.tickets) != TK_OK
+                  : tk_redeem_batch_len(&len, ws.tickets, ws.n) != TK_OK)
+        goto out;
+    cd = malloc(len);
+    hex = malloc(2 * len + 3);
+    if (cd == NULL || hex == NULL)
+        goto out;
+    if ((ws.n == 1 ? tk_redeem_encode_single(cd, &len, ws.tickets, ws.sigs,
+                                             ws.rands)
+                   : tk_redeem_encode_batch(cd, &len, ws.tickets, ws.sigs,
+                                            ws.rands, ws.n)) != TK_OK ||
+        tk_hex_encode(hex, 2 * len + 3, cd, len) != TK_OK)
+        goto out;
+    /* It reveals each recipientRand: fine on a dev chain, secret until the
+     * transaction is mined on a real one. */
+    printf("redemption calldata (%s, %zu ticket(s), %zu bytes, to the "
+           "TicketBroker):\n%s\n",
+           ws.n == 1 ? "redeemWinningTicket" : "batchRedeemWinningTickets",
+           ws.n, len, hex);
+out:
+    if (cd != NULL)
+        tk_memzero(cd, len);
+    if (ws.rands != NULL)
+        tk_memzero(ws.rands, ws.cap * sizeof *ws.rands);
+    free(cd);
+    free(hex);
+    free(ws.tickets);
+    free(ws.sigs);
+    free(ws.rands);
+}
+
+/* The summary, with one machine-readable line for tests. */
+static int print_summary(transcoder *t, const char *store_path)
+{
+    tk_store_totals totals;
+    uint64_t stored = 0;
+    mpq_t balance;
+    char a[100], b[100];
+    int ok;
+
+    if (tk_store_sqlite_totals(t->db, &totals, NULL) != TK_OK)
+        return 0;
+    for (int s = 0; s < 6; s++)
+        stored += totals.state[s].count;
+    mpq_init(balance);
+    mpq_sub(balance, t->credited, t->debited);
+    ok = stored == t->winners && mpq_equal(t->credited, t->expected) &&
+         t->refused == 0;
+
+    printf("\n==== transcoder summary ====\n");
+    printf("segments      %u (%u payment(s) refused), params issued %u\n",
+           t->segments, t->refused, t->params_issued);
+    printf("tickets       %zu received, %zu accepted\n", t->tickets, t->accepted);
+    printf("winners       %zu found, %llu stored in %s (face value %s wei)\n",
+           t->winners, (unsigned long long)stored, store_path,
+           totals.state[TK_WINNER_NEW].face_value);
+    printf("EV / ticket   %s wei (exactly ", demo_wei(a, sizeof a, t->ev));
+    mpq_out_str(stdout, 10, t->ev);
+    printf(")\ncredited EV   %s wei = %zu tickets x EV: %s\n",
+           demo_wei(b, sizeof b, t->credited), t->accepted,
+           mpq_equal(t->credited, t->expected) ? "yes" : "NO");
+    printf("fees debited  %s wei\n", demo_wei(a, sizeof a, t->debited));
+    printf("balance       %s wei\n", demo_wei(b, sizeof b, balance));
+    print_calldata(t);
+    printf("SUMMARY segments=%u refused=%u tickets=%zu accepted=%zu "
+           "winners_found=%zu winners_stored=%llu ev=",
+           t->segments, t->refused, t->tickets, t->accepted, t->winners,
+           (unsigned long long)stored);
+    mpq_out_str(stdout, 10, t->ev);
+    printf(" credited=");
+    mpq_out_str(stdout, 10, t->credited);
+    printf(" debited=");
+    mpq_out_str(stdout, 10, t->debited);
+    printf(" balance=");
+    mpq_out_str(stdout, 10, balance);
+    printf("\nsummary: %s\n", ok ? "OK" : "MISMATCH");
+    mpq_clear(balance);
+    return ok;
+}
+
+static int setup(transcoder *t, const char *store_path)
+{
+    tk_recipient_config cfg;
+    tk_chain chain;
+    uint8_t key[32];
+    tk_status st;
+    char addr[TK_ADDRESS_HEX_MAX];
+
+    memset(&cfg, 0, sizeof cfg);
+    /* The node's identity: its tickets must name this address. */
+    if ((st = tk_ctx_create(&t->ctx)) != TK_OK ||
+        (st = tk_key_generate(t->ctx, key)) != TK_OK ||
+        (st = tk_key_address(t->ctx, &cfg.address, key)) != TK_OK) {
+        tk_memzero(key, sizeof key);
+        fprintf(stderr, "transcoder: key: %s\n", tk_status_str(st));
+        return 0;
+    }
+    tk_memzero(key, sizeof key); /* the demo never redeems on-chain */
+    cfg.ev = demo_u256(DEMO_EV_WEI);
+    cfg.redeem_gas = DEMO_REDEEM_GAS;
+    cfg.tx_cost_multiplier = DEMO_TX_COST_MULTIPLIER;
+
+    /* The dev chain, the durable winner store, and the recipient over them
+     * (with a fresh random secret). */
+    if ((st = tk_chain_mem_create(&t->chain, DEMO_START_BLOCK)) != TK_OK ||
+        (st = tk_chain_mem_set_round_length(t->chain, DEMO_ROUND_LENGTH)) !=
+            TK_OK ||
+        (st = tk_chain_mem_iface(t->chain, &chain)) != TK_OK ||
+        (st = tk_store_sqlite_open(&t->db, store_path, NULL)) != TK_OK ||
+        (st = tk_store_sqlite_iface(t->db, &t->store)) != TK_OK ||
+        (st = tk_recipient_create(t->ctx, &t->rcpt, &cfg, NULL, &chain,
+                                  &t->store)) != TK_OK) {
+        fprintf(stderr, "transcoder: setup: %s\n", tk_status_str(st));
+        return 0;
+    }
+    (void)tk_u256_from_u64(&t->price.num, DEMO_PRICE_PER_UNIT);
+    (void)tk_u256_from_u64(&t->price.den, DEMO_PIXELS_PER_UNIT);
+    (void)tk_keccak256(&t->session, DEMO_STREAM_ID, strlen(DEMO_STREAM_ID));
+    (void)tk_address_to_hex(addr, sizeof addr, &cfg.address, 1);
+    printf("[transcoder] recipient %s, EV %s wei per ticket, price %u wei "
+           "per pixel, winners in %s\n", addr, DEMO_EV_WEI,
+           DEMO_PRICE_PER_UNIT, store_path);
+    return 1;
+}
+
+static void teardown(transcoder *t)
+{
+    tk_recipient_destroy(t->rcpt);
+    tk_store_sqlite_close(t->db);
+    tk_chain_mem_destroy(t->chain);
+    tk_ctx_destroy(t->ctx);
+    mpq_clears(t->credited, t->expected, t->debited, t->ev, NULL);
+    pthread_mutex_destroy(&t->mu);
+}
+
+int main(int argc, char **argv)
+{
+    const char *port_file = NULL, *store_path = "transcoder-winners.db";
+    unsigned port = 0;
+    transcoder t;
+    struct MHD_Daemon *d;
+    struct sockaddr_in addr;
+    socklen_t alen = sizeof addr;
+    const union MHD_DaemonInfo *info;
+    sigset_t sigs;
+    int sig, ok;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+            port = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc)
+            port_file = argv[++i];
+        else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+            store_path = argv[++i];
+        else {
+            fprintf(stderr, "usage: transcoder [--port N] [--port-file FILE] "
+                            "[--store FILE]\n");
+            return EXIT_FAILURE;
+        }
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    memset(&t, 0, sizeof t);
+    pthread_mutex_init(&t.mu, NULL);
+    mpq_inits(t.credited, t.expected, t.debited, t.ev, NULL);
+    if (!setup(&t, store_path)) {
+        teardown(&t);
+        return EXIT_FAILURE;
+    }
+
+    /* SIGTERM / SIGINT end the demo; block them in every thread and wait
+     * for them here. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    /* Loopback only; port 0 lets the kernel choose a free one. */
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+                         on_request, &t, MHD_OPTION_SOCK_ADDR, &addr,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                         MHD_OPTION_END);
+    if (d == NULL) {
+        fprintf(stderr, "transcoder: cannot listen on 127.0.0.1:%u\n", port);
+        teardown(&t);
+        return EXIT_FAILURE;
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+    if (info != NULL &&
+        getsockname(info->listen_fd, (struct sockaddr *)&addr, &alen) == 0)
+        port = ntohs(addr.sin_port);
+    printf("[transcoder] listening on http://127.0.0.1:%u\n", port);
+    if (port_file != NULL) {
+        /* Written whole, then renamed: a reader never sees half a number. */
+        char tmp[4096];
+        FILE *f;
+        snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+        if ((f = fopen(tmp, "w")) == NULL || fprintf(f, "%u\n", port) < 0 ||
+            fclose(f) != 0 || rename(tmp, port_file) != 0) {
+            fprintf(stderr, "transcoder: cannot write %s\n", port_file);
+            MHD_stop_daemon(d);
+            teardown(&t);
+            return EXIT_FAILURE;
+        }
+    }
+
+    sigwait(&sigs, &sig);
+    MHD_stop_daemon(d);
+    ok = print_summary(&t, store_path);
+    teardown(&t);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
