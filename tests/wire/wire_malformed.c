@@ -415,6 +415,60 @@ static void test_empty_and_lenient(void **state)
     }
 }
 
+/* OrchestratorInfo: ticket_params (field 2) and price_info (field 3) are
+ * both required; lengths as in a Payment. */
+static void test_params_rules(void **state)
+{
+    tk_wire_payment w;
+    tk_payment p;
+    tk_ticket_params params, back;
+    uint8_t buf[512], bad[600];
+    size_t len = sizeof buf;
+    (void)state;
+
+    base_case(&w, 5);
+    assert_int_equal(tk_wire_payment_to_payment(&p, &w), TK_OK);
+    tk_wire_payment_clear(&w);
+    params = p.params;
+    tk_payment_clear(&p);
+    assert_int_equal(tk_wire_encode_params(buf, &len, &params), TK_OK);
+    assert_int_equal(tk_wire_decode_params(&back, buf, len), TK_OK);
+
+    /* Empty, and each part alone. buf is 12 <len> TicketParams 1a <len>
+     * PriceInfo: cut at the boundary to drop the price. */
+    assert_int_equal(tk_wire_decode_params(&back, buf, 0), TK_ERR_MALFORMED);
+    {
+        size_t tp_len = buf[1] < 0x80 ? (size_t)buf[1] + 2
+                                      : (size_t)((buf[1] & 0x7f) | (buf[2] << 7)) + 3;
+        assert_true(tp_len < len);
+        assert_int_equal(tk_wire_decode_params(&back, buf, tp_len),
+                         TK_ERR_INVALID_PRICE);
+        assert_true(all_zero(&back, sizeof back));
+        assert_int_equal(tk_wire_decode_params(&back, buf + tp_len,
+                                               len - tp_len), TK_ERR_MALFORMED);
+    }
+    /* Every truncation fails cleanly. */
+    for (size_t cut = 1; cut < len; cut++) {
+        tk_status st = tk_wire_decode_params(&back, buf, cut);
+        assert_true(st == TK_ERR_MALFORMED || st == TK_ERR_INVALID_PRICE);
+        assert_true(all_zero(&back, sizeof back));
+    }
+    /* Unknown OrchestratorInfo fields (e.g. go-livepeer's transcoder URI,
+     * field 1) are skipped. */
+    bad[0] = 0x0a;
+    bad[1] = 4;
+    memcpy(bad + 2, "http", 4);
+    memcpy(bad + 6, buf, len);
+    assert_int_equal(tk_wire_decode_params(&back, bad, len + 6), TK_OK);
+    assert_memory_equal(&back.recipient_rand_hash, &params.recipient_rand_hash,
+                        32);
+    /* A negative creation round cannot be encoded. */
+    params.creation_round = -1;
+    len = sizeof buf;
+    assert_int_equal(tk_wire_encode_params(buf, &len, &params),
+                     TK_ERR_ILLEGAL_ARG);
+}
+
 static void test_misuse(void **state)
 {
     tk_wire_payment w;
@@ -469,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_random_garbage),
         cmocka_unit_test(test_size_bounds),
         cmocka_unit_test(test_empty_and_lenient),
+        cmocka_unit_test(test_params_rules),
         cmocka_unit_test(test_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
