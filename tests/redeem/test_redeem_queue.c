@@ -18,9 +18,11 @@
 #include "ticket/store_sqlite.h"
 #include "ticket/u256.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define START 1000
 #define MAX_CALLS 64
@@ -608,6 +610,117 @@ static void test_requeue(void **state)
                      TK_ERR_NOT_FOUND);
 }
 
+
+/* ---- threads: blocks, outcomes and new winners at the same time ---------- */
+
+#define RACE_WINNERS 60
+
+typedef struct race_txs {
+    tk_winner w[RACE_WINNERS];
+    size_t n;
+} race_txs;
+
+typedef struct race {
+    fx *f;
+    _Atomic int stop;
+} race;
+
+static int collect_submitted(const tk_winner *w, void *data)
+{
+    race_txs *t = data;
+    if (t->n < RACE_WINNERS)
+        t->w[t->n++] = *w;
+    return 0;
+}
+
+/* The node's receipt watcher: every SUBMITTED winner's transaction is
+ * mined (its hash marked used) and reported confirmed. Another winner of
+ * the same transaction may have settled it already (TK_ERR_NOT_FOUND). */
+static void *outcome_thread(void *arg)
+{
+    race *r = arg;
+    fx *f = r->f;
+    while (!r->stop) {
+        race_txs t;
+        t.n = 0;
+        if (f->store.list(f->store.self, NULL,
+                          TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED),
+                          collect_submitted, &t) != TK_OK)
+            return (void *)1;
+        for (size_t i = 0; i < t.n; i++) {
+            tk_status st;
+            if (tk_chain_mem_mark_used(f->cm, &t.w[i].ticket_hash) != TK_OK)
+                return (void *)2;
+            st = tk_redeem_queue_outcome(f->q, &t.w[i].tx_hash,
+                                         TK_REDEEM_CONFIRMED, NULL);
+            if (st != TK_OK && st != TK_ERR_NOT_FOUND)
+                return (void *)3;
+        }
+        usleep(200); /* a watcher polls; and no lock is hogged */
+    }
+    return NULL;
+}
+
+static void *winner_thread(void *arg)
+{
+    race *r = arg;
+    for (int i = 0; i < RACE_WINNERS; i++)
+        add_winner(r->f, i % 3, FACE, 1, START + 1 + (uint64_t)i % 20);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    fx *f = *state;
+    race r = {f, 0};
+    pthread_t to, tw;
+    void *ret = NULL;
+    tk_redeem_stats s;
+
+    assert_int_equal(pthread_create(&to, NULL, outcome_thread, &r), 0);
+    assert_int_equal(pthread_create(&tw, NULL, winner_thread, &r), 0);
+    for (int i = 0; i < 40; i++) {
+        advance(f, 1);
+        usleep(500);
+    }
+    assert_int_equal(pthread_join(tw, NULL), 0);
+    /* Keep running blocks until every winner is settled (a winner whose
+     * transaction was reported before the watcher marked it used is
+     * FAILED and retried after the 5-block backoff). The chain stays
+     * below the end of the validity window. */
+    for (int i = 0; i < 2000; i++) {
+        if (i % 20 == 0)
+            advance(f, 1);
+        else
+            assert_int_equal(tk_redeem_queue_on_block(f->q, block_now(f)),
+                             TK_OK);
+        s = stats(f);
+        if (s.confirmed + s.used == RACE_WINNERS)
+            break;
+        usleep(500);
+    }
+    r.stop = 1;
+    assert_int_equal(pthread_join(to, &ret), 0);
+    assert_null(ret);
+    /* Every winner is final: CONFIRMED, or USED when the watcher marked a
+     * stale copy used while the winner was waiting for a retry (the queue
+     * then finds it used before submitting again). None lost, none twice. */
+    s = stats(f);
+    assert_int_equal(s.confirmed + s.used, RACE_WINNERS);
+    assert_int_equal(s.expired, 0);
+    {
+        race_txs t;
+        t.n = 0;
+        assert_int_equal(f->store.list(f->store.self, NULL,
+                                       TK_WINNER_STATE_BIT(TK_WINNER_CONFIRMED) |
+                                           TK_WINNER_STATE_BIT(TK_WINNER_USED),
+                                       collect_submitted, &t), TK_OK);
+        assert_int_equal(t.n, RACE_WINNERS);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pending(f, i), 0);
+}
+
 static void *volatile vnull = NULL;
 
 static void test_misuse(void **state)
@@ -664,6 +777,7 @@ int main(void)
         T(test_confirmed_batch_with_skipped_ticket),
         T(test_restart_restores_pending),
         T(test_requeue),
+        T(test_threads),
         T(test_misuse),
     };
 #undef T
