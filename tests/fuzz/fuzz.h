@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ticket/context.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CHECK(cond)                                                       \
@@ -27,6 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             abort();                                                           \
         }                                                                      \
     } while (0)
+
+/* One context for the whole run (creating one per input would dominate
+ * the time). It is never destroyed: it stays reachable, not leaked. */
+static inline tk_ctx *fuzz_ctx(void)
+{
+    static tk_ctx *ctx;
+    if (ctx == NULL && tk_ctx_create(&ctx) != TK_OK)
+        abort();
+    return ctx;
+}
 
 /* 1 if the n bytes at p are all zero. */
 static inline int fuzz_all_zero(const void *p, size_t n)

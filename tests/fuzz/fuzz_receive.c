@@ -50,13 +50,6 @@ typedef struct harness {
     tk_recipient *rcpt;
 } harness;
 
-static const tk_ctx *fuzz_ctx(void)
-{
-    static tk_ctx *ctx;
-    if (ctx == NULL && tk_ctx_create(&ctx) != TK_OK)
-        abort();
-    return ctx;
-}
 
 static void harness_open(harness *h)
 {

@@ -22,13 +22,6 @@ static const uint8_t HALF_N[32] = {
     0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
     0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
 
-static const tk_ctx *fuzz_ctx(void)
-{
-    static tk_ctx *ctx;
-    if (ctx == NULL && tk_ctx_create(&ctx) != TK_OK)
-        abort();
-    return ctx;
-}
 
 /* out = n - s (32 bytes big-endian, s < n). */
 static void negate_s(uint8_t out[32], const uint8_t s[32])

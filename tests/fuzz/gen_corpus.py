@@ -152,6 +152,77 @@ def seeds_calldata(v):
     return [hexbytes(c["calldata"]) for c in d["cases"] + d["batch_cases"]]
 
 
+def seeds_ticketctl(v):
+    """"<command>\\n<request JSON>", requests built from the vectors."""
+    reqs = []
+
+    def add(cmd, req):
+        reqs.append(cmd.encode() + b"\n" +
+                    json.dumps(req, sort_keys=True).encode())
+
+    T8 = ("recipient", "sender", "face_value", "win_prob", "sender_nonce",
+          "recipient_rand_hash", "creation_round", "creation_round_block_hash")
+    for c in load(v, "keys.json")["cases"][:4]:
+        add("address", {"privkey": c["privkey"]})
+    for c in load(v, "ticket_hash.json")["cases"][:4]:
+        add("hash", {"ticket": {k: c[k] for k in T8}})
+    for c in load(v, "signed_tickets.json")["cases"][:4]:
+        t = {k: c["ticket"][k] for k in T8}
+        add("sign", {"privkey": c["sender_privkey"], "ticket": t})
+        add("verify", {"ticket": t, "signature": c["signature"]})
+        add("wins", {"signature": c["signature"],
+                     "recipient_rand": c["recipient_rand"],
+                     "win_prob": c["ticket"]["win_prob"]})
+    for c in load(v, "bad_signatures.json")["cases"][:11]:
+        t = load(v, "signed_tickets.json")["cases"][0]["ticket"]
+        add("verify", {"ticket": {k: t[k] for k in T8},
+                       "signature": c["signature"]})
+    rk = ("secret", "seed", "sender", "face_value", "win_prob",
+          "expiration_block", "price_num", "price_den", "creation_round",
+          "creation_round_block_hash")
+    for c in load(v, "recipient_rand.json")["cases"][:4]:
+        add("rand", {k: c[k] for k in rk})
+    for c in load(v, "win_prob.json")["cases"][:6]:
+        add("winprob", {"face_value": c["face_value"], "ev": c["ev"]})
+    d = load(v, "redeem_calldata.json")
+    for c in d["cases"][:2]:
+        add("calldata", {"tickets": [c["ticket"]],
+                         "signatures": [c["signature"]],
+                         "recipient_rands": [c["recipient_rand"]]})
+    for c in d["batch_cases"][:3]:
+        add("calldata", {"tickets": c["tickets"], "signatures": c["signatures"],
+                         "recipient_rands": c["recipient_rands"],
+                         "batch": True})
+    pk = ("recipient", "face_value", "win_prob", "recipient_rand_hash", "seed",
+          "expiration_block", "creation_round", "creation_round_block_hash")
+    for c in load(v, "payment_proto.json")["cases"]:
+        add("payment-encode", {"payment": c["payment"]})
+        add("payment-decode", {"base64": c["encoded_base64"]})
+        add("payment-decode", {"hex": c["encoded_hex"]})
+        val = c["values"]
+        if "tickets" not in val:
+            continue
+        add("receive", {"secret": "0x" + "11" * 32,
+                        "recipient": val["recipient"], "last_block": 100,
+                        "base64": c["encoded_base64"]})
+        if all(k in val for k in pk):
+            tp = {k: val[k] for k in pk}
+            tp.update(price_num="1200", price_den="1")
+            add("pay", {"privkey": val["sender_privkey"], "ticket_params": tp,
+                        "count": len(val["tickets"]), "last_block": 100})
+    add("params", {"secret": "0x" + "11" * 32,
+                   "recipient": "0x708f0686107991e381ad8d5dd8eabb4c76dffeee",
+                   "sender": "0x7e5f4552091a69125d5dfcb7b8c2659029395bdf",
+                   "ev": "1000000000000", "redeem_gas": 350000,
+                   "tx_cost_multiplier": 100, "gas_price": "1000000000",
+                   "max_float": "1000000000000000000000", "last_block": 100,
+                   "creation_round": "5",
+                   "creation_round_block_hash": "0x" + "22" * 32,
+                   "price_num": "3", "price_den": "1000", "seed": "42"})
+    add("keygen", {})
+    return reqs
+
+
 TARGETS = {
     "hex": seeds_hex,
     "signature": seeds_signature,
@@ -160,6 +231,7 @@ TARGETS = {
     "base64": seeds_base64,
     "calldata": seeds_calldata,
     "receive": seeds_receive,
+    "ticketctl": seeds_ticketctl,
 }
 
 

@@ -7,7 +7,7 @@ foreach(entry IN LISTS TK_FUZZ_TARGETS)
   tk_fuzz_target_info("${entry}" name layers)
   set(dir ${CMAKE_CURRENT_LIST_DIR})
   add_executable(replay_${name} ${dir}/fuzz_${name}.c ${dir}/replay_main.c)
-  tk_fuzz_link(replay_${name} ${layers})
+  tk_fuzz_link(replay_${name} ${name} ${layers})
   target_compile_definitions(replay_${name} PRIVATE
     TK_FUZZ_CORPUS_DIR="${dir}/corpus/${name}")
   add_test(NAME fuzz_replay_${name} COMMAND replay_${name})

@@ -11,7 +11,16 @@ set(TK_FUZZ_TARGETS
   "base64:wire"
   "calldata:redeem"
   "receive:recipient,wire"
+  "ticketctl:ALL"
 )
+
+# Targets that need more than src/ layers ("ALL" links the whole
+# libticket archive): ticketctl's command code without its main().
+file(GLOB TK_FUZZ_ticketctl_SOURCES CONFIGURE_DEPENDS
+     ${PROJECT_SOURCE_DIR}/tools/ticketctl/*.c)
+list(FILTER TK_FUZZ_ticketctl_SOURCES EXCLUDE REGEX "/main\\.c$")
+set(TK_FUZZ_ticketctl_INCLUDES ${PROJECT_SOURCE_DIR}/tools/ticketctl)
+set(TK_FUZZ_ticketctl_LIBS PkgConfig::JANSSON)
 
 # tk_fuzz_target_info(<entry> <name-var> <layers-var>)
 function(tk_fuzz_target_info entry name_var layers_var)
@@ -23,12 +32,21 @@ function(tk_fuzz_target_info entry name_var layers_var)
   set(${layers_var} ${layers} PARENT_SCOPE)
 endfunction()
 
-# tk_fuzz_link(<target> <layers>): the layers, the include path of src/.
-function(tk_fuzz_link tgt)
+# tk_fuzz_link(<target> <name> <layers>): the layers, the include path of
+# src/, and the target's extra sources, includes and libraries.
+function(tk_fuzz_link tgt name)
   tk_target_defaults(${tgt})
   target_include_directories(${tgt} PRIVATE ${PROJECT_SOURCE_DIR}/src
-                                            ${CMAKE_CURRENT_FUNCTION_LIST_DIR})
+    ${CMAKE_CURRENT_FUNCTION_LIST_DIR} ${TK_FUZZ_${name}_INCLUDES})
   foreach(l IN LISTS ARGN)
-    target_link_libraries(${tgt} PRIVATE tk_${l})
+    if(l STREQUAL "ALL")
+      target_link_libraries(${tgt} PRIVATE ticket)
+    else()
+      target_link_libraries(${tgt} PRIVATE tk_${l})
+    endif()
   endforeach()
+  if(TK_FUZZ_${name}_SOURCES)
+    target_sources(${tgt} PRIVATE ${TK_FUZZ_${name}_SOURCES})
+  endif()
+  target_link_libraries(${tgt} PRIVATE ${TK_FUZZ_${name}_LIBS})
 endfunction()
