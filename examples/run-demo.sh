@@ -48,8 +48,7 @@ port=$(cat "$work/port")
 
 brc=0
 "$build/examples/broadcaster" --url "http://127.0.0.1:$port" \
-  --segments "$segments" 2>&1 | tee "$work/broadcaster.log" || brc=$?
-[ "${PIPESTATUS[0]}" -eq 0 ] || brc=${PIPESTATUS[0]}
+  --segments "$segments" 2>&1 | tee "$work/broadcaster.log" || brc=$?  # pipefail
 
 kill -TERM "$tpid"
 trc=0
