@@ -37,6 +37,51 @@ def load(vectors, name):
         return json.load(f)
 
 
+# ---- Keccak-256 (Ethereum's padding 0x01), for keystore MACs -----------
+def keccak256(data):
+    rc = [0x0000000000000001, 0x0000000000008082, 0x800000000000808A,
+          0x8000000080008000, 0x000000000000808B, 0x0000000080000001,
+          0x8000000080008081, 0x8000000000008009, 0x000000000000008A,
+          0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
+          0x000000008000808B, 0x800000000000008B, 0x8000000000008089,
+          0x8000000000008003, 0x8000000000008002, 0x8000000000000080,
+          0x000000000000800A, 0x800000008000000A, 0x8000000080008081,
+          0x8000000000008080, 0x0000000080000001, 0x8000000080008008]
+    rot = [[0, 36, 3, 41, 18], [1, 44, 10, 45, 2], [62, 6, 43, 15, 61],
+           [28, 55, 25, 21, 56], [27, 20, 39, 8, 14]]
+    mask = (1 << 64) - 1
+
+    def rol(v, n):
+        return ((v << n) | (v >> (64 - n))) & mask if n else v
+
+    def f(a):
+        for r in range(24):
+            c = [a[x][0] ^ a[x][1] ^ a[x][2] ^ a[x][3] ^ a[x][4]
+                 for x in range(5)]
+            d = [c[(x - 1) % 5] ^ rol(c[(x + 1) % 5], 1) for x in range(5)]
+            a = [[a[x][y] ^ d[x] for y in range(5)] for x in range(5)]
+            b = [[0] * 5 for _ in range(5)]
+            for x in range(5):
+                for y in range(5):
+                    b[y][(2 * x + 3 * y) % 5] = rol(a[x][y], rot[x][y])
+            a = [[b[x][y] ^ (~b[(x + 1) % 5][y] & b[(x + 2) % 5][y])
+                  for y in range(5)] for x in range(5)]
+            a[0][0] ^= rc[r]
+        return a
+
+    rate = 136
+    msg = bytearray(data) + b"\x01"
+    msg += b"\x00" * (-len(msg) % rate)
+    msg[-1] |= 0x80
+    a = [[0] * 5 for _ in range(5)]
+    for off in range(0, len(msg), rate):
+        for i in range(rate // 8):
+            a[i % 5][i // 5] ^= int.from_bytes(msg[off + 8 * i:off + 8 * i + 8],
+                                               "little")
+        a = f(a)
+    return b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
+
+
 # ---- a minimal protobuf reader/writer (only what the seeds need) --------
 def varint(n):
     out = bytearray()
@@ -223,6 +268,39 @@ def seeds_ticketctl(v):
     return reqs
 
 
+def seeds_keystore(v):
+    """Passphrase length byte, passphrase, keystore JSON. The MAC is right
+    (keccak(dk[16:32] || ciphertext)), so the seeds reach decryption; the
+    ciphertext is arbitrary, so the key is whatever AES-CTR makes of it,
+    and the named address (when present) is one the key does not own."""
+    assert keccak256(b"").hex().startswith("c5d24601")
+    out = []
+    pw = b"fuzz-pass"
+    for i, (kdf, cost) in enumerate([("scrypt", 2), ("scrypt", 16),
+                                     ("pbkdf2", 1), ("pbkdf2", 16)]):
+        salt = keccak256(b"salt-%d" % i)
+        ct = keccak256(b"ct-%d" % i)
+        iv = keccak256(b"iv-%d" % i)[:16]
+        if kdf == "scrypt":
+            dk = hashlib.scrypt(pw, salt=salt, n=cost, r=1, p=1, dklen=32)
+            params = {"n": cost, "r": 1, "p": 1, "dklen": 32,
+                      "salt": salt.hex()}
+        else:
+            dk = hashlib.pbkdf2_hmac("sha256", pw, salt, cost, 32)
+            params = {"c": cost, "prf": "hmac-sha256", "dklen": 32,
+                      "salt": salt.hex()}
+        crypto = {"cipher": "aes-128-ctr", "cipherparams": {"iv": iv.hex()},
+                  "ciphertext": ct.hex(), "kdf": kdf, "kdfparams": params,
+                  "mac": keccak256(dk[16:] + ct).hex()}
+        ks = {"version": 3, "id": "fuzz-%d" % i, "crypto": crypto}
+        variants = [ks, dict(ks, address=keccak256(b"a")[:20].hex()),
+                    {"version": 3, "Crypto": crypto}, dict(ks, version=1)]
+        for k in variants:
+            j = json.dumps(k, sort_keys=True).encode()
+            out += [bytes([len(pw)]) + pw + j, b"\x00" + j]
+    return out
+
+
 TARGETS = {
     "hex": seeds_hex,
     "signature": seeds_signature,
@@ -232,6 +310,7 @@ TARGETS = {
     "calldata": seeds_calldata,
     "receive": seeds_receive,
     "ticketctl": seeds_ticketctl,
+    "keystore": seeds_keystore,
 }
 
 

@@ -12,6 +12,7 @@ set(TK_FUZZ_TARGETS
   "calldata:redeem"
   "receive:recipient,wire"
   "ticketctl:ALL"
+  "keystore:sender"
 )
 
 # Targets that need more than src/ layers ("ALL" links the whole
