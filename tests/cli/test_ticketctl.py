@@ -308,6 +308,14 @@ def test_hash():
     err("not an object", "hash", None, "invalid_json", raw="[1, 2]")
     err("duplicate keys", "hash", None, "invalid_json",
         raw='{"ticket": {}, "ticket": {}}')
+    # A parse error near a key must not quote the key back.
+    secret = "5e" * 32
+    for raw in ('{"privkey": "0x%s" x}' % secret, '{"privkey": 0x%s}' % secret,
+                '{"privkey": "0x%s\x01"}' % secret):
+        rc, out, text = run("address", None, raw=raw)
+        eq("invalid json rc", rc, 1)
+        if secret[:8] in text:
+            fail("invalid json", "the error message quotes the key: %s" % text)
 
 
 def test_sign_verify():

@@ -105,6 +105,11 @@ static json_t *read_request(tc *c)
     }
     req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
     if (req == NULL) {
+        /* jansson quotes the text "near" the error: it may be part of a key
+         * or secret, so only its description is kept. */
+        char *near = strstr(err.text, " near ");
+        if (near != NULL)
+            *near = '\0';
         tc_fail(c, "invalid_json", "line %d column %d: %s", err.line,
                 err.column, err.text);
     } else if (!json_is_object(req)) {
