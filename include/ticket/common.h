@@ -84,7 +84,7 @@ typedef enum tk_status {
     TK_ERR_SIG_BAD_LENGTH = -20,
     TK_ERR_SIG_BAD_V = -21,
     TK_ERR_SIG_BAD_R = -22,
-    TK_ERR_SIG_BAD_S = -23,
+    TK_ERR_SIG_BAD_S = -23,       /* s == 0 (s >= n is reported as HIGH_S) */
     TK_ERR_SIG_HIGH_S = -24,
     TK_ERR_SIG_RECOVERY_FAILED = -25,
     TK_ERR_SIG_WRONG_SIGNER = -26,
