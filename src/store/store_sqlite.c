@@ -9,6 +9,7 @@
 
 #include "core/internal.h"
 #include "core/random.h"
+#include "ticket/u256.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -346,9 +347,7 @@ static tk_status sq_nonce_prune(void *self, uint64_t last_block)
     tk_status st;
 
     TK_ARG_CHECK_NOCTX(s != NULL);
-    memset(&block, 0, sizeof block);
-    for (int i = 0; i < 8; i++)
-        block.bytes[31 - i] = (uint8_t)(last_block >> (8 * i));
+    (void)tk_u256_from_u64(&block, last_block); /* cannot fail */
     pthread_mutex_lock(&s->mu);
     q = tk__sqlite_stmt(s, TK_SQL_NONCE_PRUNE, &st);
     if (q != NULL) {
