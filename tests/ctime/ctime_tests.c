@@ -14,8 +14,11 @@
  * them (Debian's libsecp256k1 is not built with its declassify hooks).
  *
  * Without valgrind the program runs as a plain functional test. */
+#include "ticket/chain.h"
 #include "ticket/keys.h"
+#include "ticket/recipient.h"
 #include "ticket/sender.h"
+#include "ticket/store.h"
 #include "ticket/signature.h"
 #include "ticket/ticket.h"
 
@@ -181,6 +184,87 @@ static void test_rand(const uint8_t secret[32])
     tk_memzero(&rand, sizeof rand);
 }
 
+/* The recipient object with a secret that stays undefined throughout:
+ * params issuance (derives a recipientRandHash) and the whole receive path
+ * of a winning ticket (derivation, rand-hash check, win check, storing). */
+static void test_recipient(const tk_ctx *ctx, const uint8_t secret[32],
+                           const uint8_t key[32])
+{
+    tk_recipient_config cfg;
+    tk_chain_mem *cm = NULL;
+    tk_store_mem *sm = NULL;
+    tk_recipient *r = NULL;
+    tk_chain chain;
+    tk_store store;
+    tk_params_inputs in;
+    tk_ticket_params params;
+    tk_address sender;
+    tk_price price;
+    tk_ticket t;
+    tk_hash th;
+    tk_sig sig;
+    uint8_t pub_key[32];
+    tk_status st;
+    int wins = 0;
+
+    memset(&cfg, 0, sizeof cfg);
+    fill(cfg.address.bytes, sizeof cfg.address.bytes, 21);
+    cfg.ev.bytes[31] = 100;
+    cfg.redeem_gas = 1;
+    cfg.tx_cost_multiplier = 1;
+    CHECK(tk_chain_mem_create(&cm, 1000) == TK_OK);
+    CHECK(tk_chain_mem_iface(cm, &chain) == TK_OK);
+    CHECK(tk_store_mem_create(&sm) == TK_OK);
+    CHECK(tk_store_mem_iface(sm, &store) == TK_OK);
+    st = tk_recipient_create(ctx, &r, &cfg, secret, &chain, &store);
+    CHECK(st == TK_OK);
+    if (st != TK_OK)
+        goto out;
+
+    /* Params for a sender whose key is public here (its signatures are
+     * not what this part tests). */
+    memcpy(pub_key, key, sizeof pub_key);
+    PUBLIC(pub_key, sizeof pub_key);
+    CHECK(tk_key_address(ctx, &sender, pub_key) == TK_OK);
+    memset(&in, 0, sizeof in);
+    in.gas_price.bytes[31] = 1;
+    memset(in.max_float.bytes + 16, 0xff, 16);
+    in.last_block = 1000;
+    in.creation_round = 1;
+    fill(in.creation_round_block_hash.bytes, 32, 9);
+    in.has_seed = 1;
+    in.seed.bytes[31] = 42;
+    memset(&price, 0, sizeof price);
+    price.num.bytes[31] = 1;
+    price.den.bytes[31] = 1;
+    st = tk_recipient_params_with(r, &params, &sender, &price, &in);
+    PUBLIC(&st, sizeof st);
+    PUBLIC(&params, sizeof params); /* sent to the sender */
+    CHECK(st == TK_OK);
+    if (st != TK_OK)
+        goto out;
+    /* Every ticket wins: the winner (with its secret rand) is stored. */
+    memset(params.win_prob.bytes, 0xff, sizeof params.win_prob.bytes);
+    CHECK(tk_recipient_rand_hash(r, &params.recipient_rand_hash, &sender,
+                                 &params) == TK_OK);
+    PUBLIC(&params.recipient_rand_hash, sizeof params.recipient_rand_hash);
+    CHECK(tk_ticket_from_params(&t, &params, &sender, 1) == TK_OK);
+    CHECK(tk_ticket_hash(&th, &t) == TK_OK);
+    CHECK(tk_eth_sign(ctx, &sig, pub_key, &th) == TK_OK);
+
+    st = tk_recipient_receive_ticket(r, &wins, &t, &sig, &params.seed,
+                                     &params.expiration_block, &params.price,
+                                     NULL);
+    PUBLIC(&st, sizeof st);
+    PUBLIC(&wins, sizeof wins);
+    CHECK(st == TK_OK && wins == 1);
+out:
+    tk_memzero(pub_key, sizeof pub_key);
+    tk_recipient_destroy(r);
+    tk_store_mem_destroy(sm);
+    tk_chain_mem_destroy(cm);
+}
+
 /* 1 if every bit of the n bytes at p is marked undefined (always 1 off
  * valgrind). Proves the marking took effect, and that the library's
  * expose/restore hooks (src/crypto/checkmem.h) put it back. */
@@ -223,6 +307,8 @@ int main(void)
     test_sender(ctx, key);
     CHECK(still_secret(key, sizeof key));
     test_rand(secret);
+    CHECK(still_secret(secret, sizeof secret));
+    test_recipient(ctx, secret, key);
     CHECK(still_secret(secret, sizeof secret));
     PUBLIC(key, sizeof key);
     PUBLIC(secret, sizeof secret);
