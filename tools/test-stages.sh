@@ -112,7 +112,7 @@ stage_fuzz() {
   local dir=$build_root/fuzz targets=() t per n name
   CC=clang configure_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DTICKET_BUILD_FUZZ=ON -DTICKET_SANITIZE=address,undefined \
-    -DTICKET_BUILD_TESTS=OFF -DTICKET_BUILD_BENCH=OFF
+    -DTICKET_BUILD_TESTS=OFF -DTICKET_BUILD_BENCH=OFF -DTICKET_BUILD_EXAMPLES=OFF
   for t in "$dir"/tests/fuzz/fuzz_*; do
     [ -x "$t" ] && targets+=("$t")
   done
