@@ -77,6 +77,15 @@ typedef struct bench_case {
  * or -1 if prep failed. sec holds cfg.reps entries. */
 int bench_time(bench_run *run, const bench_case *c, double *sec);
 
+/* Time a and b alternately, repetition by repetition (a, b, a, b, ...),
+ * after one warm-up of each, so that a change of machine load hits both
+ * alike. sa[i], sb[i]: seconds per operation. Returns cfg.reps or -1. */
+int bench_time_paired(bench_run *run, const bench_case *a,
+                      const bench_case *b, double *sa, double *sb);
+/* Median over the pairs of rate_a / rate_b (rate = per_op / sec). */
+double bench_paired_ratio(const double *sec_a, double per_op_a,
+                          const double *sec_b, double per_op_b, int n);
+
 /* Iterations for one repetition of about cfg.rep_seconds (>= 1). */
 uint64_t bench_calibrate(const bench_run *run, const bench_case *c);
 
@@ -155,6 +164,15 @@ void bench_section_memory(bench_run *run);
 
 /* The child process of the memory section; returns the exit code. */
 int bench_memory_child(const char *nonces, const char *per_rand);
+
+/* The floor's loops, for paired measurements in other sections. */
+typedef struct floor_state floor_state;
+floor_state *bench_floor_new(void); /* NULL on failure */
+void bench_floor_free(floor_state *f);
+bench_case bench_floor_sign_case(floor_state *f);
+bench_case bench_floor_recover_case(floor_state *f);
+/* Nonzero if a libsecp256k1 call failed in a loop; folds f's sink. */
+int bench_floor_done(bench_run *run, floor_state *f);
 
 /* The Keccak-f[1600] implementation libticket runs on this CPU. */
 const char *bench_keccak_impl(void);

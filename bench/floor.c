@@ -13,7 +13,7 @@
 
 #define FLOOR_MSGS 256 /* distinct messages, cycled */
 
-typedef struct floor_state {
+struct floor_state {
     secp256k1_context *ctx;
     uint8_t key[32];
     uint8_t msg[FLOOR_MSGS][32];
@@ -22,7 +22,7 @@ typedef struct floor_state {
     secp256k1_pubkey pub;
     uint64_t sink;
     int failed;
-} floor_state;
+};
 
 static void loop_sign(void *arg, uint64_t iters)
 {
@@ -89,27 +89,61 @@ static int floor_setup(floor_state *f)
     return 0;
 }
 
-void bench_section_floor(bench_run *run)
+floor_state *bench_floor_new(void)
 {
     floor_state *f = malloc(sizeof *f);
-    double sec[BENCH_MAX_REPS];
-    int n;
-
-    if (f == NULL || floor_setup(f) != 0) {
-        bench_fail(run, "floor", "libsecp256k1 setup failed");
-        goto out;
+    if (f != NULL && floor_setup(f) != 0) {
+        bench_floor_free(f);
+        f = NULL;
     }
-    n = bench_time(run, &(bench_case){NULL, loop_sign, f, 0}, sec);
-    bench_add_rate(run, "floor_sign_recoverable", "ops/s", sec, n, 1);
-    n = bench_time(run, &(bench_case){NULL, loop_recover, f, 0}, sec);
-    bench_add_rate(run, "floor_recover", "ops/s", sec, n, 1);
-    n = bench_time(run, &(bench_case){NULL, loop_verify, f, 0}, sec);
-    bench_add_rate(run, "floor_verify", "ops/s", sec, n, 1);
-    if (f->failed)
-        bench_fail(run, "floor", "a libsecp256k1 call failed in the loop");
-    run->sink ^= f->sink;
-out:
+    return f;
+}
+
+void bench_floor_free(floor_state *f)
+{
     if (f != NULL && f->ctx != NULL)
         secp256k1_context_destroy(f->ctx);
     free(f);
+}
+
+bench_case bench_floor_sign_case(floor_state *f)
+{
+    return (bench_case){NULL, loop_sign, f, 0};
+}
+
+bench_case bench_floor_recover_case(floor_state *f)
+{
+    return (bench_case){NULL, loop_recover, f, 0};
+}
+
+int bench_floor_done(bench_run *run, floor_state *f)
+{
+    run->sink ^= f->sink;
+    f->sink = 0;
+    if (f->failed)
+        bench_fail(run, "floor", "a libsecp256k1 call failed in the loop");
+    return f->failed;
+}
+
+void bench_section_floor(bench_run *run)
+{
+    floor_state *f = bench_floor_new();
+    double sec[BENCH_MAX_REPS];
+    bench_case c;
+    int n;
+
+    if (f == NULL) {
+        bench_fail(run, "floor", "libsecp256k1 setup failed");
+        return;
+    }
+    c = bench_floor_sign_case(f);
+    n = bench_time(run, &c, sec);
+    bench_add_rate(run, "floor_sign_recoverable", "ops/s", sec, n, 1);
+    c = bench_floor_recover_case(f);
+    n = bench_time(run, &c, sec);
+    bench_add_rate(run, "floor_recover", "ops/s", sec, n, 1);
+    n = bench_time(run, &(bench_case){NULL, loop_verify, f, 0}, sec);
+    bench_add_rate(run, "floor_verify", "ops/s", sec, n, 1);
+    (void)bench_floor_done(run, f);
+    bench_floor_free(f);
 }

@@ -15,6 +15,12 @@ double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static double time_once(const bench_case *c, uint64_t iters, int *ok)
 {
     double t0;
@@ -52,11 +58,16 @@ uint64_t bench_calibrate(const bench_run *run, const bench_case *c)
     return iters;
 }
 
+static uint64_t iters_for(bench_run *run, const bench_case *c)
+{
+    return c->iters              ? c->iters
+           : run->cfg.fixed_iters ? run->cfg.fixed_iters
+                                  : bench_calibrate(run, c);
+}
+
 int bench_time(bench_run *run, const bench_case *c, double *sec)
 {
-    uint64_t iters = c->iters          ? c->iters
-                     : run->cfg.fixed_iters ? run->cfg.fixed_iters
-                                            : bench_calibrate(run, c);
+    uint64_t iters = iters_for(run, c);
     int ok;
 
     (void)time_once(c, iters, &ok); /* warm-up: caches, branch predictors */
@@ -69,6 +80,41 @@ int bench_time(bench_run *run, const bench_case *c, double *sec)
         sec[i] = t / (double)iters;
     }
     return run->cfg.reps;
+}
+
+int bench_time_paired(bench_run *run, const bench_case *a,
+                      const bench_case *b, double *sa, double *sb)
+{
+    uint64_t ia = iters_for(run, a), ib = iters_for(run, b);
+    int oka, okb;
+
+    (void)time_once(a, ia, &oka);
+    (void)time_once(b, ib, &okb);
+    if (!oka || !okb)
+        return -1;
+    for (int i = 0; i < run->cfg.reps; i++) {
+        double ta = time_once(a, ia, &oka), tb = time_once(b, ib, &okb);
+        if (!oka || !okb)
+            return -1;
+        sa[i] = ta / (double)ia;
+        sb[i] = tb / (double)ib;
+    }
+    return run->cfg.reps;
+}
+
+double bench_paired_ratio(const double *sec_a, double per_op_a,
+                          const double *sec_b, double per_op_b, int n)
+{
+    double r[BENCH_MAX_REPS], sorted_mid;
+    int i;
+
+    if (n <= 0 || n > BENCH_MAX_REPS)
+        return -1;
+    for (i = 0; i < n; i++)
+        r[i] = (per_op_a / sec_a[i]) / (per_op_b / sec_b[i]);
+    qsort(r, (size_t)n, sizeof *r, cmp_double);
+    sorted_mid = n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+    return sorted_mid;
 }
 
 /* Deterministic filler (splitmix64): the bench needs varied, not secret,
@@ -171,12 +217,6 @@ out:
 }
 
 /* ---- results ----------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 void bench_add(bench_run *run, const char *name, const char *unit,
                const double *samples, int n)
