@@ -137,9 +137,17 @@ stage_fuzz() {
 
 run_test_stages() {
   local stages=${TK_STAGES:-"gcc clang package asan tsan valgrind ctime fuzz"}
-  local s
+  local s all_log=$build_root/stages.log passed failed
+  : >"$all_log"
   for s in $stages; do
-    "stage_$s"
+    # tee keeps a copy for the totals below; pipefail keeps the status.
+    "stage_$s" 2>&1 | tee -a "$all_log"
   done
   log "all stages passed: $stages"
+  # One closing line over every ctest run of every stage.
+  passed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2 \1/p' \
+           "$all_log" | awk '{p += $1 - $2; f += $2} END {print p + 0}')
+  failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' \
+           "$all_log" | awk '{f += $1} END {print f + 0}')
+  echo "libticket: $passed passed, $failed failed"
 }
