@@ -2,6 +2,7 @@
 /* EIP-191 personal-sign signatures (PROTOCOL.md section 1). */
 #include "core/internal.h"
 #include "crypto/checkmem.h"
+#include "crypto/recover.h"
 
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
@@ -108,23 +109,16 @@ static tk_status check_sig(secp256k1_ecdsa_recoverable_signature *rsig,
     return TK_OK;
 }
 
-tk_status tk_eth_recover(const tk_ctx *ctx, tk_address *out, const tk_hash *msg,
-                         const uint8_t *sig, size_t siglen)
+tk_status tk__eth_recover_pubkey(uint8_t pub65[65], const tk_hash *msg,
+                                 const uint8_t *sig, size_t siglen)
 {
     secp256k1_ecdsa_recoverable_signature rsig;
     secp256k1_pubkey pk;
-    uint8_t pub[65];
-    size_t publen = sizeof pub;
+    size_t publen = 65;
     tk_hash d;
     tk_status st;
 
-    TK_ARG_CHECK(ctx, ctx != NULL);
-    TK_ARG_CHECK(ctx, out != NULL);
-    memset(out, 0, sizeof *out);
-    TK_ARG_CHECK(ctx, msg != NULL);
-    TK_ARG_CHECK(ctx, sig != NULL || siglen == 0);
-    if (siglen != TK_SIG_LEN)
-        return TK_ERR_SIG_BAD_LENGTH;
+    memset(pub65, 0, 65);
     st = check_sig(&rsig, sig, siglen);
     if (st != TK_OK)
         return st;
@@ -132,9 +126,29 @@ tk_status tk_eth_recover(const tk_ctx *ctx, tk_address *out, const tk_hash *msg,
     /* Recovery handles only public data: the static context suffices. */
     if (!secp256k1_ecdsa_recover(secp256k1_context_static, &pk, &rsig, d.bytes))
         return TK_ERR_SIG_RECOVERY_FAILED;
-    if (!secp256k1_ec_pubkey_serialize(secp256k1_context_static, pub, &publen,
-                                       &pk, SECP256K1_EC_UNCOMPRESSED))
+    if (!secp256k1_ec_pubkey_serialize(secp256k1_context_static, pub65, &publen,
+                                       &pk, SECP256K1_EC_UNCOMPRESSED) ||
+        publen != 65) {
+        memset(pub65, 0, 65);
         return TK_ERR_CRYPTO_BACKEND;
+    }
+    return TK_OK;
+}
+
+tk_status tk_eth_recover(const tk_ctx *ctx, tk_address *out, const tk_hash *msg,
+                         const uint8_t *sig, size_t siglen)
+{
+    uint8_t pub[65];
+    tk_status st;
+
+    TK_ARG_CHECK(ctx, ctx != NULL);
+    TK_ARG_CHECK(ctx, out != NULL);
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK(ctx, msg != NULL);
+    TK_ARG_CHECK(ctx, sig != NULL || siglen == 0);
+    st = tk__eth_recover_pubkey(pub, msg, sig, siglen);
+    if (st != TK_OK)
+        return st;
     return tk_pubkey_address(out, pub);
 }
 

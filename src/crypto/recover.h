@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_CRYPTO_RECOVER_H
+#define TK_CRYPTO_RECOVER_H
+
+/* Signature recovery to the public key, for callers that check many
+ * signatures of one signer (the recipient): comparing the recovered key
+ * with one already known to belong to the signer saves hashing it to an
+ * address every time. Recovering with v and comparing the recovered key is
+ * equivalent to comparing addresses; ecdsa_verify against a cached key is
+ * NOT (it ignores v, PROTOCOL.md section 1). */
+
+#include "ticket/common.h"
+
+/* The acceptance checks of PROTOCOL.md section 1 (length, v, r, s, high s,
+ * in that order), then recovery over the EIP-191 hash of msg.
+ * Returns: TK_OK, pub65 = 0x04 || x || y (uncompressed SEC1, the input of
+ *          tk_pubkey_address); the statuses of tk_eth_recover otherwise,
+ *          with pub65 zeroed. Public data only; thread-safe. */
+tk_status tk__eth_recover_pubkey(uint8_t pub65[65], const tk_hash *msg,
+                                 const uint8_t *sig, size_t siglen);
+
+#endif
