@@ -5,7 +5,10 @@
  * state behind and the replay set is locked once per payment:
  *   fatal checks   price, round, sender standing, recipient, sender,
  *                  rand hash (recipientRand derived once, wiped at the end);
- *   A (no lock)    per ticket: signature, then the win decision;
+ *   A (no lock)    per ticket: signature (every section 1 check and a
+ *                  recovery with v; the first key that hashes to the
+ *                  sender's address is kept, later tickets compare the
+ *                  recovered key with it), then the win decision;
  *   B (one lock)   per valid ticket: record the nonce (replay, 600 cap),
  *                  then the expiry check;
  *   C              winners (accepted or expired) to the store;
@@ -18,13 +21,13 @@
 #include "recipient_internal.h"
 
 #include "ticket/keys.h"
-#include "ticket/signature.h"
 #include "ticket/u256.h"
 
 #include "core/internal.h"
 #include "core/random.h"
 #include "crypto/checkmem.h"
 #include "crypto/ct.h"
+#include "crypto/recover.h"
 
 #include <string.h>
 
@@ -93,10 +96,38 @@ static tk_status fatal_checks(const tk_recipient *r, tk_u256 *rand, uint64_t *la
     return TK_OK;
 }
 
-/* Phase A: signature and win decision of every ticket. */
-static tk_status check_tickets(const tk_recipient *r, tk_ticket_result *res,
-                               const tk_payment *p, const tk_u256 *rand)
+/* Whether the key recovered from a ticket's signature is the sender's.
+ * All tickets of a payment share one sender, so once a key has hashed to
+ * the sender's address (*known set), later tickets compare the 65-byte key
+ * instead of hashing it again: the same key has the same address. A
+ * different key still gets its address compared (as rare as a bad
+ * ticket), so the verdict is exactly that of comparing addresses. */
+static tk_status signer_matches(uint8_t known[65], int *have_known,
+                                const uint8_t pub[65], const tk_address *sender)
 {
+    tk_address a;
+    tk_status st;
+
+    if (*have_known && memcmp(pub, known, 65) == 0)
+        return TK_OK;
+    if ((st = tk_pubkey_address(&a, pub)) != TK_OK)
+        return st;
+    if (memcmp(a.bytes, sender->bytes, TK_ADDRESS_LEN) != 0)
+        return TK_ERR_SIG_WRONG_SIGNER;
+    if (!*have_known) {
+        memcpy(known, pub, 65);
+        *have_known = 1;
+    }
+    return TK_OK;
+}
+
+/* Phase A: signature and win decision of every ticket. Every ticket goes
+ * through all the section 1 checks and its own recovery (with v). */
+static tk_status check_tickets(tk_ticket_result *res, const tk_payment *p,
+                               const tk_u256 *rand)
+{
+    uint8_t known[65], pub[65];
+    int have_known = 0;
     tk_ticket t;
     tk_hash h;
     tk_status st;
@@ -109,7 +140,9 @@ static tk_status check_tickets(const tk_recipient *r, tk_ticket_result *res,
         t.sender_nonce = ts->sender_nonce;
         if ((st = tk_ticket_hash(&h, &t)) != TK_OK)
             return st;
-        st = tk_eth_verify(r->ctx, &p->sender, &h, ts->sig.bytes, TK_SIG_LEN);
+        st = tk__eth_recover_pubkey(pub, &h, ts->sig.bytes, TK_SIG_LEN);
+        if (st == TK_OK)
+            st = signer_matches(known, &have_known, pub, &p->sender);
         if (is_sig_error(st)) {
             res[i].status = st; /* this ticket only */
             continue;
@@ -234,7 +267,7 @@ static tk_status receive(tk_recipient *r, tk_ticket_result *res, tk_receive_summ
     sum.session = session != NULL ? *session : p->params.recipient_rand_hash;
     st = fatal_checks(r, &rand, &last_block, p);
     if (st == TK_OK)
-        st = check_tickets(r, res, p, &rand);
+        st = check_tickets(res, p, &rand);
     if (st == TK_OK)
         st = record_nonces(r, res, p, last_block);
     if (st != TK_OK)

@@ -194,9 +194,7 @@ void fx_init(fixture *f)
     f->cfg.redeem_gas = 100000;
     f->cfg.tx_cost_multiplier = 100;
     tk_test_rand_bytes(f->secret, 32);
-    do
-        tk_test_rand_bytes(f->sender_key, 32);
-    while (tk_key_verify(f->ctx, f->sender_key) != TK_OK);
+    fx_random_key(f, f->sender_key);
     assert_int_equal(tk_key_address(f->ctx, &f->sender, f->sender_key), TK_OK);
     fx_create_recipient(f);
 }
@@ -215,6 +213,13 @@ void fx_free(fixture *f)
     tk_store_mem_destroy(f->store.mem);
     tk_ctx_destroy(f->ctx);
     memset(f, 0, sizeof *f);
+}
+
+void fx_random_key(fixture *f, uint8_t key[32])
+{
+    do
+        tk_test_rand_bytes(key, 32);
+    while (tk_key_verify(f->ctx, key) != TK_OK);
 }
 
 void fx_params(fixture *f, tk_ticket_params *out)

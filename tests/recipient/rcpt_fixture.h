@@ -63,6 +63,8 @@ tk_store fx_store_iface(fake_store *s);
 void fx_u256(tk_u256 *out, uint64_t v);
 void fx_u256_dec(tk_u256 *out, const char *dec);
 
+/* A random valid secp256k1 private key. */
+void fx_random_key(fixture *f, uint8_t key[32]);
 /* Params for f->sender at price 1/1 (asserts success). */
 void fx_params(fixture *f, tk_ticket_params *out);
 /* Sign ticket `nonce` of p with key. */

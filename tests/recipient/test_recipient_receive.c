@@ -355,9 +355,7 @@ static void test_fatal_rand_mismatch(void **state)
     fx_pay(&f, &p, &params, 1, 2);
     {
         uint8_t key[32];
-        do
-            tk_test_rand_bytes(key, 32);
-        while (tk_key_verify(f.ctx, key) != TK_OK);
+        fx_random_key(&f, key);
         assert_int_equal(tk_key_address(f.ctx, &p.sender, key), TK_OK);
         for (size_t i = 0; i < p.count; i++)
             fx_sign(&f, &p.tickets[i].sig, key, &p, p.tickets[i].sender_nonce);
@@ -437,9 +435,7 @@ static void test_bad_signatures_do_not_stop_batch(void **state)
     fx_init_always_win(&f);
     fx_params(&f, &params);
     fx_pay(&f, &p, &params, 1, 8);
-    do
-        tk_test_rand_bytes(other, 32);
-    while (tk_key_verify(f.ctx, other) != TK_OK);
+    fx_random_key(&f, other);
     fx_sign(&f, &p.tickets[0].sig, other, &p, 1);       /* another key */
     fx_high_s(&p.tickets[1].sig);                       /* high s */
     p.tickets[2].sig.bytes[64] = p.tickets[2].sig.bytes[64] == 27 ? 28 : 27; /* wrong v */
@@ -482,6 +478,45 @@ static void test_bad_signatures_do_not_stop_batch(void **state)
     assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
     assert_int_equal(x.res[1].status, TK_OK);
     assert_int_equal(x.res[6].status, TK_ERR_REPLAYED_NONCE);
+    rx_free(&x);
+    tk_payment_clear(&p);
+    fx_free(&f);
+}
+
+/* The recipient compares later tickets' recovered keys with the first
+ * key that matched the sender: bad signatures after good ones must still
+ * be rejected, each with its own status, and good ones after them
+ * accepted. */
+static void test_bad_signatures_after_good(void **state)
+{
+    fixture f;
+    tk_ticket_params params;
+    tk_payment p;
+    uint8_t other[32];
+    rx x;
+    (void)state;
+
+    fx_init_always_win(&f);
+    fx_params(&f, &params);
+    fx_pay(&f, &p, &params, 1, 8);
+    fx_random_key(&f, other);
+    fx_sign(&f, &p.tickets[2].sig, other, &p, 3);       /* another key */
+    p.tickets[3].sig.bytes[64] = p.tickets[3].sig.bytes[64] == 27 ? 28 : 27; /* wrong v */
+    fx_high_s(&p.tickets[4].sig);                       /* high s */
+    p.tickets[5].sig = p.tickets[0].sig;                /* ticket 1's signature */
+    p.tickets[6].sig.bytes[64] = 26;                    /* v out of range */
+
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.res[0].status, TK_OK);
+    assert_int_equal(x.res[1].status, TK_OK);
+    assert_int_equal(x.res[2].status, TK_ERR_SIG_WRONG_SIGNER);
+    assert_int_equal(x.res[3].status, TK_ERR_SIG_WRONG_SIGNER);
+    assert_int_equal(x.res[4].status, TK_ERR_SIG_HIGH_S);
+    assert_int_equal(x.res[5].status, TK_ERR_SIG_WRONG_SIGNER);
+    assert_int_equal(x.res[6].status, TK_ERR_SIG_BAD_V);
+    assert_int_equal(x.res[7].status, TK_OK);
+    assert_int_equal(x.sum.accepted, 3);
+    assert_int_equal(stored_winners(&f), 3);
     rx_free(&x);
     tk_payment_clear(&p);
     fx_free(&f);
@@ -888,6 +923,7 @@ int main(void)
         cmocka_unit_test(test_fatal_sender_unlocking),
         cmocka_unit_test(test_fatal_invalid_price_and_round),
         cmocka_unit_test(test_bad_signatures_do_not_stop_batch),
+        cmocka_unit_test(test_bad_signatures_after_good),
         cmocka_unit_test(test_replayed_nonce),
         cmocka_unit_test(test_nonce_limit),
         cmocka_unit_test(test_expired_params),
