@@ -135,7 +135,8 @@ typedef struct tk_recipient tk_recipient;
  *                     pool_size and gas_price.
  *           store:    copied; its self pointer must stay valid. Needs
  *                     put_winner; nonce_add / nonce_load / nonce_prune are
- *                     used when present. */
+ *                     used when present, and nonce_add_many (one call per
+ *                     payment) instead of nonce_add when both are. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_create(const tk_ctx *ctx,
     tk_recipient **out, const tk_recipient_config *cfg,
     const uint8_t *secret32, const tk_chain *chain, const tk_store *store)
@@ -226,9 +227,10 @@ TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
  *  recipientRand), expiry (TK_ERR_PARAMS_EXPIRED when params.
  *  expiration_block <= the last L1 block: still recorded as seen, a winner
  *  still stored, no credit). Every winner (accepted or expired) is put to
- *  the store before the call returns, and the seen nonces are persisted
- *  when the store supports it. Finally accepted * EV is credited to the
- *  (sender, session) balance, once.
+ *  the store before the call returns, then the seen nonces are persisted
+ *  when the store supports it (all of the payment's in one nonce_add_many
+ *  call when the store has it, else one nonce_add each). Finally
+ *  accepted * EV is credited to the (sender, session) balance, once.
  *
  *  Returns: TK_OK       the payment was processed: read results/summary;
  *                       TK_OK even when every ticket was rejected.

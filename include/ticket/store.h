@@ -67,11 +67,26 @@ typedef struct tk_store {
      * all when sender is NULL), ordered by creation round, then hash. */
     tk_status (*list)(void *self, const tk_address *sender,
                       unsigned state_mask, tk_winner_visit_fn fn, void *data);
-    /* Optional (NULL when the store does not persist nonces). */
+    /* Seen nonces. Optional: NULL when the store does not persist them
+     * (then the recipient keeps them in memory only). nonce_add records
+     * one nonce of a rand hash durably; idempotent. */
     tk_status (*nonce_add)(void *self, const tk_hash *rand_hash,
                            uint32_t nonce, const tk_u256 *expiration_block);
+    /* Visit every persisted nonce (the recipient reloads them on create). */
     tk_status (*nonce_load)(void *self, tk_nonce_visit_fn fn, void *data);
+    /* Drop the nonces whose expiration block is below last_block. */
     tk_status (*nonce_prune)(void *self, uint64_t last_block);
+    /* Optional batch form of nonce_add (appended last, so initializers
+     * written before it still compile): the n nonces of one rand hash,
+     * all with the same expiration block, in ONE all-or-nothing durable
+     * write - on failure none of them is stored. Idempotent per nonce
+     * like nonce_add; n == 0 is TK_OK. The recipient calls it once per
+     * payment instead of nonce_add once per ticket (one fsync instead of
+     * n on the SQLite store). It is used only when nonce_add is set too:
+     * a NULL nonce_add turns nonce persistence off altogether. */
+    tk_status (*nonce_add_many)(void *self, const tk_hash *rand_hash,
+                                const uint32_t *nonces, size_t n,
+                                const tk_u256 *expiration_block);
 } tk_store;
 
 /* ---- In-memory store ---------------------------------------------------*/

@@ -5,7 +5,7 @@
 /** The durable winning-ticket store: one SQLite file (plus its -wal and
  *  -shm companions while open), the default for nodes.
  *
- *  Durability: journal_mode=WAL, synchronous=FULL; every write is one
+ *  Durability: journal_mode=WAL, synchronous=FULL; every write call is one
  *  transaction that is on disk when the call returns, so a winner whose
  *  put_winner returned TK_OK survives a crash or a kill of the process.
  *  The file is created with mode 0600: it holds recipientRand values,
@@ -71,7 +71,9 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_open(
 TK_API void tk_store_sqlite_close(tk_store_sqlite *s);
 
 /** The tk_store vtable over this store (valid while it is open). Every
- *  member is set, including the nonce functions. put_winner checks that
+ *  member is set, including the nonce functions; nonce_add_many writes its
+ *  batch in one transaction (one fsync), rolled back whole on any failure.
+ *  put_winner checks that
  *  ticket_hash is the hash of the ticket (TK_ERR_ILLEGAL_ARG otherwise);
  *  nonce_prune drops the nonces whose expiration block is below
  *  last_block. */

@@ -12,7 +12,8 @@
  *   B (one lock)   per valid ticket: record the nonce (replay, 600 cap),
  *                  then the expiry check;
  *   C              winners (accepted or expired) to the store;
- *   D              seen nonces to the store, when it persists them;
+ *   D              seen nonces to the store, when it persists them (one
+ *                  nonce_add_many call, i.e. one transaction, per payment);
  *   E              credit accepted * EV to the balance, once.
  * A failure in C, D or E forgets the nonces B recorded (so the payment can
  * be retried) and reports the error with all outputs zeroed. No allocation
@@ -221,16 +222,37 @@ static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, con
     return st;
 }
 
-/* Phase D: persist the recorded nonces (when the store keeps them). */
+/* Phase D: persist the recorded nonces (when the store keeps them): in one
+ * all-or-nothing nonce_add_many call when the store has it, else one
+ * nonce_add per nonce. All of them share the payment's rand hash, and the
+ * replay set records at most TK_MAX_NONCES_PER_RAND per rand hash, so they
+ * fit the array. */
 static tk_status store_nonces(tk_recipient *r, const tk_ticket_result *res, const tk_payment *p)
 {
+    const tk_ticket_params *pp = &p->params;
+    uint32_t nonces[TK_MAX_NONCES_PER_RAND];
+    size_t n = 0;
+
     if (r->store.nonce_add == NULL)
         return TK_OK;
-    for (size_t i = 0; i < p->count; i++)
-        if (recorded(res[i].status) &&
-            r->store.nonce_add(r->store.self, &p->params.recipient_rand_hash, res[i].sender_nonce,
-                               &p->params.expiration_block) != TK_OK)
-            return TK_ERR_STORE;
+    if (r->store.nonce_add_many == NULL) {
+        for (size_t i = 0; i < p->count; i++)
+            if (recorded(res[i].status) &&
+                r->store.nonce_add(r->store.self, &pp->recipient_rand_hash, res[i].sender_nonce,
+                                   &pp->expiration_block) != TK_OK)
+                return TK_ERR_STORE;
+        return TK_OK;
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        if (!recorded(res[i].status))
+            continue;
+        if (n == TK_MAX_NONCES_PER_RAND)
+            return TK_ERR_STORE; /* cannot happen (see above) */
+        nonces[n++] = res[i].sender_nonce;
+    }
+    if (n > 0 && r->store.nonce_add_many(r->store.self, &pp->recipient_rand_hash, nonces, n,
+                                         &pp->expiration_block) != TK_OK)
+        return TK_ERR_STORE;
     return TK_OK;
 }
 

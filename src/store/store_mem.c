@@ -6,8 +6,10 @@
  * by (creation round, hash) and runs the visitor outside the lock, so a
  * visitor may call back into the store (the redemption queue does).
  * Seen nonces live in a second open-addressing set keyed by
- * (recipientRandHash, nonce). One mutex guards everything: this store is
- * for tests and single-process nodes, not for throughput. */
+ * (recipientRandHash, nonce); nonce_add_many grows the set before it
+ * inserts, so a batch is stored whole or not at all. One mutex guards
+ * everything: this store is for tests and single-process nodes, not for
+ * throughput. */
 #include "ticket/store.h"
 #include "ticket/u256.h"
 
@@ -226,32 +228,49 @@ static tk_status nonce_rebuild(tk_store_mem *s, size_t cap, uint64_t prune_befor
     return TK_OK;
 }
 
-static tk_status mem_nonce_add(void *self, const tk_hash *rand_hash, uint32_t nonce,
-                               const tk_u256 *expiration_block)
+/* All n nonces or none: the table is grown first (the only step that can
+ * fail), then every insert lands. */
+static tk_status mem_nonce_add_many(void *self, const tk_hash *rand_hash, const uint32_t *nonces,
+                                    size_t n, const tk_u256 *expiration_block)
 {
     tk_store_mem *s = self;
     tk_status st = TK_OK;
-    mem_nonce *e;
+    size_t need, cap;
 
-    if (s == NULL || rand_hash == NULL || expiration_block == NULL)
+    if (s == NULL || rand_hash == NULL || expiration_block == NULL || (nonces == NULL && n > 0))
         return TK_ERR_ILLEGAL_ARG;
+    if (n == 0)
+        return TK_OK;
     pthread_mutex_lock(&s->mu);
-    if ((s->n_nonces + 1) * 2 > s->nonce_cap) {
-        st = nonce_rebuild(s, s->nonce_cap == 0 ? 256 : s->nonce_cap * 2, 0, 0);
-        if (st != TK_OK)
-            goto out;
+    /* Keep the set at most half full, counting every nonce as new. */
+    if (n > SIZE_MAX / 4 - s->n_nonces) {
+        st = TK_ERR_NOMEM;
+        goto out;
     }
-    e = nonce_find(s->nonces, s->nonce_cap, rand_hash, nonce);
-    if (!e->used) { /* idempotent */
-        e->rand_hash = *rand_hash;
-        e->nonce = nonce;
-        e->expiration_block = *expiration_block;
-        e->used = 1;
-        s->n_nonces++;
+    need = (s->n_nonces + n) * 2;
+    for (cap = s->nonce_cap == 0 ? 256 : s->nonce_cap; cap < need;)
+        cap *= 2;
+    if (cap != s->nonce_cap && (st = nonce_rebuild(s, cap, 0, 0)) != TK_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        mem_nonce *e = nonce_find(s->nonces, s->nonce_cap, rand_hash, nonces[i]);
+        if (!e->used) { /* idempotent */
+            e->rand_hash = *rand_hash;
+            e->nonce = nonces[i];
+            e->expiration_block = *expiration_block;
+            e->used = 1;
+            s->n_nonces++;
+        }
     }
 out:
     pthread_mutex_unlock(&s->mu);
     return st;
+}
+
+static tk_status mem_nonce_add(void *self, const tk_hash *rand_hash, uint32_t nonce,
+                               const tk_u256 *expiration_block)
+{
+    return mem_nonce_add_many(self, rand_hash, &nonce, 1, expiration_block);
 }
 
 static tk_status mem_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
@@ -340,5 +359,6 @@ tk_status tk_store_mem_iface(tk_store_mem *s, tk_store *out)
     out->nonce_add = mem_nonce_add;
     out->nonce_load = mem_nonce_load;
     out->nonce_prune = mem_nonce_prune;
+    out->nonce_add_many = mem_nonce_add_many;
     return TK_OK;
 }

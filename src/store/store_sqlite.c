@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The durable winning-ticket store over SQLite: opening (durability
  * pragmas, schema check and migration), cached statements, and the
- * tk_store vtable. One connection, one mutex; each write is its own
- * autocommit transaction, so it is durable (WAL + synchronous=FULL) when
- * the call returns. */
+ * tk_store vtable. One connection, one mutex; each write is one
+ * transaction (autocommit, or BEGIN IMMEDIATE ... COMMIT for a batch of
+ * nonces), so it is durable (WAL + synchronous=FULL) when the call
+ * returns. */
 #include "store/sqlite_internal.h"
 #include "store/winner_vec.h"
 
@@ -43,6 +44,9 @@ static const char *const stmt_sql[TK_SQL_COUNT] = {
     [TK_SQL_REQUEUE] =
         "UPDATE winners SET state = 0 WHERE ticket_hash = ?1"
         " AND state IN (0, 1, 3)",
+    [TK_SQL_BEGIN] = "BEGIN IMMEDIATE",
+    [TK_SQL_COMMIT] = "COMMIT",
+    [TK_SQL_ROLLBACK] = "ROLLBACK",
 };
 
 sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
@@ -269,25 +273,58 @@ static tk_status sq_list(void *self, const tk_address *sender,
     return st;
 }
 
-static tk_status sq_nonce_add(void *self, const tk_hash *rand_hash,
-                              uint32_t nonce, const tk_u256 *expiration_block)
+/* Run one of the transaction statements (caller holds s->mu). */
+static tk_status exec_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id)
+{
+    tk_status st;
+    sqlite3_stmt *q = tk__sqlite_stmt(s, id, &st);
+    return q != NULL ? step_done(q) : st;
+}
+
+/* The n nonces in one transaction: on any failure it is rolled back, so
+ * none of them is stored (and the recipient may retry the payment). */
+static tk_status sq_nonce_add_many(void *self, const tk_hash *rand_hash,
+                                   const uint32_t *nonces, size_t n,
+                                   const tk_u256 *expiration_block)
 {
     tk_store_sqlite *s = self;
     sqlite3_stmt *q;
     tk_status st;
 
     TK_ARG_CHECK_NOCTX(s != NULL && rand_hash != NULL &&
-                       expiration_block != NULL);
+                       expiration_block != NULL && (nonces != NULL || n == 0));
+    if (n == 0)
+        return TK_OK;
     pthread_mutex_lock(&s->mu);
-    q = tk__sqlite_stmt(s, TK_SQL_NONCE_ADD, &st);
-    if (q != NULL) {
-        sqlite3_bind_blob(q, 1, rand_hash->bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 2, nonce);
-        sqlite3_bind_blob(q, 3, expiration_block->bytes, 32, SQLITE_STATIC);
-        st = step_done(q);
+    st = exec_stmt(s, TK_SQL_BEGIN);
+    if (st == TK_OK) {
+        q = tk__sqlite_stmt(s, TK_SQL_NONCE_ADD, &st);
+        if (q != NULL) {
+            /* Bindings survive the reset after each row. */
+            sqlite3_bind_blob(q, 1, rand_hash->bytes, 32, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 3, expiration_block->bytes, 32,
+                              SQLITE_STATIC);
+            for (size_t i = 0; i < n && st == TK_OK; i++) {
+                sqlite3_bind_int64(q, 2, nonces[i]);
+                st = step_done(q);
+            }
+            sqlite3_clear_bindings(q);
+        }
+        if (st == TK_OK)
+            st = exec_stmt(s, TK_SQL_COMMIT);
+        /* A failed row or COMMIT (e.g. busy) leaves the transaction open;
+         * an I/O error may already have rolled it back. */
+        if (st != TK_OK && !sqlite3_get_autocommit(s->db))
+            (void)exec_stmt(s, TK_SQL_ROLLBACK);
     }
     pthread_mutex_unlock(&s->mu);
     return st;
+}
+
+static tk_status sq_nonce_add(void *self, const tk_hash *rand_hash,
+                              uint32_t nonce, const tk_u256 *expiration_block)
+{
+    return sq_nonce_add_many(self, rand_hash, &nonce, 1, expiration_block);
 }
 
 typedef struct nonce_row {
@@ -371,6 +408,7 @@ tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
     out->nonce_add = sq_nonce_add;
     out->nonce_load = sq_nonce_load;
     out->nonce_prune = sq_nonce_prune;
+    out->nonce_add_many = sq_nonce_add_many;
     return TK_OK;
 }
 

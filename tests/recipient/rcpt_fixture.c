@@ -77,9 +77,34 @@ tk_chain fx_chain_iface(fake_chain *c)
 
 /* ---- fake store -------------------------------------------------------- */
 
+static void log_call(fake_store *s, char c)
+{
+    size_t n;
+    if (!s->trace)
+        return;
+    n = strlen(s->log);
+    if (c == 'n')
+        s->nonce_add_calls++;
+    if (c == 'm')
+        s->nonce_many_calls++;
+    if (n + 1 < FX_LOG_MAX) {
+        s->log[n] = c;
+        s->log[n + 1] = '\0';
+    }
+}
+
+void fx_store_trace(fake_store *s)
+{
+    s->trace = 1;
+    s->nonce_add_calls = s->nonce_many_calls = 0;
+    s->nonce_many_total = 0;
+    s->log[0] = '\0';
+}
+
 static tk_status s_put(void *self, const tk_winner *w)
 {
     fake_store *s = self;
+    log_call(s, 'w');
     if (s->fail_put)
         return TK_ERR_STORE;
     return s->inner.put_winner(s->inner.self, w);
@@ -107,9 +132,22 @@ static tk_status s_list(void *self, const tk_address *sender, unsigned mask,
 static tk_status s_nonce_add(void *self, const tk_hash *rh, uint32_t nonce, const tk_u256 *exp)
 {
     fake_store *s = self;
+    log_call(s, 'n');
     if (s->fail_nonce)
         return TK_ERR_STORE;
     return s->inner.nonce_add(s->inner.self, rh, nonce, exp);
+}
+
+static tk_status s_nonce_add_many(void *self, const tk_hash *rh, const uint32_t *nonces,
+                                  size_t n, const tk_u256 *exp)
+{
+    fake_store *s = self;
+    log_call(s, 'm');
+    if (s->trace)
+        s->nonce_many_total += n;
+    if (s->fail_nonce)
+        return TK_ERR_STORE;
+    return s->inner.nonce_add_many(s->inner.self, rh, nonces, n, exp);
 }
 
 static tk_status s_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
@@ -139,6 +177,8 @@ tk_store fx_store_iface(fake_store *s)
         st.nonce_add = s_nonce_add;
         st.nonce_load = s_nonce_load;
         st.nonce_prune = s_nonce_prune;
+        if (!s->no_many)
+            st.nonce_add_many = s_nonce_add_many;
     }
     return st;
 }

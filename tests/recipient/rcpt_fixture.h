@@ -28,12 +28,24 @@ typedef struct fake_chain {
     int fail; /* every callback fails while set */
 } fake_chain;
 
-/* The store: tk_store_mem behind failure switches. */
+/* The store: tk_store_mem behind failure switches. no_many leaves
+ * nonce_add_many NULL (the recipient falls back to nonce_add). While trace
+ * is set (single-threaded tests only) the nonce calls are counted and the
+ * order of writes is logged: 'w' put_winner, 'n' nonce_add, 'm'
+ * nonce_add_many (the first FX_LOG_MAX - 1 of them). */
+#define FX_LOG_MAX 64
 typedef struct fake_store {
     tk_store_mem *mem;
     tk_store inner;
-    int fail_put, fail_nonce, no_nonces;
+    int fail_put, fail_nonce, no_nonces, no_many;
+    int trace;
+    unsigned nonce_add_calls, nonce_many_calls;
+    size_t nonce_many_total; /* nonces passed to nonce_add_many */
+    char log[FX_LOG_MAX];
 } fake_store;
+
+/* Start tracing with zeroed counters and an empty log. */
+void fx_store_trace(fake_store *s);
 
 typedef struct fixture {
     tk_ctx *ctx;

@@ -759,6 +759,102 @@ static void test_store_failure_rolls_back(void **state)
     fx_free(&f);
 }
 
+/* A payment's recorded nonces (accepted or expired, not rejected) go to
+ * the store in ONE nonce_add_many call, after its winners; a payment that
+ * records none makes no call. */
+static void test_nonces_one_batch_per_payment(void **state)
+{
+    fixture f;
+    tk_ticket_params params;
+    tk_payment p, late;
+    uint64_t exp;
+    rx x;
+    (void)state;
+
+    fx_init_always_win(&f);
+    fx_params(&f, &params);
+    fx_pay(&f, &p, &params, 1, 7);
+    p.tickets[2] = p.tickets[1];  /* replay inside the batch */
+    fx_high_s(&p.tickets[4].sig); /* rejected */
+    fx_store_trace(&f.store);
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.sum.accepted, 5);
+    rx_free(&x);
+    assert_int_equal(f.store.nonce_many_calls, 1);
+    assert_int_equal(f.store.nonce_many_total, 5);
+    assert_int_equal(f.store.nonce_add_calls, 0);
+    assert_string_equal(f.store.log, "wwwwwm"); /* winners first */
+
+    /* The stored nonces are exactly the recorded ones: after a restart the
+     * accepted tickets are replays, the high-s one is still just bad. */
+    fx_create_recipient(&f);
+    fx_store_trace(&f.store);
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    for (size_t i = 0; i < p.count; i++)
+        assert_int_equal(x.res[i].status, i == 4 ? TK_ERR_SIG_HIGH_S : TK_ERR_REPLAYED_NONCE);
+    rx_free(&x);
+    assert_int_equal(f.store.nonce_many_calls, 0); /* nothing recorded */
+    assert_string_equal(f.store.log, "");
+
+    /* Expired params: the nonces are recorded (and persisted) too. */
+    assert_int_equal(tk_u256_to_u64(&exp, &params.expiration_block), TK_OK);
+    f.chain.last_block = exp;
+    fx_pay(&f, &late, &params, 100, 3);
+    fx_store_trace(&f.store);
+    assert_int_equal(rx_run(&f, &x, &late, NULL), TK_OK);
+    assert_int_equal(x.res[0].status, TK_ERR_PARAMS_EXPIRED);
+    rx_free(&x);
+    assert_int_equal(f.store.nonce_many_calls, 1);
+    assert_int_equal(f.store.nonce_many_total, 3);
+    assert_string_equal(f.store.log, "wwwm");
+    tk_payment_clear(&late);
+    tk_payment_clear(&p);
+    fx_free(&f);
+}
+
+/* A store without nonce_add_many: one nonce_add per recorded nonce, with
+ * the same persistence and rollback. */
+static void test_nonces_fallback_per_ticket(void **state)
+{
+    fixture f;
+    tk_ticket_params params;
+    tk_payment p, q;
+    tk_recipient_stats stats;
+    rx x;
+    (void)state;
+
+    fx_init(&f);
+    f.store.no_many = 1;
+    fx_create_recipient(&f);
+    fx_params(&f, &params);
+    fx_pay(&f, &p, &params, 1, 6);
+    fx_store_trace(&f.store);
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.sum.accepted, 6);
+    rx_free(&x);
+    assert_int_equal(f.store.nonce_add_calls, 6);
+    assert_int_equal(f.store.nonce_many_calls, 0);
+
+    fx_create_recipient(&f); /* restart: the nonces were persisted */
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.sum.accepted, 0);
+    rx_free(&x);
+
+    fx_pay(&f, &q, &params, 7, 3);
+    f.store.fail_nonce = 1;
+    assert_int_equal(rx_run(&f, &x, &q, NULL), TK_ERR_STORE);
+    rx_free(&x);
+    assert_int_equal(tk_recipient_get_stats(f.r, &stats), TK_OK);
+    assert_int_equal(stats.tracked_nonces, 6); /* q's were forgotten */
+    f.store.fail_nonce = 0;
+    assert_int_equal(rx_run(&f, &x, &q, NULL), TK_OK);
+    assert_int_equal(x.sum.accepted, 3);
+    rx_free(&x);
+    tk_payment_clear(&q);
+    tk_payment_clear(&p);
+    fx_free(&f);
+}
+
 /* A recipient restarted with the same secret and store still rejects
  * replays; without nonce persistence it cannot (documented). */
 static void test_restart_keeps_replay_protection(void **state)
@@ -929,6 +1025,8 @@ int main(void)
         cmocka_unit_test(test_expired_params),
         cmocka_unit_test(test_prune_many),
         cmocka_unit_test(test_store_failure_rolls_back),
+        cmocka_unit_test(test_nonces_one_batch_per_payment),
+        cmocka_unit_test(test_nonces_fallback_per_ticket),
         cmocka_unit_test(test_restart_keeps_replay_protection),
         cmocka_unit_test(test_balances_debit),
         cmocka_unit_test(test_free_params),

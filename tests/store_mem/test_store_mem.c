@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The in-memory store (store.h): idempotent put by ticket hash, get,
- * state changes, list order and filters, seen-nonce callbacks, and
- * concurrent use. Winners here are synthetic (random bytes): the store
- * does not interpret them. */
+ * state changes, list order and filters, seen-nonce callbacks (single and
+ * batched), and concurrent use. Winners here are synthetic (random
+ * bytes): the store does not interpret them. */
 #include "test_support.h"
 
 #include "ticket/store.h"
@@ -193,27 +193,39 @@ static int nonce_visit(const tk_hash *rh, uint32_t nonce, const tk_u256 *exp, vo
     return 0;
 }
 
-static void test_nonces(void **state)
-{
+/* A fresh store and two rand hashes a, b with expiration blocks 100, 200. */
+typedef struct nonce_fx {
     tk_store_mem *m;
     tk_store s;
     tk_hash a, b;
     tk_u256 e100, e200;
+} nonce_fx;
+
+static void nonce_fx_init(nonce_fx *x)
+{
+    memset(x, 0, sizeof *x);
+    assert_int_equal(tk_store_mem_create(&x->m), TK_OK);
+    assert_int_equal(tk_store_mem_iface(x->m, &x->s), TK_OK);
+    assert_non_null(x->s.nonce_add);
+    assert_non_null(x->s.nonce_add_many);
+    memset(x->a.bytes, 0x0a, 32);
+    memset(x->b.bytes, 0x0b, 32);
+    x->e100.bytes[31] = 100;
+    x->e200.bytes[31] = 200;
+}
+
+static void test_nonces(void **state)
+{
+    nonce_fx x;
+    tk_store s;
     nonce_seen seen;
     (void)state;
-    assert_int_equal(tk_store_mem_create(&m), TK_OK);
-    assert_int_equal(tk_store_mem_iface(m, &s), TK_OK);
-    assert_non_null(s.nonce_add);
-    memset(a.bytes, 0x0a, 32);
-    memset(b.bytes, 0x0b, 32);
-    memset(&e100, 0, sizeof e100);
-    memset(&e200, 0, sizeof e200);
-    e100.bytes[31] = 100;
-    e200.bytes[31] = 200;
+    nonce_fx_init(&x);
+    s = x.s;
     for (uint32_t n = 1; n <= 300; n++) /* grows the set a few times */
-        assert_int_equal(s.nonce_add(s.self, &a, n, &e100), TK_OK);
-    assert_int_equal(s.nonce_add(s.self, &a, 7, &e100), TK_OK); /* idempotent */
-    assert_int_equal(s.nonce_add(s.self, &b, 7, &e200), TK_OK); /* other rand */
+        assert_int_equal(s.nonce_add(s.self, &x.a, n, &x.e100), TK_OK);
+    assert_int_equal(s.nonce_add(s.self, &x.a, 7, &x.e100), TK_OK); /* idempotent */
+    assert_int_equal(s.nonce_add(s.self, &x.b, 7, &x.e200), TK_OK); /* other rand */
     memset(&seen, 0, sizeof seen);
     assert_int_equal(s.nonce_load(s.self, nonce_visit, &seen), TK_OK);
     assert_int_equal(seen.n, 301);
@@ -228,7 +240,51 @@ static void test_nonces(void **state)
     assert_int_equal(s.nonce_load(s.self, nonce_visit, &seen), TK_OK);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.sum, 7);
-    tk_store_mem_destroy(m);
+    tk_store_mem_destroy(x.m);
+}
+
+/* nonce_add_many: a batch larger than the set grows it in one step, is
+ * idempotent per nonce, and a batch that cannot be stored leaves the set
+ * as it was. */
+static void test_nonce_add_many(void **state)
+{
+    nonce_fx x;
+    tk_store s;
+    uint32_t *batch = malloc(1000 * sizeof *batch);
+    nonce_seen seen;
+    (void)state;
+    assert_non_null(batch);
+    nonce_fx_init(&x);
+    s = x.s;
+    for (uint32_t i = 0; i < 1000; i++)
+        batch[i] = i + 1;
+    assert_int_equal(s.nonce_add_many(s.self, &x.a, batch, 1000, &x.e100), TK_OK);
+    /* 995..1004 again: six new ones; the same nonces under another rand. */
+    for (uint32_t i = 0; i < 10; i++)
+        batch[i] = 995 + i;
+    assert_int_equal(s.nonce_add_many(s.self, &x.a, batch, 10, &x.e100), TK_OK);
+    assert_int_equal(s.nonce_add_many(s.self, &x.b, batch, 3, &x.e200), TK_OK);
+    assert_int_equal(s.nonce_add_many(s.self, &x.b, NULL, 0, &x.e200), TK_OK);
+    assert_int_equal(s.nonce_add(s.self, &x.a, 500, &x.e100), TK_OK); /* seen */
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(s.nonce_load(s.self, nonce_visit, &seen), TK_OK);
+    assert_int_equal(seen.n, 1004 + 3);
+    assert_int_equal(seen.sum, 1004 * 1005 / 2 + 995 + 996 + 997);
+
+    /* Too many to hold: refused before any of them is read or stored. */
+    assert_int_equal(s.nonce_add_many(s.self, &x.b, batch, SIZE_MAX / 2, &x.e200),
+                     TK_ERR_NOMEM);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(s.nonce_load(s.self, nonce_visit, &seen), TK_OK);
+    assert_int_equal(seen.n, 1004 + 3);
+
+    /* Each rand's expiration block was kept: block 101 drops only a's. */
+    assert_int_equal(s.nonce_prune(s.self, 101), TK_OK);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(s.nonce_load(s.self, nonce_visit, &seen), TK_OK);
+    assert_int_equal(seen.n, 3);
+    free(batch);
+    tk_store_mem_destroy(x.m);
 }
 
 #define PUTTERS 2
@@ -309,6 +365,16 @@ static void test_misuse(void **state)
     assert_int_equal(s.list(s.self, NULL, TK_WINNER_ALL_STATES, NULL, NULL), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(s.nonce_add(s.self, NULL, 1, NULL), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(s.nonce_load(s.self, NULL, NULL), TK_ERR_ILLEGAL_ARG);
+    {
+        tk_hash h;
+        tk_u256 e;
+        uint32_t one = 1;
+        memset(&h, 0, sizeof h);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(s.nonce_add_many(s.self, NULL, &one, 1, &e), TK_ERR_ILLEGAL_ARG);
+        assert_int_equal(s.nonce_add_many(s.self, &h, NULL, 1, &e), TK_ERR_ILLEGAL_ARG);
+        assert_int_equal(s.nonce_add_many(s.self, &h, &one, 1, NULL), TK_ERR_ILLEGAL_ARG);
+    }
     tk_store_mem_destroy(m);
 }
 
@@ -319,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_list_order_and_filters),
         cmocka_unit_test(test_reentrant_visitor),
         cmocka_unit_test(test_nonces),
+        cmocka_unit_test(test_nonce_add_many),
         cmocka_unit_test(test_concurrent_puts),
         cmocka_unit_test(test_misuse),
     };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The SQLite winning-ticket store: vtable behaviour (idempotent put, get,
- * state transitions, ordered lists, seen nonces), persistence across
+ * state transitions, ordered lists, seen nonces, batches of nonces in one
+ * all-or-nothing transaction), persistence across
  * reopen, exact totals, requeue rules, version / corrupt files, migration
  * from schema version 1, concurrent writers, misuse. */
 #include "test_support.h"
@@ -113,7 +114,8 @@ static void test_create_put_get(void **state)
     assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
     assert_int_equal(v, TK_STORE_SQLITE_SCHEMA_VERSION);
     assert_true(st.put_winner && st.get_winner && st.set_state && st.list &&
-                st.nonce_add && st.nonce_load && st.nonce_prune);
+                st.nonce_add && st.nonce_load && st.nonce_prune &&
+                st.nonce_add_many);
     assert_int_equal(stat(path_of("basic.db"), &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600); /* holds recipientRands */
 
@@ -336,6 +338,175 @@ static void test_nonces(void **state)
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 5);
     assert_int_equal(ns.sum, 15 + 5 * 300);
+    tk_store_sqlite_close(s);
+}
+
+/* Seen nonces of rand hash rh only. */
+typedef struct rand_nonces {
+    tk_hash rh;
+    size_t n;
+    uint64_t sum;
+} rand_nonces;
+
+static int rand_nonce_fn(const tk_hash *rh, uint32_t nonce,
+                         const tk_u256 *exp, void *data)
+{
+    rand_nonces *rn = data;
+    (void)exp;
+    if (memcmp(rh->bytes, rn->rh.bytes, 32) == 0) {
+        rn->n++;
+        rn->sum += nonce;
+    }
+    return 0;
+}
+
+static void load_rand(const tk_store *st, rand_nonces *rn, const tk_hash *rh)
+{
+    memset(rn, 0, sizeof *rn);
+    rn->rh = *rh;
+    assert_int_equal(st->nonce_load(st->self, rand_nonce_fn, rn), TK_OK);
+}
+
+static int count_commit(void *data)
+{
+    (*(int *)data)++;
+    return 0;
+}
+
+static int veto_commit(void *data)
+{
+    (*(int *)data)++;
+    return 1; /* SQLite turns the COMMIT into a ROLLBACK */
+}
+
+/* nonce_add_many: one transaction per call, idempotent, persistent. */
+static void test_nonce_add_many(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s = open_ok("many.db", &st);
+    uint32_t nonces[100];
+    tk_hash rh, other;
+    tk_u256 e100, e200;
+    rand_nonces rn;
+    nonce_seen ns;
+    int commits = 0;
+
+    (void)state;
+    tk_test_seed();
+    assert_non_null(st.nonce_add_many);
+    tk_test_rand_bytes(rh.bytes, 32);
+    tk_test_rand_bytes(other.bytes, 32);
+    assert_int_equal(tk_u256_from_u64(&e100, 100), TK_OK);
+    assert_int_equal(tk_u256_from_u64(&e200, 200), TK_OK);
+    for (uint32_t i = 0; i < 100; i++)
+        nonces[i] = i + 1;
+
+    /* 100 nonces, one COMMIT. */
+    sqlite3_commit_hook(s->db, count_commit, &commits);
+    assert_int_equal(st.nonce_add_many(st.self, &rh, nonces, 100, &e100),
+                     TK_OK);
+    sqlite3_commit_hook(s->db, NULL, NULL);
+    assert_int_equal(commits, 1);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 100);
+    assert_int_equal(rn.sum, 100 * 101 / 2);
+
+    /* Overlapping batch: only the new ones are added; n == 0 is a no-op. */
+    for (uint32_t i = 0; i < 10; i++)
+        nonces[i] = 95 + i; /* 95..104 */
+    assert_int_equal(st.nonce_add_many(st.self, &rh, nonces, 10, &e100),
+                     TK_OK);
+    assert_int_equal(st.nonce_add_many(st.self, &rh, NULL, 0, &e100), TK_OK);
+    nonces[0] = 7;
+    assert_int_equal(st.nonce_add_many(st.self, &other, nonces, 1, &e200),
+                     TK_OK);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 104);
+    assert_int_equal(rn.sum, 104 * 105 / 2);
+
+    /* Persisted with their expiration blocks, pruned like nonce_add's. */
+    tk_store_sqlite_close(s);
+    s = open_ok("many.db", &st);
+    memset(&ns, 0, sizeof ns);
+    assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
+    assert_int_equal(ns.n, 105);
+    assert_int_equal(ns.sum, 104 * 105 / 2 + 104 * 100 + 7 + 200);
+    assert_int_equal(st.nonce_prune(st.self, 101), TK_OK);
+    memset(&ns, 0, sizeof ns);
+    assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
+    assert_int_equal(ns.n, 1);
+    assert_int_equal(ns.sum, 7 + 200);
+    tk_store_sqlite_close(s);
+}
+
+/* All or nothing: a row that fails in the middle of a batch, a COMMIT
+ * that fails, or a write lock held elsewhere leave none of the batch's
+ * nonces stored and no transaction open. */
+static void test_nonce_add_many_atomic(void **state)
+{
+    tk_store_sqlite_options opts = {0, 0}; /* no busy wait */
+    tk_store st;
+    tk_store_sqlite *s = NULL;
+    sqlite3 *raw = NULL;
+    uint32_t nonces[4] = {1000, 1001, 7, 1002};
+    tk_hash rh;
+    tk_u256 e;
+    rand_nonces rn;
+    int vetoes = 0;
+
+    (void)state;
+    tk_test_seed();
+    tk_test_rand_bytes(rh.bytes, 32);
+    assert_int_equal(tk_u256_from_u64(&e, 500), TK_OK);
+    assert_int_equal(tk_store_sqlite_open(&s, path_of("atomic.db"), &opts),
+                     TK_OK);
+    assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
+    assert_int_equal(st.nonce_add(st.self, &rh, 1, &e), TK_OK);
+
+    /* The third row fails (a trigger another connection installed). */
+    assert_int_equal(sqlite3_open(path_of("atomic.db"), &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "CREATE TRIGGER fail7 BEFORE INSERT ON"
+                                  " seen_nonces WHEN NEW.nonce = 7 BEGIN"
+                                  " SELECT RAISE(ABORT, 'injected'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(st.nonce_add_many(st.self, &rh, nonces, 4, &e),
+                         TK_OK);
+    assert_int_equal(sqlite3_get_autocommit(s->db), 1);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 1); /* 1000 and 1001 were rolled back */
+    assert_int_equal(rn.sum, 1);
+    assert_int_equal(sqlite3_exec(raw, "DROP TRIGGER fail7", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+
+    /* The COMMIT fails. */
+    sqlite3_commit_hook(s->db, veto_commit, &vetoes);
+    assert_int_not_equal(st.nonce_add_many(st.self, &rh, nonces, 4, &e),
+                         TK_OK);
+    sqlite3_commit_hook(s->db, NULL, NULL);
+    assert_int_equal(vetoes, 1);
+    assert_int_equal(sqlite3_get_autocommit(s->db), 1);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 1);
+
+    /* Another connection holds the write lock: BEGIN IMMEDIATE fails. */
+    assert_int_equal(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(st.nonce_add_many(st.self, &rh, nonces, 4, &e),
+                         TK_OK);
+    assert_int_equal(sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL),
+                     SQLITE_OK);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 1);
+
+    /* Nothing was left half done: the same batch now goes in whole. */
+    assert_int_equal(st.nonce_add_many(st.self, &rh, nonces, 4, &e), TK_OK);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 5);
+    assert_int_equal(rn.sum, 1 + 1000 + 1001 + 7 + 1002);
+    sqlite3_close(raw);
     tk_store_sqlite_close(s);
 }
 
@@ -618,10 +789,13 @@ static void test_misuse(void **state)
     tk_store_sqlite *s = open_ok("misuse.db", &st), *t = NULL;
     tk_store_totals tot;
     tk_hash h;
+    tk_u256 exp;
+    uint32_t one = 1;
     int v;
 
     (void)state;
     memset(&h, 0, sizeof h);
+    memset(&exp, 0, sizeof exp);
     assert_int_equal(tk_store_sqlite_open(vnull, "x", NULL),
                      TK_ERR_ILLEGAL_ARG);
     assert_int_equal(tk_store_sqlite_open(&t, vnull, NULL),
@@ -649,6 +823,12 @@ static void test_misuse(void **state)
                      TK_ERR_ILLEGAL_ARG);
     assert_int_equal(st.nonce_add(st.self, &h, 1, vnull), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(st.nonce_load(st.self, vnull, NULL), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.nonce_add_many(st.self, vnull, &one, 1, &exp),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.nonce_add_many(st.self, &h, vnull, 1, &exp),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st.nonce_add_many(st.self, &h, &one, 1, vnull),
+                     TK_ERR_ILLEGAL_ARG);
     tk_store_sqlite_close(s);
     tk_store_sqlite_close(NULL);
 }
@@ -660,6 +840,8 @@ int main(void)
         cmocka_unit_test(test_state_transitions),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_nonces),
+        cmocka_unit_test(test_nonce_add_many),
+        cmocka_unit_test(test_nonce_add_many_atomic),
         cmocka_unit_test(test_totals),
         cmocka_unit_test(test_requeue),
         cmocka_unit_test(test_newer_version),
