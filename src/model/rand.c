@@ -82,6 +82,22 @@ tk_status tk_rand_derive(tk_u256 *rand, const uint8_t secret32[32],
     return tk__hmac_sha256(rand->bytes, secret32, TK_SECRET_LEN, msg, len);
 }
 
+tk_status tk__rand_derive_keyed(tk_u256 *rand, const tk__hmac_key *key,
+                                const tk_address *sender,
+                                const tk_ticket_params *params)
+{
+    uint8_t msg[TK_RAND_MESSAGE_MAX];
+    size_t len;
+    tk_status st;
+
+    memset(rand, 0, sizeof *rand);
+    TK_ARG_CHECK_NOCTX(params->creation_round >= 0); /* as tk_rand_derive */
+    st = tk__rand_message(msg, &len, sender, params);
+    if (st != TK_OK)
+        return st;
+    return tk__hmac_key_mac(key, rand->bytes, msg, len);
+}
+
 tk_status tk_ticket_wins(int *wins, tk_u256 *win_value, const tk_sig *sig,
                          const tk_u256 *rand, const tk_u256 *win_prob)
 {

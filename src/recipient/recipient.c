@@ -7,6 +7,7 @@
 
 #include "core/internal.h"
 #include "core/random.h"
+#include "model/rand_message.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ uint64_t tk__block_u64(const tk_u256 *x)
 tk_status tk__recipient_rand(const tk_recipient *r, tk_u256 *rand, const tk_address *sender,
                              const tk_ticket_params *params)
 {
-    return tk_rand_derive(rand, r->secret, sender, params);
+    return tk__rand_derive_keyed(rand, r->rand_key, sender, params);
 }
 
 tk_status tk__recipient_rand_hash(const tk_recipient *r, tk_hash *out, const tk_address *sender,
@@ -50,6 +51,7 @@ tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
                               const tk_recipient_config *cfg, const uint8_t *secret32,
                               const tk_chain *chain, const tk_store *store)
 {
+    uint8_t secret[TK_SECRET_LEN];
     tk_recipient *r;
     tk_status st;
 
@@ -70,8 +72,11 @@ tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
     r->chain = *chain;
     r->store = *store;
     if (secret32 != NULL)
-        memcpy(r->secret, secret32, TK_SECRET_LEN);
-    else if ((st = tk__random_bytes(r->secret, TK_SECRET_LEN)) != TK_OK)
+        st = tk__hmac_key_create(&r->rand_key, secret32, TK_SECRET_LEN);
+    else if ((st = tk__random_bytes(secret, TK_SECRET_LEN)) == TK_OK)
+        st = tk__hmac_key_create(&r->rand_key, secret, TK_SECRET_LEN);
+    tk__memzero(secret, sizeof secret);
+    if (st != TK_OK)
         goto fail;
     if ((st = tk_monitor_create(ctx, &r->monitor, chain, &cfg->address)) != TK_OK ||
         (st = tk__replay_create(&r->replay)) != TK_OK ||
@@ -94,7 +99,7 @@ void tk_recipient_destroy(tk_recipient *r)
 {
     if (r == NULL)
         return;
-    tk__memzero(r->secret, sizeof r->secret);
+    tk__hmac_key_destroy(r->rand_key); /* wipes the keyed states */
     tk_monitor_destroy(r->monitor);
     tk__replay_destroy(r->replay);
     tk__balances_destroy(r->balances);

@@ -6,13 +6,18 @@
 
 #include "ticket/recipient.h"
 
+#include "crypto/hmac.h"
+
 #include "balances.h"
 #include "replay.h"
 
 struct tk_recipient {
     const tk_ctx *ctx;
     tk_recipient_config cfg;
-    uint8_t secret[TK_SECRET_LEN]; /* wiped on destroy */
+    /* The secret, keyed once for HMAC-SHA256 (the raw 32 bytes are not
+     * kept: nothing else needs them). Read-only, shared by all threads;
+     * wiped on destroy. */
+    tk__hmac_key *rand_key;
     tk_chain chain;
     tk_store store;
     tk_monitor *monitor;

@@ -475,10 +475,23 @@ static void check_hmac(const uint8_t *key, size_t keylen, const char *msg,
                        const char *want_hex)
 {
     uint8_t out[32], want[32];
+    tk__hmac_key *k;
+    int rep;
+
     tk_test_hex(want, 32, want_hex);
     assert_int_equal(tk__hmac_sha256(out, key, keylen, (const uint8_t *)msg,
                                      strlen(msg)), TK_OK);
     assert_memory_equal(out, want, 32);
+    /* The keyed form, twice: a call must leave the precomputed states
+     * untouched for the next one. */
+    assert_int_equal(tk__hmac_key_create(&k, key, keylen), TK_OK);
+    for (rep = 0; rep < 2; rep++) {
+        memset(out, 0, sizeof out);
+        assert_int_equal(tk__hmac_key_mac(k, out, (const uint8_t *)msg, strlen(msg)),
+                         TK_OK);
+        assert_memory_equal(out, want, 32);
+    }
+    tk__hmac_key_destroy(k);
 }
 
 static void test_hmac_rfc4231(void **state)
@@ -494,6 +507,35 @@ static void test_hmac_rfc4231(void **state)
     check_hmac(k6, sizeof k6,
                "Test Using Larger Than Block-Size Key - Hash Key First",
                "0x60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+/* The keyed HMAC equals the one-shot one at every key length around the
+ * block size (shorter, equal, longer: hashed first) and message lengths
+ * from empty to past several blocks, one key serving many messages. */
+static void test_hmac_keyed_matches_oneshot(void **state)
+{
+    static const size_t keylens[] = {0, 1, 32, 63, 64, 65, 131};
+    uint8_t key[131], msg[300], a[32], b[32];
+    size_t i, len;
+    tk__hmac_key *k;
+    (void)state;
+    tk_test_seed();
+    for (i = 0; i < sizeof keylens / sizeof keylens[0]; i++) {
+        tk_test_rand_bytes(key, sizeof key);
+        assert_int_equal(tk__hmac_key_create(&k, key, keylens[i]), TK_OK);
+        for (len = 0; len <= sizeof msg; len += 1 + len / 8) {
+            tk_test_rand_bytes(msg, sizeof msg);
+            assert_int_equal(tk__hmac_sha256(a, key, keylens[i], msg, len), TK_OK);
+            assert_int_equal(tk__hmac_key_mac(k, b, msg, len), TK_OK);
+            assert_memory_equal(a, b, 32);
+        }
+        /* An empty message may come as NULL. */
+        assert_int_equal(tk__hmac_key_mac(k, b, NULL, 0), TK_OK);
+        assert_int_equal(tk__hmac_sha256(a, key, keylens[i], msg, 0), TK_OK);
+        assert_memory_equal(a, b, 32);
+        tk__hmac_key_destroy(k);
+    }
+    tk__hmac_key_destroy(NULL);
 }
 
 static void test_memeq_ct(void **state)
@@ -530,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_key_generate),
         cmocka_unit_test(test_pubkey_not_on_curve),
         cmocka_unit_test(test_hmac_rfc4231),
+        cmocka_unit_test(test_hmac_keyed_matches_oneshot),
         cmocka_unit_test(test_memeq_ct),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
