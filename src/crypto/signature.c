@@ -90,10 +90,13 @@ tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
 static tk_status check_sig(secp256k1_ecdsa_recoverable_signature *rsig,
                            const uint8_t *sig, size_t siglen)
 {
-    const uint8_t *r = sig, *s = sig + 32;
+    const uint8_t *r, *s;
 
+    /* Length first: sig may be NULL when siglen is 0. */
     if (siglen != TK_SIG_LEN)
         return TK_ERR_SIG_BAD_LENGTH;
+    r = sig;
+    s = sig + 32;
     if (sig[64] != 27 && sig[64] != 28)
         return TK_ERR_SIG_BAD_V;
     if (memcmp(r, ZERO32, 32) == 0 || memcmp(r, ORDER_N, 32) >= 0)
