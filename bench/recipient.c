@@ -79,8 +79,10 @@ static void loop_rand_derive(void *arg, uint64_t iters)
     tk_memzero(&rand, sizeof rand);
 }
 
-/* recipient_vs_floor_recover again, with receiving s->pays and the floor
- * timed alternately: less sensitive to a change of machine load. */
+/* recipient_vs_floor_recover: receiving s->pays and the floor's recover
+ * timed alternately and the median of the per-pair ratios (see the
+ * sender's paired_ratio); the ratio of the separate figures' medians is
+ * recipient_vs_floor_recover_separate. */
 static void paired_ratio(bench_run *run, rcpt_state *s)
 {
     floor_state *f = bench_floor_new();
@@ -95,7 +97,7 @@ static void paired_ratio(bench_run *run, rcpt_state *s)
     fl = bench_floor_recover_case(f);
     n = bench_time_paired(run, &rc, &fl, sr, sf);
     if (n > 0)
-        bench_set_ratio(run, "recipient_vs_floor_recover_paired",
+        bench_set_ratio(run, "recipient_vs_floor_recover",
                         bench_paired_ratio(sr, (double)s->per_pay, sf, 1, n));
     (void)bench_floor_done(run, f);
     bench_floor_free(f);
@@ -176,7 +178,7 @@ void bench_section_recipient(bench_run *run)
     if (s->failed)
         bench_fail(run, "recipient", "a call failed inside a timed loop");
 
-    bench_set_ratio(run, "recipient_vs_floor_recover",
+    bench_set_ratio(run, "recipient_vs_floor_recover_separate",
                     bench_median_ratio(run, "recipient_receive10",
                                        "floor_recover"));
     bench_set_ratio(run, "recipient_receive1_vs_floor_recover",

@@ -19,9 +19,9 @@ typedef struct bench_target {
 
 static const bench_target TARGETS[] = {
     {"sender_vs_floor_sign", SRC_RATIO, 1, 0.95,
-     "sender create+sign (batch 10) / floor sign_recoverable"},
+     "sender create+sign (batch 10) / floor sign_recoverable, paired"},
     {"recipient_vs_floor_recover", SRC_RATIO, 1, 0.95,
-     "recipient receive (10-ticket payments) / floor recover"},
+     "recipient receive (10-ticket payments) / floor recover, paired"},
     {"wincheck", SRC_MEDIAN, 1, 5e6, "win check alone, one core, per s"},
     {"keccak232_vs_two_perms", SRC_RATIO, 0, 2.0,
      "keccak-256 of 232 B / time of two permutations"},
