@@ -16,8 +16,9 @@
  *
  * Invariants: on failure every output is zeroed and nothing is credited;
  * on success the per-ticket results add up, only accepted or expired
- * tickets win, the credit is exactly accepted * EV, every winner is in the
- * store, and a second receive of the same payment credits nothing. */
+ * tickets win, each signature verdict is what tk_eth_verify says alone,
+ * the credit is exactly accepted * EV, every winner is in the store, and a
+ * second receive of the same payment credits nothing. */
 #include "fuzz.h"
 
 #include "ticket/chain.h"
@@ -114,11 +115,36 @@ static int count_winner(const tk_winner *w, void *data)
     return 0;
 }
 
+static int is_sig_error(tk_status st)
+{
+    return st <= TK_ERR_SIG_BAD_LENGTH && st >= TK_ERR_SIG_WRONG_SIGNER;
+}
+
 static int allowed_ticket_status(tk_status st)
 {
     return st == TK_OK || st == TK_ERR_REPLAYED_NONCE ||
            st == TK_ERR_NONCE_LIMIT || st == TK_ERR_PARAMS_EXPIRED ||
-           (st <= TK_ERR_SIG_BAD_LENGTH && st >= TK_ERR_SIG_WRONG_SIGNER);
+           is_sig_error(st);
+}
+
+/* Differential check: the recipient's signature verdict on ticket i (it
+ * may cache the sender's public key across a payment) is exactly what
+ * tk_eth_verify says on its own. */
+static void check_signature_verdict(const tk_payment *p, size_t i,
+                                    tk_status got)
+{
+    tk_ticket t;
+    tk_hash h;
+    tk_status want;
+
+    FUZZ_CHECK(tk_payment_ticket(&t, p, i) == TK_OK);
+    FUZZ_CHECK(tk_ticket_hash(&h, &t) == TK_OK);
+    want = tk_eth_verify(fuzz_ctx(), &p->sender, &h, p->tickets[i].sig.bytes,
+                         TK_SIG_LEN);
+    if (is_sig_error(got))
+        FUZZ_CHECK(got == want);
+    else
+        FUZZ_CHECK(want == TK_OK);
 }
 
 /* One receive; checks the invariants and returns the number accepted
@@ -146,6 +172,7 @@ static size_t receive_once(harness *h, const tk_payment *p, tk_status *out,
     }
     for (i = 0; i < p->count; i++) {
         FUZZ_CHECK(allowed_ticket_status(res[i].status));
+        check_signature_verdict(p, i, res[i].status);
         FUZZ_CHECK(res[i].sender_nonce == p->tickets[i].sender_nonce);
         FUZZ_CHECK(res[i].wins == 0 || res[i].wins == 1);
         if (res[i].wins)

@@ -6,8 +6,10 @@
 
 Each target's corpus is tests/fuzz/corpus/<target>/. This script owns the
 files named seed-<sha1 prefix> there: it writes exactly the seeds derived
-below and deletes stale seed-* files. Files named regress-* (inputs that
-once exposed a bug) are never touched. With --check nothing is written; the
+below and deletes stale seed-* files. Other files are never touched:
+regress-* (inputs that once exposed a bug) and long-* (inputs a long
+fuzzing run found to add coverage, kept with libFuzzer's -merge=1; see
+docs/SECURITY.md). With --check nothing is written; the
 exit status is 1 if the committed seeds differ from what would be written
 (CTest runs this as fuzz_corpus_fresh).
 

@@ -1,8 +1,9 @@
 # The fuzz targets: one fuzz_<name>.c each, and the src/ layers it needs.
 # Used by CMakeLists.txt (libFuzzer executables fuzz_<name>) and by
 # replay.cmake (plain replay_<name> executables run under CTest).
-# Each target's seed corpus is corpus/<name>/ (gen_corpus.py writes the
-# seed-* files; regress-* files are inputs that once found a bug).
+# Each target's corpus is corpus/<name>/: seed-* files from the vectors
+# (gen_corpus.py), long-* files a long run kept for their coverage, and
+# regress-* files, inputs that once found a bug.
 set(TK_FUZZ_TARGETS
   "hex:crypto"
   "signature:crypto"
