@@ -413,7 +413,7 @@ static int setup(transcoder *t, const char *store_path)
         (st = tk_chain_mem_set_round_length(t->chain, DEMO_ROUND_LENGTH)) !=
             TK_OK ||
         (st = tk_chain_mem_iface(t->chain, &chain)) != TK_OK ||
-        (st = tk_store_sqlite_open(&t->db, store_path, NULL)) != TK_OK ||
+        (st = tk_store_sqlite_create(&t->db, store_path, NULL)) != TK_OK ||
         (st = tk_store_sqlite_iface(t->db, &t->store)) != TK_OK ||
         (st = tk_recipient_create(t->ctx, &t->rcpt, &cfg, NULL, &chain,
                                   &t->store)) != TK_OK) {
@@ -433,7 +433,7 @@ static int setup(transcoder *t, const char *store_path)
 static void teardown(transcoder *t)
 {
     tk_recipient_destroy(t->rcpt);
-    tk_store_sqlite_close(t->db);
+    tk_store_sqlite_destroy(t->db);
     tk_chain_mem_destroy(t->chain);
     tk_ctx_destroy(t->ctx);
     mpq_clears(t->credited, t->expected, t->debited, t->ev, NULL);

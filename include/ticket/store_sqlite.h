@@ -62,13 +62,13 @@ typedef struct tk_store_totals {
  *  Returns: TK_OK; TK_ERR_STORE_CORRUPT; TK_ERR_STORE_VERSION;
  *           TK_ERR_STORE (I/O, permissions, locked beyond the timeout);
  *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG. */
-TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_open(
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_create(
     tk_store_sqlite **out, const char *path,
     const tk_store_sqlite_options *opts)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
 /** Close and free. NULL is a no-op. */
-TK_API void tk_store_sqlite_close(tk_store_sqlite *s);
+TK_API void tk_store_sqlite_destroy(tk_store_sqlite *s);
 
 /** The tk_store vtable over this store (valid while it is open). Every
  *  member is set, including the nonce functions; nonce_add_many writes its

@@ -6,14 +6,16 @@
  *  section 9): the protobuf (proto3) messages Payment and TicketParams, and
  *  the standard, padded base64 of the Livepeer-Payment HTTP header.
  *
- *  Two levels:
+ *  Two levels, named apart:
  *  - tk_wire_payment mirrors the Payment message field by field (raw byte
  *    strings, which optional sub-messages are present, both locations of
- *    the expiration params), so that decode(encode(m)) and
- *    encode(decode(b)) reproduce canonical bytes exactly;
+ *    the expiration params). tk_wire_payment_unpack / _pack turn bytes
+ *    into that mirror and back, so that unpack(pack(m)) and
+ *    pack(unpack(b)) reproduce canonical bytes exactly;
  *  - tk_wire_payment_to_payment / _from_payment convert it to and from the
  *    library's tk_payment, checking every rule of section 9.
- *  tk_wire_decode_payment and friends chain both levels.
+ *  tk_wire_decode_payment / tk_wire_encode_payment (and the _header forms)
+ *  chain both levels: bytes <-> tk_payment in one call.
  *
  *  Everything decoded here is untrusted: truncated messages, wrong wire
  *  types, byte strings of the wrong length (addresses 20 bytes, hashes 32,
@@ -110,17 +112,19 @@ typedef struct tk_wire_payment {
 /** Free the tickets and zero *p. NULL is a no-op. */
 TK_API void tk_wire_payment_clear(tk_wire_payment *p);
 
-/** Decode a Payment message into its wire-level form.
+/** Unpack a Payment message into its wire-level mirror (no section 9
+ *  checks: see tk_wire_payment_to_payment, or tk_wire_decode_payment for
+ *  both steps).
  *  Returns: TK_OK; TK_ERR_MALFORMED (truncated, wrong wire type, a field
  *           of a wrong length, longer than TK_WIRE_MAX_MESSAGE_LEN,
  *           garbage); TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (out NULL, or buf
  *           NULL with len > 0).
  *  Out:     out: the message (owns its tickets); zeroed on failure.
  *  In:      buf, len: the message bytes (len 0 is the empty message). */
-TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_payment_decode(
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_payment_unpack(
     tk_wire_payment *out, const uint8_t *buf, size_t len) TK_ARG_NONNULL(1);
 
-/** Encode a wire-level Payment (proto3 canonical form: fields in number
+/** Pack a wire-level Payment into bytes (proto3 canonical form: fields in number
  *  order, default scalars omitted, present sub-messages written even when
  *  empty).
  *  Returns: TK_OK; TK_ERR_BUFFER_TOO_SMALL (*outlen = size needed);
@@ -129,7 +133,7 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_payment_decode(
  *  Out:     out: the bytes (may be NULL to ask for the size).
  *  In/Out:  outlen: in, the capacity of out; out, the bytes written (or
  *           needed). */
-TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_payment_encode(uint8_t *out,
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_payment_pack(uint8_t *out,
     size_t *outlen, const tk_wire_payment *p)
     TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
@@ -167,13 +171,13 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_payment_from_payment(
 
 /* ---- tk_payment <-> bytes and header ----------------------------------*/
 
-/** Decode Payment bytes straight to a tk_payment (decode, then
- *  tk_wire_payment_to_payment). Returns the statuses of both. */
+/** Decode Payment bytes straight to a tk_payment (tk_wire_payment_unpack,
+ *  then tk_wire_payment_to_payment). Returns the statuses of both. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_decode_payment(
     tk_payment *out, const uint8_t *buf, size_t len) TK_ARG_NONNULL(1);
 
-/** Encode a tk_payment (tk_wire_payment_from_payment, then encode), with
- *  the size protocol of tk_wire_payment_encode. */
+/** Encode a tk_payment (tk_wire_payment_from_payment, then pack), with
+ *  the size protocol of tk_wire_payment_pack. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_encode_payment(uint8_t *out,
     size_t *outlen, const tk_payment *p) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
@@ -215,11 +219,18 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_decode_params(
 
 /* ---- Base64 (RFC 4648 section 4: standard alphabet, '=' padding) ------*/
 
-/** Encode len bytes as base64 + NUL. Needs cap >=
+/** Encode len bytes as base64 + NUL, with the size protocol of
+ *  tk_wire_encode_payment_header: the capacity needed is
  *  TK_BASE64_ENCODED_LEN(len) + 1.
- *  Returns: TK_OK; TK_ERR_BUFFER_TOO_SMALL; TK_ERR_ILLEGAL_ARG. */
-TK_API tk_status tk_base64_encode(char *out, size_t cap, const uint8_t *in,
-    size_t len) TK_ARG_NONNULL(1);
+ *  Returns: TK_OK; TK_ERR_BUFFER_TOO_SMALL (*outlen = the capacity needed,
+ *           out[0] = NUL when out has room for it); TK_ERR_ILLEGAL_ARG
+ *           (outlen NULL, or in NULL with len > 0).
+ *  Out:     out: the string (may be NULL to ask for the size).
+ *  In/Out:  outlen: in, the capacity of out; out, the string length
+ *           without the NUL (or the capacity needed).
+ *  In:      in, len: the bytes. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_base64_encode(char *out,
+    size_t *outlen, const uint8_t *in, size_t len) TK_ARG_NONNULL(2);
 
 /** Strict decode: length a multiple of 4, only the standard alphabet,
  *  '=' only as one or two final pad characters, unused bits zero (so each

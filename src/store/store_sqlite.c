@@ -462,7 +462,7 @@ static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check)
     return st;
 }
 
-tk_status tk_store_sqlite_open(tk_store_sqlite **out, const char *path,
+tk_status tk_store_sqlite_create(tk_store_sqlite **out, const char *path,
                                const tk_store_sqlite_options *opts)
 {
     tk_store_sqlite *s;
@@ -496,14 +496,14 @@ tk_status tk_store_sqlite_open(tk_store_sqlite **out, const char *path,
     if (st == TK_OK)
         st = exec_pragmas(s->db, busy_ms, quick);
     if (st != TK_OK) {
-        tk_store_sqlite_close(s);
+        tk_store_sqlite_destroy(s);
         return st;
     }
     *out = s;
     return TK_OK;
 }
 
-void tk_store_sqlite_close(tk_store_sqlite *s)
+void tk_store_sqlite_destroy(tk_store_sqlite *s)
 {
     if (s == NULL)
         return;

@@ -11,15 +11,21 @@
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-tk_status tk_base64_encode(char *out, size_t cap, const uint8_t *in, size_t len)
+tk_status tk_base64_encode(char *out, size_t *outlen, const uint8_t *in,
+                           size_t len)
 {
     size_t o = 0;
 
-    TK_ARG_CHECK_NOCTX(out != NULL);
+    TK_ARG_CHECK_NOCTX(outlen != NULL);
     TK_ARG_CHECK_NOCTX(in != NULL || len == 0);
-    if (len > (SIZE_MAX - 1) / 4 * 3 || cap < TK_BASE64_ENCODED_LEN(len) + 1) {
-        if (cap > 0)
+    if (len > (SIZE_MAX - 1) / 4 * 3) {
+        *outlen = 0;
+        return TK_ERR_BUFFER_TOO_SMALL; /* no capacity can hold it */
+    }
+    if (out == NULL || *outlen < TK_BASE64_ENCODED_LEN(len) + 1) {
+        if (out != NULL && *outlen > 0)
             out[0] = '\0';
+        *outlen = TK_BASE64_ENCODED_LEN(len) + 1;
         return TK_ERR_BUFFER_TOO_SMALL;
     }
     for (size_t i = 0; i < len; i += 3) {
@@ -35,6 +41,7 @@ tk_status tk_base64_encode(char *out, size_t cap, const uint8_t *in, size_t len)
         out[o++] = left > 2 ? alphabet[v & 63] : '=';
     }
     out[o] = '\0';
+    *outlen = o;
     return TK_OK;
 }
 

@@ -47,7 +47,7 @@ static tk_status take_payment(tk_wire_payment *out, const Tk__Wire__Payment *m)
     return TK_OK;
 }
 
-tk_status tk_wire_payment_decode(tk_wire_payment *out, const uint8_t *buf,
+tk_status tk_wire_payment_unpack(tk_wire_payment *out, const uint8_t *buf,
                                  size_t len)
 {
     tk__wire_alloc alloc;
@@ -69,7 +69,7 @@ tk_status tk_wire_payment_decode(tk_wire_payment *out, const uint8_t *buf,
     return st;
 }
 
-tk_status tk_wire_payment_encode(uint8_t *out, size_t *outlen,
+tk_status tk_wire_payment_pack(uint8_t *out, size_t *outlen,
                                  const tk_wire_payment *p)
 {
     Tk__Wire__Payment m;

@@ -105,7 +105,7 @@ tk_status tk_wire_decode_payment(tk_payment *out, const uint8_t *buf,
     TK_ARG_CHECK_NOCTX(out != NULL);
     memset(out, 0, sizeof *out);
     TK_ARG_CHECK_NOCTX(buf != NULL || len == 0);
-    if ((st = tk_wire_payment_decode(&w, buf, len)) != TK_OK)
+    if ((st = tk_wire_payment_unpack(&w, buf, len)) != TK_OK)
         return st;
     st = tk_wire_payment_to_payment(out, &w);
     tk_wire_payment_clear(&w);
@@ -121,7 +121,7 @@ tk_status tk_wire_encode_payment(uint8_t *out, size_t *outlen,
     TK_ARG_CHECK_NOCTX(outlen != NULL);
     TK_ARG_CHECK_NOCTX(p != NULL);
     if ((st = tk_wire_payment_from_payment(&w, p)) == TK_OK)
-        st = tk_wire_payment_encode(out, outlen, &w);
+        st = tk_wire_payment_pack(out, outlen, &w);
     else
         *outlen = 0;
     tk_wire_payment_clear(&w);
@@ -176,8 +176,10 @@ tk_status tk_wire_encode_payment_header(char *out, size_t *outlen,
         return TK_ERR_NOMEM;
     }
     st = tk_wire_encode_payment(bytes, &n, p);
-    if (st == TK_OK)
-        st = tk_base64_encode(out, *outlen, bytes, n);
+    if (st == TK_OK) {
+        size_t cap = *outlen;
+        st = tk_base64_encode(out, &cap, bytes, n);
+    }
     free(bytes);
     if (st != TK_OK) {
         out[0] = '\0';

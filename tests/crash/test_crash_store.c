@@ -77,7 +77,7 @@ static void child(int fd)
     if ((st = tk_chain_mem_create(&cm, 5000)) != TK_OK ||
         (st = tk_chain_mem_iface(cm, &chain)) != TK_OK)
         die("chain", st);
-    if ((st = tk_store_sqlite_open(&db, db_path, NULL)) != TK_OK ||
+    if ((st = tk_store_sqlite_create(&db, db_path, NULL)) != TK_OK ||
         (st = tk_store_sqlite_iface(db, &store)) != TK_OK)
         die("store", st);
 
@@ -203,7 +203,7 @@ static void check_store(const hash_set *reported)
     hash_set stored = {NULL, 0, 0};
     int ok = 0;
 
-    assert_int_equal(tk_store_sqlite_open(&db, db_path, NULL), TK_OK);
+    assert_int_equal(tk_store_sqlite_create(&db, db_path, NULL), TK_OK);
     assert_int_equal(tk_store_sqlite_integrity_check(db, &ok), TK_OK);
     assert_int_equal(ok, 1);
     assert_int_equal(tk_store_sqlite_iface(db, &store), TK_OK);
@@ -225,7 +225,7 @@ static void check_store(const hash_set *reported)
         assert_int_equal(w.state, TK_WINNER_NEW);
     }
     free(stored.v);
-    tk_store_sqlite_close(db);
+    tk_store_sqlite_destroy(db);
 }
 
 static void test_sigkill_keeps_reported_winners(void **state)

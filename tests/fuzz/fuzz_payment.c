@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz the protobuf Payment decoder (wire.h): tk_wire_payment_decode,
+/* Fuzz the protobuf Payment decoder (wire.h): tk_wire_payment_unpack,
  * tk_wire_payment_to_payment and tk_wire_decode_payment. Input: the
  * message bytes, as they arrive after base64 decoding.
  *
@@ -21,11 +21,11 @@ static uint8_t *encode_wire(const tk_wire_payment *w, size_t *len)
     tk_status st;
 
     *len = 0;
-    st = tk_wire_payment_encode(NULL, len, w);
+    st = tk_wire_payment_pack(NULL, len, w);
     FUZZ_CHECK(st == TK_ERR_BUFFER_TOO_SMALL || (st == TK_OK && *len == 0));
     buf = malloc(*len + 1);
     FUZZ_CHECK(buf != NULL);
-    FUZZ_CHECK(tk_wire_payment_encode(buf, len, w) == TK_OK);
+    FUZZ_CHECK(tk_wire_payment_pack(buf, len, w) == TK_OK);
     return buf;
 }
 
@@ -35,13 +35,13 @@ static void check_wire_level(const uint8_t *data, size_t size)
     uint8_t *e1, *e2;
     size_t n1, n2;
 
-    if (tk_wire_payment_decode(&w, data, size) != TK_OK) {
+    if (tk_wire_payment_unpack(&w, data, size) != TK_OK) {
         static const tk_wire_payment zero;
         FUZZ_CHECK(memcmp(&w, &zero, sizeof w) == 0);
         return;
     }
     e1 = encode_wire(&w, &n1);
-    FUZZ_CHECK(tk_wire_payment_decode(&w2, e1, n1) == TK_OK);
+    FUZZ_CHECK(tk_wire_payment_unpack(&w2, e1, n1) == TK_OK);
     e2 = encode_wire(&w2, &n2);
     FUZZ_CHECK(n1 == n2 && memcmp(e1, e2, n1) == 0);
     /* The canonical form is never longer than what was decoded, except
@@ -63,7 +63,7 @@ static void check_payment_level(const uint8_t *data, size_t size)
 
     st = tk_wire_decode_payment(&p, data, size);
     /* Same verdict as the two steps. */
-    st2 = tk_wire_payment_decode(&w, data, size);
+    st2 = tk_wire_payment_unpack(&w, data, size);
     if (st2 == TK_OK) {
         tk_payment r;
         st2 = tk_wire_payment_to_payment(&r, &w);

@@ -144,7 +144,7 @@ static int setup_with(void **state, int sqlite)
                  tmp ? tmp : "/tmp");
         assert_non_null(mkdtemp(f->dir));
         snprintf(path, sizeof path, "%s/winners.db", f->dir);
-        assert_int_equal(tk_store_sqlite_open(&f->sq, path, NULL), TK_OK);
+        assert_int_equal(tk_store_sqlite_create(&f->sq, path, NULL), TK_OK);
         assert_int_equal(tk_store_sqlite_iface(f->sq, &f->store), TK_OK);
     } else {
         assert_int_equal(tk_store_mem_create(&f->sm), TK_OK);
@@ -187,7 +187,7 @@ static int teardown(void **state)
     tk_redeem_queue_destroy(f->q);
     tk_monitor_destroy(f->mon);
     tk_store_mem_destroy(f->sm);
-    tk_store_sqlite_close(f->sq);
+    tk_store_sqlite_destroy(f->sq);
     if (f->sq != NULL) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
@@ -570,9 +570,9 @@ static void test_restart_restores_pending(void **state)
     tk_monitor_destroy(f->mon);
     if (f->sq != NULL) {
         char path[300];
-        tk_store_sqlite_close(f->sq);
+        tk_store_sqlite_destroy(f->sq);
         snprintf(path, sizeof path, "%s/winners.db", f->dir);
-        assert_int_equal(tk_store_sqlite_open(&f->sq, path, NULL), TK_OK);
+        assert_int_equal(tk_store_sqlite_create(&f->sq, path, NULL), TK_OK);
         assert_int_equal(tk_store_sqlite_iface(f->sq, &f->store), TK_OK);
     }
     assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,

@@ -91,7 +91,7 @@ static void assert_winner_equal(const tk_winner *a, const tk_winner *b)
 static tk_store_sqlite *open_ok(const char *name, tk_store *iface)
 {
     tk_store_sqlite *s = NULL;
-    assert_int_equal(tk_store_sqlite_open(&s, path_of(name), NULL), TK_OK);
+    assert_int_equal(tk_store_sqlite_create(&s, path_of(name), NULL), TK_OK);
     assert_non_null(s);
     if (iface != NULL)
         assert_int_equal(tk_store_sqlite_iface(s, iface), TK_OK);
@@ -143,11 +143,11 @@ static void test_create_put_get(void **state)
     assert_int_equal(st.put_winner(st.self, &other), TK_ERR_ILLEGAL_ARG);
 
     /* Survives close and reopen. */
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     s = open_ok("basic.db", &st);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
     assert_winner_equal(&got, &w);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 static void test_state_transitions(void **state)
@@ -193,7 +193,7 @@ static void test_state_transitions(void **state)
     assert_int_equal(st.set_state(st.self, &w.ticket_hash,
                                   (tk_winner_state)6, NULL),
                      TK_ERR_ILLEGAL_ARG);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* ---- list ----------------------------------------------------------------*/
@@ -280,7 +280,7 @@ static void test_list(void **state)
                              TK_WINNER_STATE_BIT(TK_WINNER_USED),
                              collect_fn, &c), TK_OK);
     assert_int_equal(c.n, 10);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* ---- seen nonces -------------------------------------------------------- */
@@ -332,13 +332,13 @@ static void test_nonces(void **state)
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 11);
     assert_int_equal(st.nonce_prune(st.self, 101), TK_OK);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     s = open_ok("nonces.db", &st);
     memset(&ns, 0, sizeof ns);
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 5);
     assert_int_equal(ns.sum, 15 + 5 * 300);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* Seen nonces of rand hash rh only. */
@@ -425,7 +425,7 @@ static void test_nonce_add_many(void **state)
     assert_int_equal(rn.sum, 104 * 105 / 2);
 
     /* Persisted with their expiration blocks, pruned like nonce_add's. */
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     s = open_ok("many.db", &st);
     memset(&ns, 0, sizeof ns);
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
@@ -436,7 +436,7 @@ static void test_nonce_add_many(void **state)
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 1);
     assert_int_equal(ns.sum, 7 + 200);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* All or nothing: a row that fails in the middle of a batch, a COMMIT
@@ -458,7 +458,7 @@ static void test_nonce_add_many_atomic(void **state)
     tk_test_seed();
     tk_test_rand_bytes(rh.bytes, 32);
     assert_int_equal(tk_u256_from_u64(&e, 500), TK_OK);
-    assert_int_equal(tk_store_sqlite_open(&s, path_of("atomic.db"), &opts),
+    assert_int_equal(tk_store_sqlite_create(&s, path_of("atomic.db"), &opts),
                      TK_OK);
     assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
     assert_int_equal(st.nonce_add(st.self, &rh, 1, &e), TK_OK);
@@ -507,7 +507,7 @@ static void test_nonce_add_many_atomic(void **state)
     assert_int_equal(rn.n, 5);
     assert_int_equal(rn.sum, 1 + 1000 + 1001 + 7 + 1002);
     sqlite3_close(raw);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* ---- totals and requeue -------------------------------------------------- */
@@ -555,7 +555,7 @@ static void test_totals(void **state)
     for (int i = 0; i < 6; i++)
         mpz_clears(want[i], want_a[i], NULL);
     mpz_clear(v);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 static void test_requeue(void **state)
@@ -587,7 +587,7 @@ static void test_requeue(void **state)
     tk_test_rand_bytes(missing.bytes, 32);
     assert_int_equal(tk_store_sqlite_requeue(s, NULL, &missing),
                      TK_ERR_NOT_FOUND);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* ---- version, corruption, migration ------------------------------------ */
@@ -627,9 +627,9 @@ static void test_newer_version(void **state)
     tk_store_sqlite *s = open_ok("newer.db", NULL), *t = (tk_store_sqlite *)1;
 
     (void)state;
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     raw_exec("newer.db", "PRAGMA user_version = 99");
-    assert_int_equal(tk_store_sqlite_open(&t, path_of("newer.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&t, path_of("newer.db"), NULL),
                      TK_ERR_STORE_VERSION);
     assert_null(t);
     /* Left untouched. */
@@ -647,29 +647,29 @@ static void test_corrupt(void **state)
     /* Not SQLite at all. */
     tk_test_rand_bytes(junk, sizeof junk);
     write_file("junk.db", junk, sizeof junk);
-    assert_int_equal(tk_store_sqlite_open(&s, path_of("junk.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&s, path_of("junk.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
     assert_null(s);
     /* Another application's database: refused and left as it is. */
     raw_exec("foreign.db", "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
-    assert_int_equal(tk_store_sqlite_open(&s, path_of("foreign.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&s, path_of("foreign.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
     assert_int_equal(raw_int("foreign.db", "SELECT count(*) FROM t"), 1);
     /* Our application id without a version. */
     raw_exec("noversion.db", "PRAGMA application_id = 1414222676;"
                              "CREATE TABLE t (x)");
-    assert_int_equal(tk_store_sqlite_open(&s, path_of("noversion.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&s, path_of("noversion.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
     /* A libticket store whose second page is overwritten. */
     s = open_ok("damaged.db", NULL);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     f = fopen(path_of("damaged.db"), "r+b");
     assert_non_null(f);
     assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
     memset(junk, 0x5a, sizeof junk);
     assert_int_equal(fwrite(junk, 1, 512, f), 512);
     assert_int_equal(fclose(f), 0);
-    assert_int_equal(tk_store_sqlite_open(&s, path_of("damaged.db"), &quick),
+    assert_int_equal(tk_store_sqlite_create(&s, path_of("damaged.db"), &quick),
                      TK_ERR_STORE_CORRUPT);
     assert_null(s);
 }
@@ -729,7 +729,7 @@ static void test_migrate_from_v1(void **state)
     memset(&ns, 0, sizeof ns);
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 1);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* ---- threads ---------------------------------------------------------------*/
@@ -776,7 +776,7 @@ static void test_threads(void **state)
     assert_int_equal(tot.state[TK_WINNER_NEW].count, THREADS * PER_THREAD / 2);
     assert_int_equal(tk_store_sqlite_integrity_check(s, &ok), TK_OK);
     assert_int_equal(ok, 1);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
 }
 
 /* ---- misuse ---------------------------------------------------------------*/
@@ -796,12 +796,12 @@ static void test_misuse(void **state)
     (void)state;
     memset(&h, 0, sizeof h);
     memset(&exp, 0, sizeof exp);
-    assert_int_equal(tk_store_sqlite_open(vnull, "x", NULL),
+    assert_int_equal(tk_store_sqlite_create(vnull, "x", NULL),
                      TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_store_sqlite_open(&t, vnull, NULL),
+    assert_int_equal(tk_store_sqlite_create(&t, vnull, NULL),
                      TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_store_sqlite_open(&t, "", NULL), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_store_sqlite_open(&t, path_of("no/such/dir.db"),
+    assert_int_equal(tk_store_sqlite_create(&t, "", NULL), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_store_sqlite_create(&t, path_of("no/such/dir.db"),
                                           NULL), TK_ERR_STORE);
     assert_null(t);
     assert_int_equal(tk_store_sqlite_iface(vnull, &st), TK_ERR_ILLEGAL_ARG);
@@ -829,8 +829,8 @@ static void test_misuse(void **state)
                      TK_ERR_ILLEGAL_ARG);
     assert_int_equal(st.nonce_add_many(st.self, &h, &one, 1, vnull),
                      TK_ERR_ILLEGAL_ARG);
-    tk_store_sqlite_close(s);
-    tk_store_sqlite_close(NULL);
+    tk_store_sqlite_destroy(s);
+    tk_store_sqlite_destroy(NULL);
 }
 
 int main(void)

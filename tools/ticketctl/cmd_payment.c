@@ -14,14 +14,16 @@ static int run_payment_encode(tc *c, const json_t *in)
     tk_status st;
     if (tc_in_wire_payment(c, in, "payment", &w) < 0)
         return -1;
-    st = tk_wire_payment_encode(NULL, &n, &w);
+    st = tk_wire_payment_pack(NULL, &n, &w);
     if (st == TK_ERR_BUFFER_TOO_SMALL || (st == TK_OK && n == 0)) {
         bytes = malloc(n + 1);
         b64 = malloc(TK_BASE64_ENCODED_LEN(n) + 1);
         st = (bytes == NULL || b64 == NULL) ? TK_ERR_NOMEM
-                                            : tk_wire_payment_encode(bytes, &n, &w);
-        if (st == TK_OK)
-            st = tk_base64_encode(b64, TK_BASE64_ENCODED_LEN(n) + 1, bytes, n);
+                                            : tk_wire_payment_pack(bytes, &n, &w);
+        if (st == TK_OK) {
+            size_t cap = TK_BASE64_ENCODED_LEN(n) + 1;
+            st = tk_base64_encode(b64, &cap, bytes, n);
+        }
     }
     tk_wire_payment_clear(&w);
     if (st == TK_OK) {
@@ -61,7 +63,7 @@ static int run_payment_decode(tc *c, const json_t *in)
     } else if (tc_in_hex_alloc(c, in, "hex", &bytes, &n, TC_REQUIRED) < 0) {
         return -1;
     }
-    st = tk_wire_payment_decode(&w, bytes, n);
+    st = tk_wire_payment_unpack(&w, bytes, n);
     free(bytes);
     if (st != TK_OK)
         return tc_fail_status(c, st, "decoding the payment");

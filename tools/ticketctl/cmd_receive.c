@@ -56,7 +56,7 @@ static tk_status store_open(store_choice *s, const char *path)
 {
     memset(s, 0, sizeof *s);
     if (path != NULL) {
-        tk_status st = tk_store_sqlite_open(&s->sqlite, path, NULL);
+        tk_status st = tk_store_sqlite_create(&s->sqlite, path, NULL);
         return st != TK_OK ? st : tk_store_sqlite_iface(s->sqlite, &s->iface);
     }
     tk_status st = tk_store_mem_create(&s->mem);
@@ -65,7 +65,7 @@ static tk_status store_open(store_choice *s, const char *path)
 
 static void store_close(store_choice *s)
 {
-    tk_store_sqlite_close(s->sqlite);
+    tk_store_sqlite_destroy(s->sqlite);
     tk_store_mem_destroy(s->mem);
 }
 

@@ -25,7 +25,7 @@ static int open_store(tc *c, const json_t *in, tk_store_sqlite **s)
         return -1;
     if (access(path, F_OK) != 0)
         return tc_fail(c, "not_found", "no store file at '%s'", path);
-    if ((st = tk_store_sqlite_open(s, path, NULL)) != TK_OK)
+    if ((st = tk_store_sqlite_create(s, path, NULL)) != TK_OK)
         return tc_fail_status(c, st, "opening the store");
     return 0;
 }
@@ -61,7 +61,7 @@ static int run_store_list(tc *c, const json_t *in)
     st = tk_store_sqlite_iface(s, &store);
     if (st == TK_OK)
         st = store.list(store.self, NULL, TK_WINNER_ALL_STATES, add_winner, arr);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     if (st != TK_OK) {
         json_decref(arr);
         return tc_fail_status(c, st, "listing the store");
@@ -80,7 +80,7 @@ static int run_store_requeue(tc *c, const json_t *in)
         open_store(c, in, &s) < 0)
         return -1;
     st = tk_store_sqlite_requeue(s, &state, &h);
-    tk_store_sqlite_close(s);
+    tk_store_sqlite_destroy(s);
     if (st != TK_OK)
         return tc_fail_status(c, st, "re-queuing the winner");
     json_object_set_new(c->out, "state", json_string(state_name(state)));

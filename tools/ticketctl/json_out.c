@@ -150,16 +150,18 @@ int tc_set_payment(tc *c, const tk_payment *p)
     size_t n = 0;
     tk_status st = tk_wire_payment_from_payment(&w, p);
     if (st == TK_OK) {
-        st = tk_wire_payment_encode(NULL, &n, &w);
+        st = tk_wire_payment_pack(NULL, &n, &w);
         if (st == TK_ERR_BUFFER_TOO_SMALL) {
             bytes = malloc(n);
             b64 = malloc(TK_BASE64_ENCODED_LEN(n) + 1);
             st = (bytes == NULL || b64 == NULL)
                      ? TK_ERR_NOMEM
-                     : tk_wire_payment_encode(bytes, &n, &w);
+                     : tk_wire_payment_pack(bytes, &n, &w);
         }
-        if (st == TK_OK)
-            st = tk_base64_encode(b64, TK_BASE64_ENCODED_LEN(n) + 1, bytes, n);
+        if (st == TK_OK) {
+            size_t cap = TK_BASE64_ENCODED_LEN(n) + 1;
+            st = tk_base64_encode(b64, &cap, bytes, n);
+        }
     }
     if (st == TK_OK) {
         json_object_set_new(c->out, "payment", tc_wire_payment_json(&w));

@@ -23,7 +23,7 @@ static int all_zero(const void *p, size_t n)
 /* Decode; on failure assert the output is zeroed. */
 static tk_status decode(tk_wire_payment *w, const uint8_t *buf, size_t len)
 {
-    tk_status st = tk_wire_payment_decode(w, buf, len);
+    tk_status st = tk_wire_payment_unpack(w, buf, len);
     if (st != TK_OK)
         assert_true(all_zero(w, sizeof *w));
     return st;
@@ -63,7 +63,7 @@ static void truncation(const json_t *c, const uint8_t *bytes, size_t len,
             uint8_t out[4096];
             size_t outlen = sizeof out;
             assert_int_equal(st, TK_OK);
-            assert_int_equal(tk_wire_payment_encode(out, &outlen, &w), TK_OK);
+            assert_int_equal(tk_wire_payment_pack(out, &outlen, &w), TK_OK);
             assert_int_equal(outlen, cut);
             assert_memory_equal(out, bytes, cut);
         } else {
@@ -330,7 +330,7 @@ static void test_random_garbage(void **state)
             uint8_t out[256];
             size_t outlen = sizeof out;
             /* Whatever decodes re-encodes (canonically, within bounds). */
-            assert_int_equal(tk_wire_payment_encode(out, &outlen, &w), TK_OK);
+            assert_int_equal(tk_wire_payment_pack(out, &outlen, &w), TK_OK);
             st = convert(&p, &w);
             assert_true(st == TK_OK || st == TK_ERR_MALFORMED ||
                         st == TK_ERR_INVALID_PRICE);
@@ -479,10 +479,10 @@ static void test_misuse(void **state)
     (void)state;
     memset(&w, 0, sizeof w);
     memset(&p, 0, sizeof p);
-    assert_int_equal(tk_wire_payment_decode(NULL, b, 1), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_wire_payment_decode(&w, NULL, 1), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_wire_payment_encode(b, NULL, &w), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_wire_payment_encode(b, &n, NULL), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_wire_payment_unpack(NULL, b, 1), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_wire_payment_unpack(&w, NULL, 1), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_wire_payment_pack(b, NULL, &w), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_wire_payment_pack(b, &n, NULL), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(tk_wire_payment_to_payment(NULL, &w), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(tk_wire_payment_to_payment(&p, NULL), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(tk_wire_payment_from_payment(&w, NULL), TK_ERR_ILLEGAL_ARG);
@@ -499,11 +499,11 @@ static void test_misuse(void **state)
     /* Inconsistent structs are refused, not dereferenced. */
     w.count = 2;
     n = sizeof b;
-    assert_int_equal(tk_wire_payment_encode(b, &n, &w), TK_ERR_INVALID_LENGTH);
+    assert_int_equal(tk_wire_payment_pack(b, &n, &w), TK_ERR_INVALID_LENGTH);
     assert_int_equal(tk_wire_payment_to_payment(&p, &w), TK_ERR_ILLEGAL_ARG);
     w.count = 0;
     w.sender_len = 21;
-    assert_int_equal(tk_wire_payment_encode(b, &n, &w), TK_ERR_INVALID_LENGTH);
+    assert_int_equal(tk_wire_payment_pack(b, &n, &w), TK_ERR_INVALID_LENGTH);
     p.count = 1;
     assert_int_equal(tk_wire_payment_from_payment(&w, &p), TK_ERR_ILLEGAL_ARG);
     p.count = 0;

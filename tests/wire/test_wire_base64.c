@@ -23,11 +23,12 @@ static void test_rfc4648_vectors(void **state)
     for (size_t i = 0; i < 7; i++) {
         char out[16];
         uint8_t dec[16];
-        size_t n = sizeof dec, len = strlen(plain[i]);
-        assert_int_equal(tk_base64_encode(out, sizeof out,
+        size_t n = sizeof dec, len = strlen(plain[i]), outlen = sizeof out;
+        assert_int_equal(tk_base64_encode(out, &outlen,
                                           (const uint8_t *)plain[i], len),
                          TK_OK);
         assert_string_equal(out, enc[i]);
+        assert_int_equal(outlen, strlen(enc[i]));
         assert_int_equal(strlen(enc[i]), TK_BASE64_ENCODED_LEN(len));
         assert_int_equal(tk_base64_decode(dec, &n, enc[i], strlen(enc[i])),
                          TK_OK);
@@ -86,11 +87,23 @@ static void test_buffers(void **state)
     uint8_t dec[6];
     size_t n;
     (void)state;
-    /* "foobar" needs 8 characters and the NUL. */
-    assert_int_equal(tk_base64_encode(out, 8, (const uint8_t *)"foobar", 6),
+    /* "foobar" needs 8 characters and the NUL: a short buffer, or none,
+     * reports the capacity needed and writes at most the NUL. */
+    n = 8;
+    memset(out, 'x', sizeof out);
+    assert_int_equal(tk_base64_encode(out, &n, (const uint8_t *)"foobar", 6),
                      TK_ERR_BUFFER_TOO_SMALL);
-    assert_int_equal(tk_base64_encode(out, 9, (const uint8_t *)"foobar", 6),
+    assert_int_equal(n, 9);
+    assert_int_equal(out[0], '\0');
+    assert_int_equal(out[1], 'x');
+    n = 0;
+    assert_int_equal(tk_base64_encode(NULL, &n, (const uint8_t *)"foobar", 6),
+                     TK_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(n, 9);
+    assert_int_equal(tk_base64_encode(out, &n, (const uint8_t *)"foobar", 6),
                      TK_OK);
+    assert_int_equal(n, 8);
+    assert_string_equal(out, "Zm9vYmFy");
     n = 5;
     assert_int_equal(tk_base64_decode(dec, &n, "Zm9vYmFy", 8),
                      TK_ERR_BUFFER_TOO_SMALL);
@@ -98,8 +111,9 @@ static void test_buffers(void **state)
     n = 0;
     assert_int_equal(tk_base64_decode(NULL, &n, "", 0), TK_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(tk_base64_encode(NULL, 9, dec, 1), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_base64_encode(out, 9, NULL, 1), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_base64_encode(out, NULL, dec, 1), TK_ERR_ILLEGAL_ARG);
+    n = sizeof out;
+    assert_int_equal(tk_base64_encode(out, &n, NULL, 1), TK_ERR_ILLEGAL_ARG);
     assert_int_equal(tk_base64_decode(dec, NULL, "Zg==", 4), TK_ERR_ILLEGAL_ARG);
     n = sizeof dec;
     assert_int_equal(tk_base64_decode(dec, &n, NULL, 4), TK_ERR_ILLEGAL_ARG);
@@ -115,8 +129,10 @@ static void test_round_trip_random(void **state)
         char enc[TK_BASE64_ENCODED_LEN(64) + 1];
         size_t len = (size_t)(tk_test_rand64() % sizeof in), n = sizeof dec;
         tk_test_rand_bytes(in, len);
-        assert_int_equal(tk_base64_encode(enc, sizeof enc, in, len), TK_OK);
+        size_t enclen = sizeof enc;
+        assert_int_equal(tk_base64_encode(enc, &enclen, in, len), TK_OK);
         assert_int_equal(strlen(enc), TK_BASE64_ENCODED_LEN(len));
+        assert_int_equal(enclen, strlen(enc));
         assert_int_equal(tk_base64_decode(dec, &n, enc, strlen(enc)), TK_OK);
         assert_int_equal(n, len);
         assert_memory_equal(dec, in, len);
