@@ -12,21 +12,6 @@
 
 #include <string.h>
 
-static tk_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tk_ctx_create(&ctx) == TK_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tk_ctx_destroy(ctx);
-    return 0;
-}
-
 #define ILLEGAL TK_ERR_ILLEGAL_ARG
 
 static int all_zero(const void *p, size_t n)
@@ -137,10 +122,10 @@ static void test_hex_misuse(void **state)
 
 static void test_keys_misuse(void **state)
 {
+    tk_ctx *ctx = *state;
     uint8_t sk[32], pub[65];
     tk_address a;
     char text[TK_ADDRESS_HEX_MAX];
-    (void)state;
 
     memset(sk, 0, sizeof sk);
     sk[31] = 1;
@@ -177,11 +162,11 @@ static void test_keys_misuse(void **state)
 
 static void test_signature_misuse(void **state)
 {
+    tk_ctx *ctx = *state;
     uint8_t sk[32], big[200];
     tk_hash msg, d;
     tk_sig sig;
     tk_address a;
-    (void)state;
 
     memset(sk, 0, sizeof sk);
     sk[31] = 1;
@@ -246,5 +231,6 @@ int main(void)
         cmocka_unit_test(test_keys_misuse),
         cmocka_unit_test(test_signature_misuse),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tk_test_ctx_setup,
+                                  tk_test_ctx_teardown);
 }

@@ -14,22 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tk_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    tk_test_seed();
-    return tk_ctx_create(&ctx) == TK_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tk_ctx_destroy(ctx);
-    return 0;
-}
-
 static const char ORDER_HEX[] =
     "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 
@@ -44,7 +28,7 @@ static void sub256(uint8_t out[32], const uint8_t a[32], const uint8_t b[32])
     }
 }
 
-static void random_key(uint8_t sk[32])
+static void random_key(tk_ctx *ctx, uint8_t sk[32])
 {
     do
         tk_test_rand_bytes(sk, 32);
@@ -55,9 +39,9 @@ static void random_key(uint8_t sk[32])
  * and the high-s twin are all rejected. */
 static void test_sign_recover_round_trip(void **state)
 {
+    tk_ctx *ctx = *state;
     unsigned long iters = tk_test_iters(100), i;
     uint8_t n[32];
-    (void)state;
 
     tk_test_hex(n, 32, ORDER_HEX);
     for (i = 0; i < iters; i++) {
@@ -67,7 +51,7 @@ static void test_sign_recover_round_trip(void **state)
         tk_sig sig, again;
         tk_status st;
 
-        random_key(sk);
+        random_key(ctx, sk);
         tk_test_rand_bytes(msg.bytes, 32);
         assert_int_equal(tk_key_address(ctx, &addr, sk), TK_OK);
         assert_int_equal(tk_eth_sign(ctx, &sig, sk, &msg), TK_OK);
@@ -112,8 +96,8 @@ static void test_sign_recover_round_trip(void **state)
 /* No single-bit change of a valid signature still verifies. */
 static void test_signature_bit_flips(void **state)
 {
+    tk_ctx *ctx = *state;
     unsigned long iters = tk_test_iters(100) / 50 + 1, i;
-    (void)state;
 
     for (i = 0; i < iters; i++) {
         uint8_t sk[32];
@@ -122,7 +106,7 @@ static void test_signature_bit_flips(void **state)
         tk_sig sig;
         unsigned bitpos;
 
-        random_key(sk);
+        random_key(ctx, sk);
         tk_test_rand_bytes(msg.bytes, 32);
         assert_int_equal(tk_key_address(ctx, &addr, sk), TK_OK);
         assert_int_equal(tk_eth_sign(ctx, &sig, sk, &msg), TK_OK);
@@ -290,5 +274,7 @@ int main(void)
         cmocka_unit_test(test_hex_round_trip),
         cmocka_unit_test(test_address_text_round_trip),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tk_test_seed();
+    return cmocka_run_group_tests(tests, tk_test_ctx_setup,
+                                  tk_test_ctx_teardown);
 }

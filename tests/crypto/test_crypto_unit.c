@@ -15,21 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tk_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tk_ctx_create(&ctx) == TK_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tk_ctx_destroy(ctx);
-    return 0;
-}
-
 /* ---- Keccak-f[1600], reference straight from the specification ---- */
 
 static uint64_t rol(uint64_t v, unsigned n)
@@ -393,6 +378,7 @@ static void test_address_parse_rules(void **state)
 
 static void test_key_ranges(void **state)
 {
+    tk_ctx *ctx = *state;
     static const char *bad[] = {
         "0x0000000000000000000000000000000000000000000000000000000000000000",
         "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
@@ -408,7 +394,6 @@ static void test_key_ranges(void **state)
     tk_sig sig;
     tk_hash msg;
     size_t i;
-    (void)state;
 
     memset(msg.bytes, 0x5a, 32);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -436,9 +421,9 @@ static void test_key_ranges(void **state)
 
 static void test_key_generate(void **state)
 {
+    tk_ctx *ctx = *state;
     uint8_t k1[32], k2[32];
     tk_address a;
-    (void)state;
     assert_int_equal(tk_key_generate(ctx, k1), TK_OK);
     assert_int_equal(tk_key_generate(ctx, k2), TK_OK);
     assert_int_equal(tk_key_verify(ctx, k1), TK_OK);
@@ -575,5 +560,6 @@ int main(void)
         cmocka_unit_test(test_hmac_keyed_matches_oneshot),
         cmocka_unit_test(test_memeq_ct),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tk_test_ctx_setup,
+                                  tk_test_ctx_teardown);
 }

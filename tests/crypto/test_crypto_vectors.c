@@ -12,21 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tk_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tk_ctx_create(&ctx) == TK_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tk_ctx_destroy(ctx);
-    return 0;
-}
-
 static void test_keccak256(void **state)
 {
     json_t *cases, *root = tk_test_load("keccak256.json", &cases);
@@ -62,9 +47,9 @@ static void test_keccak256(void **state)
 
 static void test_keys(void **state)
 {
+    tk_ctx *ctx = *state;
     json_t *cases, *root = tk_test_load("keys.json", &cases);
     size_t i, n = json_array_size(cases);
-    (void)state;
 
     assert_int_equal(n, 40);
     for (i = 0; i < n; i++) {
@@ -105,9 +90,9 @@ static void test_keys(void **state)
 
 static void test_personal_sign(void **state)
 {
+    tk_ctx *ctx = *state;
     json_t *cases, *root = tk_test_load("personal_sign.json", &cases);
     size_t i, n = json_array_size(cases);
-    (void)state;
 
     assert_int_equal(n, 40);
     for (i = 0; i < n; i++) {
@@ -169,9 +154,9 @@ static tk_status expected_status(const char *reason)
 
 static void test_bad_signatures(void **state)
 {
+    tk_ctx *ctx = *state;
     json_t *cases, *root = tk_test_load("bad_signatures.json", &cases);
     size_t i, n = json_array_size(cases), high_s = 0;
-    (void)state;
 
     assert_int_equal(n, 110);
     for (i = 0; i < n; i++) {
@@ -224,5 +209,6 @@ int main(void)
         cmocka_unit_test(test_personal_sign),
         cmocka_unit_test(test_bad_signatures),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tk_test_ctx_setup,
+                                  tk_test_ctx_teardown);
 }

@@ -11,22 +11,6 @@
 
 #include <string.h>
 
-static tk_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    tk_test_seed();
-    return tk_ctx_create(&ctx) == TK_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tk_ctx_destroy(ctx);
-    return 0;
-}
-
 /* Random value with a random bit length in [0, maxbits]. */
 static void random_bits(tk_u256 *x, unsigned maxbits)
 {
@@ -83,8 +67,8 @@ static void flip(void *p, unsigned bit)
  * sender's signature over the original ticket fail verification. */
 static void test_ticket_bit_flips(void **state)
 {
+    tk_ctx *ctx = *state;
     unsigned long iters = tk_test_iters(100) / 25 + 1, i;
-    (void)state;
 
     for (i = 0; i < iters; i++) {
         struct {
@@ -376,5 +360,7 @@ int main(void)
         cmocka_unit_test(test_win_prob_rounds_up),
         cmocka_unit_test(test_mpz_round_trip),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    tk_test_seed();
+    return cmocka_run_group_tests(tests, tk_test_ctx_setup,
+                                  tk_test_ctx_teardown);
 }

@@ -9,21 +9,6 @@
 #include "ticket/signature.h"
 #include "ticket/u256.h"
 
-static tk_ctx *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return tk_ctx_create(&ctx) == TK_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tk_ctx_destroy(ctx);
-    return 0;
-}
-
 static void test_ticket_hash(void **state)
 {
     json_t *cases, *root = tk_test_load("ticket_hash.json", &cases);
@@ -64,9 +49,9 @@ static void test_ticket_hash(void **state)
 
 static void test_signed_tickets(void **state)
 {
+    tk_ctx *ctx = *state;
     json_t *cases, *root = tk_test_load("signed_tickets.json", &cases);
     size_t i, j, n = json_array_size(cases);
-    (void)state;
 
     assert_int_equal(n, 40);
     for (i = 0; i < n; i++) {
@@ -248,5 +233,6 @@ int main(void)
         cmocka_unit_test(test_recipient_rand),
         cmocka_unit_test(test_win_prob),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tk_test_ctx_setup,
+                                  tk_test_ctx_teardown);
 }
