@@ -62,6 +62,10 @@ TK_API int tk_u256_cmp(const tk_u256 *a, const tk_u256 *b)
 /** 1 if x is zero (or NULL), else 0. */
 TK_API int tk_u256_is_zero(const tk_u256 *x) TK_ARG_NONNULL(1);
 
+/** 1 if all 32 bytes of h are zero (or h is NULL), else 0. Variable time:
+ *  public data only (block hashes, rand hashes). */
+TK_API int tk_hash_is_zero(const tk_hash *h) TK_ARG_NONNULL(1);
+
 /** Decode "0x"-prefixed hex (even number of digits, either case; "0x" is
  *  the empty string) into out. *outlen: in, the capacity of out; out, the
  *  bytes written (or needed, with TK_ERR_BUFFER_TOO_SMALL).

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "internal.h"
+#include "memzero.h"
 #include "random.h"
 
 #include <stdio.h>

@@ -2,7 +2,6 @@
 #include "random.h"
 
 #include <openssl/rand.h>
-#include <string.h>
 
 tk_status tk__random_bytes(uint8_t *buf, size_t len)
 {
@@ -16,22 +15,4 @@ tk_status tk__random_bytes(uint8_t *buf, size_t len)
         len -= (size_t)n;
     }
     return TK_OK;
-}
-
-void tk__memzero(void *p, size_t len)
-{
-    if (p == NULL || len == 0)
-        return;
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 25))
-    explicit_bzero(p, len);
-#else
-    /* Volatile function pointer: the call cannot be proven dead. */
-    static void *(*const volatile memset_v)(void *, int, size_t) = memset;
-    memset_v(p, 0, len);
-#endif
-}
-
-void tk_memzero(void *p, size_t len)
-{
-    tk__memzero(p, len);
 }

@@ -8,7 +8,4 @@
  * RAND_priv_bytes which is seeded from it). TK_ERR_RNG on failure. */
 tk_status tk__random_bytes(uint8_t *buf, size_t len);
 
-/* Wipe memory in a way the compiler cannot elide. */
-void tk__memzero(void *p, size_t len);
-
 #endif

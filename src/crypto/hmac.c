@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "hmac.h"
 
-#include "core/random.h"
+#include "core/memzero.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

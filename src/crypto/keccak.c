@@ -10,7 +10,7 @@
  * branches depend on lengths only, never on the data. */
 #include "keccakf1600.h"
 #include "core/internal.h"
-#include "core/random.h"
+#include "core/memzero.h"
 
 #include "ticket/keccak.h"
 

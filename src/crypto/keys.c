@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Private keys, public keys and addresses, EIP-55 text. */
 #include "core/internal.h"
+#include "core/memzero.h"
 #include "core/random.h"
 #include "crypto/checkmem.h"
 

@@ -11,6 +11,11 @@
 
 #include "ticket/common.h"
 
+/* The secp256k1 group order n and floor(n / 2), big-endian: the bounds of
+ * r (0 < r < n) and s (0 < s <= n / 2) in the checks below. */
+extern const uint8_t tk__secp256k1_order[32];
+extern const uint8_t tk__secp256k1_half_order[32];
+
 /* The acceptance checks of PROTOCOL.md section 1 (length, v, r, s, high s,
  * in that order), then recovery over the EIP-191 hash of msg.
  * Returns: TK_OK, pub65 = 0x04 || x || y (uncompressed SEC1, the input of

@@ -12,12 +12,11 @@
 #include <secp256k1_recovery.h>
 #include <string.h>
 
-/* The secp256k1 group order n and floor(n / 2), big-endian. */
-static const uint8_t ORDER_N[32] = {
+const uint8_t tk__secp256k1_order[32] = {
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
     0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
-static const uint8_t HALF_N[32] = {
+const uint8_t tk__secp256k1_half_order[32] = {
     0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
     0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
@@ -99,12 +98,12 @@ static tk_status check_sig(secp256k1_ecdsa_recoverable_signature *rsig,
     s = sig + 32;
     if (sig[64] != 27 && sig[64] != 28)
         return TK_ERR_SIG_BAD_V;
-    if (memcmp(r, ZERO32, 32) == 0 || memcmp(r, ORDER_N, 32) >= 0)
+    if (memcmp(r, ZERO32, 32) == 0 || memcmp(r, tk__secp256k1_order, 32) >= 0)
         return TK_ERR_SIG_BAD_R;
     if (memcmp(s, ZERO32, 32) == 0)
         return TK_ERR_SIG_BAD_S;
     /* Also covers s >= n. */
-    if (memcmp(s, HALF_N, 32) > 0)
+    if (memcmp(s, tk__secp256k1_half_order, 32) > 0)
         return TK_ERR_SIG_HIGH_S;
     if (!secp256k1_ecdsa_recoverable_signature_parse_compact(
             secp256k1_context_static, rsig, sig, sig[64] - 27))

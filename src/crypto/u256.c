@@ -4,6 +4,7 @@
  * none of this is on a hot path). The hex codec is branch-free in the data
  * because it may carry private keys; the integer parsers need not be. */
 #include "core/internal.h"
+#include "crypto/u256.h"
 
 #include "ticket/u256.h"
 
@@ -204,6 +205,18 @@ int tk_u256_is_zero(const tk_u256 *x)
 {
     static const tk_u256 zero;
     return x == NULL || memcmp(x->bytes, zero.bytes, TK_U256_LEN) == 0;
+}
+
+int tk_hash_is_zero(const tk_hash *h)
+{
+    static const tk_hash zero;
+    return h == NULL || memcmp(h->bytes, zero.bytes, TK_HASH_LEN) == 0;
+}
+
+uint64_t tk__block_u64(const tk_u256 *x)
+{
+    uint64_t v;
+    return tk_u256_to_u64(&v, x) == TK_OK ? v : UINT64_MAX;
 }
 
 tk_status tk_hex_decode(uint8_t *out, size_t *outlen, const char *hex,

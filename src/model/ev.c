@@ -6,6 +6,7 @@
 
 #include "ticket/ticket.h"
 #include "ticket/u256.h"
+#include "model/mpz_u64.h"
 
 #include <string.h>
 
@@ -18,6 +19,11 @@ tk_status tk_u256_to_mpz(mpz_t out, const tk_u256 *x)
     }
     mpz_import(out, TK_U256_LEN, 1, 1, 1, 0, x->bytes);
     return TK_OK;
+}
+
+void tk__mpz_set_u64(mpz_t z, uint64_t v)
+{
+    mpz_import(z, 1, 1, sizeof v, 0, 0, &v);
 }
 
 tk_status tk_u256_from_mpz(tk_u256 *out, const mpz_t x)

@@ -3,7 +3,7 @@
  * These run once per ticket: no heap, no GMP, and every buffer that held
  * recipientRand or the recipient secret is wiped before return. */
 #include "core/internal.h"
-#include "core/random.h"
+#include "core/memzero.h"
 #include "crypto/checkmem.h"
 #include "crypto/hmac.h"
 #include "model/rand_message.h"

@@ -10,16 +10,11 @@
 
 #include "ticket/keccak.h"
 #include "ticket/ticket.h"
+#include "ticket/u256.h"
 
 #include <string.h>
 
 #define PREIMAGE_MAX (2 * TK_ADDRESS_LEN + 4 * 32 + TK_AUX_DATA_LEN)
-
-static int hash_is_zero(const tk_hash *h)
-{
-    static const tk_hash zero;
-    return memcmp(h->bytes, zero.bytes, TK_HASH_LEN) == 0;
-}
 
 /* u256(v) of a 64-bit value into 32 bytes. */
 static void put_u256_u64(uint8_t out[32], uint64_t v)
@@ -36,7 +31,7 @@ static void put_u256_u64(uint8_t out[32], uint64_t v)
 static size_t aux_data(uint8_t out64[64], int64_t creation_round,
                        const tk_hash *block_hash)
 {
-    if (creation_round == 0 && hash_is_zero(block_hash))
+    if (creation_round == 0 && tk_hash_is_zero(block_hash))
         return 0;
     put_u256_u64(out64, (uint64_t)creation_round);
     memcpy(out64 + 32, block_hash->bytes, TK_HASH_LEN);

@@ -7,7 +7,9 @@
  * operation on one balance happens under its shard's mutex, so concurrent
  * credits and debits compose exactly. */
 
-#include "ticket/recipient.h"
+#include "ticket/common.h"
+
+#include <gmp.h>
 
 typedef struct tk__balances tk__balances;
 

@@ -5,15 +5,10 @@
 #include "ticket/u256.h"
 
 #include "core/internal.h"
+#include "model/mpz_u64.h"
 #include "core/random.h"
 
 #include <string.h>
-
-/* unsigned long may be 32 bits: go through mpz_import. */
-static void mpz_from_u64(mpz_t out, uint64_t v)
-{
-    mpz_import(out, 1, 1, sizeof v, 0, 0, &v);
-}
 
 /* faceValue (4.2), exactly as go-livepeer's recipient.faceValue(). */
 static tk_status face_value(const tk_recipient *r, tk_u256 *out, const tk_u256 *gas_price,
@@ -25,10 +20,10 @@ static tk_status face_value(const tk_recipient *r, tk_u256 *out, const tk_u256 *
     mpz_inits(ev, tx_cost, face, cap, floor3, NULL);
     (void)tk_u256_to_mpz(ev, &r->cfg.ev);
     (void)tk_u256_to_mpz(tx_cost, gas_price);
-    mpz_from_u64(cap, r->cfg.redeem_gas);
+    tk__mpz_set_u64(cap, r->cfg.redeem_gas);
     mpz_mul_ui(floor3, cap, TK_AVG_GAS_PRICE_WEI); /* redeemGas * 3 gwei */
     mpz_mul(tx_cost, tx_cost, cap);                 /* redeemGas * gasPrice */
-    mpz_from_u64(cap, r->cfg.tx_cost_multiplier);
+    tk__mpz_set_u64(cap, r->cfg.tx_cost_multiplier);
     mpz_mul(face, tx_cost, cap);
     if (mpz_cmp(face, ev) < 0)
         mpz_mul_ui(face, ev, TK_EV_MULTIPLIER);
@@ -99,8 +94,7 @@ tk_status tk_recipient_params_with(tk_recipient *r, tk_ticket_params *out,
  * hash, or the previous round when that hash is still zero. */
 static void creation_round(const tk_round_info *ri, tk_params_inputs *in)
 {
-    static const tk_hash zero;
-    if (memcmp(ri->last_initialized_block_hash.bytes, zero.bytes, TK_HASH_LEN) != 0) {
+    if (!tk_hash_is_zero(&ri->last_initialized_block_hash)) {
         in->creation_round = ri->last_initialized_round;
         in->creation_round_block_hash = ri->last_initialized_block_hash;
     } else {

@@ -25,7 +25,8 @@
 #include "ticket/u256.h"
 
 #include "core/internal.h"
-#include "core/random.h"
+#include "model/mpz_u64.h"
+#include "core/memzero.h"
 #include "crypto/checkmem.h"
 #include "crypto/ct.h"
 #include "crypto/recover.h"
@@ -266,7 +267,7 @@ static tk_status credit(tk_recipient *r, mpq_ptr credited, const tk_payment *p,
     mpq_inits(amount, k, NULL);
     st = tk_ticket_ev(amount, &p->params.face_value, &p->params.win_prob);
     if (st == TK_OK) {
-        mpz_import(mpq_numref(k), 1, 1, sizeof accepted, 0, 0, &accepted);
+        tk__mpz_set_u64(mpq_numref(k), accepted);
         mpq_mul(amount, amount, k);
         if (accepted > 0)
             st = tk__balances_credit(r->balances, &p->sender, session, amount);

@@ -6,17 +6,12 @@
 #include "ticket/u256.h"
 
 #include "core/internal.h"
+#include "core/memzero.h"
 #include "core/random.h"
 #include "model/rand_message.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-uint64_t tk__block_u64(const tk_u256 *x)
-{
-    uint64_t v;
-    return tk_u256_to_u64(&v, x) == TK_OK ? v : UINT64_MAX;
-}
 
 tk_status tk__recipient_rand(const tk_recipient *r, tk_u256 *rand, const tk_address *sender,
                              const tk_ticket_params *params)

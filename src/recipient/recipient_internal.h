@@ -7,6 +7,7 @@
 #include "ticket/recipient.h"
 
 #include "crypto/hmac.h"
+#include "crypto/u256.h"
 
 #include "balances.h"
 #include "replay.h"
@@ -35,9 +36,5 @@ tk_status tk__recipient_rand(const tk_recipient *r, tk_u256 *rand,
 tk_status tk__recipient_rand_hash(const tk_recipient *r, tk_hash *out,
                                   const tk_address *sender,
                                   const tk_ticket_params *params);
-
-/* A u256 as a block number; values >= 2^64 saturate (no block reaches
- * them, so such params simply never expire). */
-uint64_t tk__block_u64(const tk_u256 *x);
 
 #endif

@@ -2,6 +2,8 @@
 /* The sharded replay set (see replay.h for the layout and its memory). */
 #include "replay.h"
 
+#include "ticket/recipient.h" /* TK_MAX_NONCES_PER_RAND */
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

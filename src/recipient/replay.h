@@ -18,7 +18,7 @@
  * (last_block > expiration): a shard is swept when it is first locked at a
  * newer block. */
 
-#include "ticket/recipient.h"
+#include "ticket/common.h"
 
 typedef struct tk__replay tk__replay;
 typedef struct tk__replay_shard tk__replay_shard;

@@ -4,7 +4,7 @@
  * handler is in queue_block.c, the outcome handler in queue_outcome.c. */
 #include "redeem/queue_internal.h"
 
-#include "core/random.h"
+#include "core/memzero.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +101,7 @@ tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
         mpz_t v;
         q->stats.expired++;
         mpz_init(v);
-        mpz_import(v, 32, 1, 1, 1, 0, w->ticket.face_value.bytes);
+        (void)tk_u256_to_mpz(v, &w->ticket.face_value);
         mpz_add(q->expired_total, q->expired_total, v);
         mpz_clear(v);
     }

@@ -5,7 +5,8 @@
  * The order of the checks is the order of the header's description. */
 #include "redeem/queue_internal.h"
 
-#include "core/random.h"
+#include "core/memzero.h"
+#include "model/mpz_u64.h"
 #include "ticket/u256.h"
 
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static int u256_le(const tk_u256 *a, const mpz_t b)
     mpz_t v;
     int r;
     mpz_init(v);
-    mpz_import(v, 32, 1, 1, 1, 0, a->bytes);
+    (void)tk_u256_to_mpz(v, a);
     r = mpz_cmp(v, b) <= 0;
     mpz_clear(v);
     return r;
@@ -186,14 +187,14 @@ static tk_status redeem_sender(tk_redeem_queue *q, const block_ctx *b,
         return TK_OK;
     }
     mpz_inits(budget, face, NULL);
-    mpz_import(budget, 32, 1, 1, 1, 0, avail.bytes);
+    (void)tk_u256_to_mpz(budget, &avail);
     if (mpz_cmp(budget, b->tx_cost) <= 0) {
         for (size_t i = 0; i < n; i++)
             defer(q, grp[i], TK_REDEEM_DEFER_FUNDS);
     } else {
         /* The contract reverts unless it can pay a ticket in full. */
         for (size_t i = 0; i < n; i++) {
-            mpz_import(face, 32, 1, 1, 1, 0, grp[i]->ticket.face_value.bytes);
+            (void)tk_u256_to_mpz(face, &grp[i]->ticket.face_value);
             if (mpz_cmp(face, budget) <= 0) {
                 mpz_sub(budget, budget, face);
                 grp[chosen++] = grp[i];
@@ -268,8 +269,8 @@ tk_status tk_redeem_queue_on_block(tk_redeem_queue *q, uint64_t block)
     }
     q->stats.blocks++;
     mpz_inits(b.tx_cost, gas, NULL);
-    mpz_import(b.tx_cost, 32, 1, 1, 1, 0, gas_price.bytes);
-    mpz_import(gas, 1, 1, sizeof q->cfg.redeem_gas, 0, 0, &q->cfg.redeem_gas);
+    (void)tk_u256_to_mpz(b.tx_cost, &gas_price);
+    tk__mpz_set_u64(gas, q->cfg.redeem_gas);
     mpz_mul(b.tx_cost, b.tx_cost, gas);
     st = run_block(q, &b);
     mpz_clears(b.tx_cost, gas, NULL);

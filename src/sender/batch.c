@@ -7,16 +7,9 @@
 
 #include "core/internal.h"
 #include "ticket/signature.h"
+#include "ticket/u256.h"
 
 #include <string.h>
-
-static int hash_is_zero(const tk_hash *h)
-{
-    uint8_t acc = 0;
-    for (size_t i = 0; i < sizeof h->bytes; i++)
-        acc |= h->bytes[i];
-    return acc == 0;
-}
 
 /* Sign count tickets of t with nonces first, first + 1, ... into out. */
 static tk_status sign_all(tk_sender *s, tk_payment *out, tk_ticket *t,
@@ -63,7 +56,7 @@ tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
 
     /* No expiration params from the recipient: use our own view. */
     need_fill = params.creation_round == 0 ||
-                hash_is_zero(&params.creation_round_block_hash);
+                tk_hash_is_zero(&params.creation_round_block_hash);
     st = tk__sender_check(sender, &params, sess->ev, count, need_fill,
                           &rounds);
     if (st != TK_OK)

@@ -10,7 +10,7 @@
  * TK_ERR_KEYSTORE_PASSPHRASE. */
 #include "sender_internal.h"
 
-#include "core/random.h"
+#include "core/memzero.h"
 #include "crypto/ct.h"
 #include "ticket/keccak.h"
 #include "ticket/u256.h"

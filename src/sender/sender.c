@@ -4,7 +4,7 @@
 #include "sender_internal.h"
 
 #include "core/internal.h"
-#include "core/random.h"
+#include "core/memzero.h"
 #include "ticket/keys.h"
 #include "ticket/signature.h"
 

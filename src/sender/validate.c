@@ -4,19 +4,10 @@
 #include "sender_internal.h"
 
 #include "core/internal.h"
+#include "model/mpz_u64.h"
 #include "ticket/u256.h"
 
 #include <string.h>
-
-static void mpz_set_u64(mpz_t z, uint64_t v)
-{
-    mpz_import(z, 1, 1, sizeof v, 0, 0, &v);
-}
-
-static void mpz_set_u256(mpz_t z, const tk_u256 *x)
-{
-    mpz_import(z, sizeof x->bytes, 1, 1, 0, 0, x->bytes);
-}
 
 static tk_status fetch_rounds(tk_sender *s, tk_round_info *rounds)
 {
@@ -37,19 +28,19 @@ static tk_status check_value(tk_sender *s, const tk_ticket_params *p,
     tk_sender_funds funds;
 
     /* EV >= faceValue: the ticket would be worth its whole face value. */
-    mpz_set_u256(a, &p->face_value);
+    (void)tk_u256_to_mpz(a, &p->face_value);
     if (mpq_cmp_z(ev, a) >= 0)
         return TK_ERR_FACE_VALUE_TOO_LOW;
 
-    mpz_set_u256(a, &s->config.max_ev);
+    (void)tk_u256_to_mpz(a, &s->config.max_ev);
     if (mpq_cmp_z(ev, a) > 0)
         return TK_ERR_EV_TOO_HIGH;
 
     /* count * num / den > maxTotal  <=>  count * num > maxTotal * den
      * (den > 0), without canonicalizing a product. */
-    mpz_set_u64(a, (uint64_t)count);
+    tk__mpz_set_u64(a, (uint64_t)count);
     mpz_mul(a, a, mpq_numref(ev));
-    mpz_set_u256(b, &s->config.max_total_ev);
+    (void)tk_u256_to_mpz(b, &s->config.max_total_ev);
     mpz_mul(b, b, mpq_denref(ev));
     if (mpz_cmp(a, b) > 0)
         return TK_ERR_TOTAL_EV_TOO_HIGH;
@@ -63,18 +54,18 @@ static tk_status check_value(tk_sender *s, const tk_ticket_params *p,
     /* Unlocking ends no later than the round after the last initialized
      * one: the recipient could not redeem in time. */
     if (!tk_u256_is_zero(&funds.withdraw_round)) {
-        mpz_set_u256(a, &funds.withdraw_round);
-        mpz_set_u64(b, (uint64_t)rounds->last_initialized_round);
+        (void)tk_u256_to_mpz(a, &funds.withdraw_round);
+        tk__mpz_set_u64(b, (uint64_t)rounds->last_initialized_round);
         mpz_add_ui(b, b, 1);
         if (mpz_cmp(a, b) <= 0)
             return TK_ERR_SENDER_UNLOCKING;
     }
 
     /* faceValue > floor(deposit / depositMultiplier). */
-    mpz_set_u256(a, &funds.deposit);
-    mpz_set_u64(b, s->config.deposit_multiplier);
+    (void)tk_u256_to_mpz(a, &funds.deposit);
+    tk__mpz_set_u64(b, s->config.deposit_multiplier);
     mpz_fdiv_q(c, a, b);
-    mpz_set_u256(a, &p->face_value);
+    (void)tk_u256_to_mpz(a, &p->face_value);
     if (mpz_cmp(a, c) > 0)
         return TK_ERR_FACE_VALUE_OVER_DEPOSIT;
     return TK_OK;
@@ -98,8 +89,8 @@ tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *p,
     mpz_inits(a, b, c, NULL);
     /* expirationBlock - lastBlock <= 1  <=>  expirationBlock <= last + 1
      * (also when the difference would be negative). */
-    mpz_set_u256(a, &p->expiration_block);
-    mpz_set_u64(b, last_block);
+    (void)tk_u256_to_mpz(a, &p->expiration_block);
+    tk__mpz_set_u64(b, last_block);
     mpz_add_ui(b, b, 1);
     st = mpz_cmp(a, b) <= 0 ? TK_ERR_PARAMS_EXPIRED : TK_OK;
 

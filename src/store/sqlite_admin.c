@@ -12,6 +12,7 @@ tk_status tk_store_sqlite_totals(tk_store_sqlite *s, tk_store_totals *out,
                                  const tk_address *sender)
 {
     mpz_t sum[6], v;
+    tk_u256 face;
     sqlite3_stmt *q;
     tk_status st;
     int rc = SQLITE_DONE;
@@ -36,7 +37,8 @@ tk_status tk_store_sqlite_totals(tk_store_sqlite *s, tk_store_totals *out,
                 st = TK_ERR_STORE_CORRUPT;
                 break;
             }
-            mpz_import(v, 32, 1, 1, 1, 0, sqlite3_column_blob(q, 1));
+            memcpy(face.bytes, sqlite3_column_blob(q, 1), sizeof face.bytes);
+            (void)tk_u256_to_mpz(v, &face);
             mpz_add(sum[state], sum[state], v);
             out->state[state].count++;
         }

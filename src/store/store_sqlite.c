@@ -9,7 +9,7 @@
 #include "store/winner_vec.h"
 
 #include "core/internal.h"
-#include "core/random.h"
+#include "core/memzero.h"
 #include "ticket/u256.h"
 
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "store/winner_vec.h"
 
-#include "core/random.h"
+#include "core/memzero.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,6 +7,7 @@
 #include "crypto/ct.h"
 #include "crypto/hmac.h"
 #include "crypto/keccakf1600.h"
+#include "crypto/u256.h"
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
 #include "ticket/signature.h"
@@ -264,6 +265,32 @@ static void test_u256_bytes_u64_cmp(void **state)
     assert_int_equal(tk_u256_cmp(&y, &x), 1);
     assert_int_equal(tk_u256_cmp(&x, &x), 0);
     assert_false(tk_u256_is_zero(&x));
+}
+
+/* tk_hash_is_zero sees every byte; tk__block_u64 is exact below 2^64 and
+ * saturates at or above it (such params never expire). */
+static void test_hash_is_zero_and_block_u64(void **state)
+{
+    tk_hash h;
+    tk_u256 x;
+    (void)state;
+
+    memset(&h, 0, sizeof h);
+    assert_true(tk_hash_is_zero(&h));
+    for (size_t i = 0; i < sizeof h.bytes; i++) {
+        h.bytes[i] = (uint8_t)(1u << (i % 8));
+        assert_false(tk_hash_is_zero(&h));
+        h.bytes[i] = 0;
+    }
+
+    tk_test_dec256(x.bytes, "18446744073709551614"); /* 2^64 - 2 */
+    assert_true(tk__block_u64(&x) == UINT64_MAX - 1);
+    tk_test_dec256(x.bytes, "18446744073709551616"); /* 2^64 */
+    assert_true(tk__block_u64(&x) == UINT64_MAX);
+    memset(x.bytes, 0xff, sizeof x.bytes);
+    assert_true(tk__block_u64(&x) == UINT64_MAX);
+    tk_test_dec256(x.bytes, "0");
+    assert_true(tk__block_u64(&x) == 0);
 }
 
 static void test_hex_codec(void **state)
@@ -548,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_permutation_matches_reference),
         cmocka_unit_test(test_keccak_domain_suffix),
         cmocka_unit_test(test_keccak_final_wipes),
+        cmocka_unit_test(test_hash_is_zero_and_block_u64),
         cmocka_unit_test(test_u256_dec_edges),
         cmocka_unit_test(test_u256_hex_edges),
         cmocka_unit_test(test_u256_bytes_u64_cmp),

@@ -8,27 +8,18 @@
  * and its v-flipped twin never verify for that address. */
 #include "fuzz.h"
 
+#include "crypto/recover.h"
 #include "ticket/keys.h"
 #include "ticket/signature.h"
 
 #include <string.h>
-
-static const uint8_t ORDER_N[32] = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
-    0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
-static const uint8_t HALF_N[32] = {
-    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
-    0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
-
 
 /* out = n - s (32 bytes big-endian, s < n). */
 static void negate_s(uint8_t out[32], const uint8_t s[32])
 {
     int i, borrow = 0;
     for (i = 31; i >= 0; i--) {
-        int d = ORDER_N[i] - s[i] - borrow;
+        int d = tk__secp256k1_order[i] - s[i] - borrow;
         borrow = d < 0;
         out[i] = (uint8_t)(d + (borrow ? 256 : 0));
     }
@@ -61,8 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(siglen == 65);
     FUZZ_CHECK(sig[64] == 27 || sig[64] == 28);
-    FUZZ_CHECK(memcmp(sig + 32, HALF_N, 32) <= 0);
-    FUZZ_CHECK(memcmp(sig, ORDER_N, 32) < 0);
+    FUZZ_CHECK(memcmp(sig + 32, tk__secp256k1_half_order, 32) <= 0);
+    FUZZ_CHECK(memcmp(sig, tk__secp256k1_order, 32) < 0);
     FUZZ_CHECK(!fuzz_all_zero(sig, 32) && !fuzz_all_zero(sig + 32, 32));
     FUZZ_CHECK(tk_eth_verify(ctx, &who, &msg, sig, siglen) == TK_OK);
     {

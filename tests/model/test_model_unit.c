@@ -4,6 +4,8 @@
  * payment container. */
 #include "model_test_util.h"
 
+#include "model/mpz_u64.h"
+
 #include "ticket/payment.h"
 #include "ticket/u256.h"
 
@@ -182,6 +184,29 @@ static void test_ev_and_win_prob_edges(void **state)
     mpq_clear(q);
 }
 
+/* tk__mpz_set_u64 keeps all 64 bits (GMP's unsigned long may have 32),
+ * checked against the decimal text of each value. */
+static void test_mpz_set_u64(void **state)
+{
+    static const struct { uint64_t v; const char *dec; } cases[] = {
+        {0, "0"}, {1, "1"}, {UINT32_MAX, "4294967295"},
+        {(uint64_t)UINT32_MAX + 1, "4294967296"},
+        {UINT64_MAX, "18446744073709551615"},
+        {0x8000000000000001ull, "9223372036854775809"},
+    };
+    mpz_t z;
+    (void)state;
+    mpz_init_set_si(z, -5);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tk__mpz_set_u64(z, cases[i].v);
+        assert_int_equal(mpz_cmp_ui(z, 0) >= 0, 1);
+        char *s = mpz_get_str(NULL, 10, z);
+        assert_string_equal(s, cases[i].dec);
+        free(s);
+    }
+    mpz_clear(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_ticket_from_params),
         cmocka_unit_test(test_price_reduce_cases),
         cmocka_unit_test(test_ev_and_win_prob_edges),
+        cmocka_unit_test(test_mpz_set_u64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "ticket/u256.h"
 
 #include "core/internal.h"
+#include "model/mpz_u64.h"
 
 #include <gmp.h>
 #include <pthread.h>
@@ -127,8 +128,7 @@ static tk_status view_load(tk_monitor *m, sender_view *v, const tk_address *send
     (void)tk_u256_to_mpz(v->reserve_alloc, &funds.reserve_funds_remaining);
     (void)tk_u256_to_mpz(t, &funds.reserve_claimed_in_current_round);
     mpz_add(v->reserve_alloc, v->reserve_alloc, t);
-    mpz_set_ui(t, 0);
-    mpz_import(t, 1, 1, sizeof pool, 0, 0, &pool);
+    tk__mpz_set_u64(t, pool);
     mpz_fdiv_q(v->reserve_alloc, v->reserve_alloc, t);
     (void)tk_u256_to_mpz(t, &claimed);
     mpz_sub(v->reserve_alloc, v->reserve_alloc, t);
