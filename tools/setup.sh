@@ -55,6 +55,33 @@ if [ "${TK_SKIP_INSTALL:-0}" != 1 ]; then
   fi
 fi
 
+# ---- 1b. The test chain's tools (npm, pinned in tools/chain/package-lock.json)
+# anvil (a real Ethereum node) and solc-js. Installed with npm ci, once per
+# lock file: a stamp holding the lock's checksum makes the next run instant.
+install_chain_tools() {
+  local dir=$repo/tools/chain stamp sum
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "${TK_SKIP_INSTALL:-0}" = 1 ]; then
+      echo "npm is missing (TK_SKIP_INSTALL=1: not installing nodejs/npm)" >&2
+      exit 1
+    fi
+    install_missing nodejs npm
+  fi
+  stamp=$dir/node_modules/.tk-lock.sha256
+  sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] \
+     && [ -x "$dir/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" ]; then
+    log "chain tools present (anvil, solc-js)"
+    return
+  fi
+  log "installing the chain tools (npm ci in tools/chain)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$sum" >"$stamp"
+}
+install_chain_tools
+# From here on a missing anvil or solc-js fails the tests instead of skipping.
+export TK_REQUIRE_CHAIN=1
+
 # ---- 2. Build helpers ----------------------------------------------------
 configure_build() { # dir, then extra cmake args
   local dir=$1; shift
