@@ -69,7 +69,7 @@ tk_memcheck() { # dir, then ctest args
 stage_valgrind() {
   log "stage valgrind: memcheck on the suite (gcc build): zero errors, zero leaks"
   local dir=$build_root/gcc rc=0 f
-  local skip_labels='package|ctime|cli|bench|crash'
+  local skip_labels='package|ctime|cli|bench|crash|compile'
   local skip_tests='^(fuzz_corpus_fresh|sender_keystore)$'
   CC=gcc configure_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
   rm -f "$dir"/Testing/Temporary/MemoryChecker.*.log
