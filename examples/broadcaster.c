@@ -14,12 +14,19 @@
  * the sender's checks (params expiry, the sender's own funds and unlock
  * state) read that chain.
  *
- * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] */
+ * Each segment also carries its request credential (seq and signature,
+ * DEMO_SEQ_HEADER / DEMO_SIG_HEADER): the transcoder debits the fee only
+ * for a request this sender signed. --replay finally re-sends the last
+ * request unchanged, as an attacker with a captured copy would, and
+ * expects it refused.
+ *
+ * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] [--replay] */
 
 #include "demo_common.h"
 
 #include "ticket/chain.h"
 #include "ticket/context.h"
+#include "ticket/keccak.h"
 #include "ticket/keys.h"
 #include "ticket/sender.h"
 #include "ticket/wire.h"
@@ -67,9 +74,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
     return len;
 }
 
-/* One request; body NULL means GET. */
+/* One request; body NULL means GET. extra: more header lines or NULL. */
 static int http(CURL *curl, http_reply *r, const char *url,
-                const char *payment, const void *body, size_t body_len)
+                const char *payment, const void *body, size_t body_len,
+                const char *const *extra)
 {
     struct curl_slist *h = NULL;
     char line[8192 + 64];
@@ -90,6 +98,8 @@ static int http(CURL *curl, http_reply *r, const char *url,
             h = curl_slist_append(h, line);
         }
         h = curl_slist_append(h, DEMO_STREAM_HEADER ": " DEMO_STREAM_ID);
+        for (; extra != NULL && *extra != NULL; extra++)
+            h = curl_slist_append(h, *extra);
         h = curl_slist_append(h, "Content-Type: video/mp2t");
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -117,6 +127,9 @@ typedef struct broadcaster {
     mpq_t credit; /* EV sent but not yet spent on fees */
     mpq_t ev;     /* EV of one ticket of the session */
     size_t tickets, refreshes;
+    /* The last request as sent: --replay sends it again, as an attacker
+     * who captured it would. */
+    char *last_hdr, last_seq[64], last_sig[64 + 2 * TK_SIG_LEN];
 } broadcaster;
 
 /* Move the dev chain to the transcoder's block (it only moves forward). */
@@ -138,7 +151,7 @@ static int fetch_params(broadcaster *b)
 
     (void)tk_address_to_hex(addr, sizeof addr, &b->address, 0);
     snprintf(url, sizeof url, "%s/params?sender=%s", b->url, addr);
-    if (!http(b->curl, &r, url, NULL, NULL, 0))
+    if (!http(b->curl, &r, url, NULL, NULL, 0, NULL))
         return 0;
     follow_chain(b, r.block);
     if (r.code != 200) {
@@ -192,6 +205,28 @@ static size_t tickets_for(const mpq_t fee, const mpq_t credit, const mpq_t ev)
     return k;
 }
 
+/* The two header lines of segment seq's credential. */
+static int sign_segment(broadcaster *b, char seq_line[64], char sig_line[64 + 2 * TK_SIG_LEN],
+                        unsigned seq, const void *data, size_t len)
+{
+    const char *profiles[1] = {DEMO_PROFILE};
+    tk_credential c = {(const uint8_t *)DEMO_STREAM_ID, strlen(DEMO_STREAM_ID), seq,
+                       {{0}}, profiles, 1};
+    char hex[2 * TK_SIG_LEN + 3];
+    tk_sig sig;
+    tk_status st;
+
+    if ((st = tk_keccak256(&c.segment_hash, data, len)) != TK_OK ||
+        (st = tk_sender_sign_request(b->sender, &sig, &c)) != TK_OK ||
+        (st = tk_hex_encode(hex, sizeof hex, sig.bytes, sizeof sig.bytes)) != TK_OK) {
+        fprintf(stderr, "broadcaster: segment %u: sign: %s\n", seq, tk_status_str(st));
+        return 0;
+    }
+    snprintf(seq_line, 64, "%s: %u", DEMO_SEQ_HEADER, seq);
+    snprintf(sig_line, 64 + 2 * TK_SIG_LEN, "%s: %s", DEMO_SIG_HEADER, hex);
+    return 1;
+}
+
 static int send_segment(broadcaster *b, unsigned i, unsigned total)
 {
     static const char segment[188 * 16] = {0x47}; /* a stand-in TS chunk */
@@ -199,6 +234,8 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
     tk_payment pay;
     size_t n, hlen = 0;
     char *hdr = NULL, url[1024], w[100];
+    char seq_line[64], sig_line[64 + 2 * TK_SIG_LEN];
+    const char *const extra[] = {seq_line, sig_line, NULL};
     http_reply r;
     tk_status st;
     int ok = 0;
@@ -228,8 +265,12 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
         fprintf(stderr, "broadcaster: segment %u: %s\n", i, tk_status_str(st));
         goto out;
     }
+    /* The request credential: without it the transcoder debits nothing
+     * (a captured payment header could be replayed by anyone). */
+    if (!sign_segment(b, seq_line, sig_line, i, segment, sizeof segment))
+        goto out;
     snprintf(url, sizeof url, "%s/segment", b->url);
-    if (!http(b->curl, &r, url, hdr, segment, sizeof segment))
+    if (!http(b->curl, &r, url, hdr, segment, sizeof segment, extra))
         goto out;
     follow_chain(b, r.block);
     mpq_set_ui(sent, (unsigned long)n, 1);
@@ -246,6 +287,11 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
            r.body != NULL ? r.body : "\n");
     ok = r.code == 200;
     free(r.body);
+    free(b->last_hdr);
+    b->last_hdr = hdr;
+    hdr = NULL;
+    memcpy(b->last_seq, seq_line, sizeof b->last_seq);
+    memcpy(b->last_sig, sig_line, sizeof b->last_sig);
 out:
     free(hdr);
     tk_payment_clear(&pay);
@@ -295,12 +341,34 @@ static int setup(broadcaster *b)
     return 1;
 }
 
+/* Replay the last request byte for byte (payment header and credential):
+ * the transcoder must refuse it (HTTP 403) and debit nothing. */
+static int replay_last(broadcaster *b)
+{
+    static const char segment[188 * 16] = {0x47}; /* the same bytes */
+    const char *const extra[] = {b->last_seq, b->last_sig, NULL};
+    char url[1024];
+    http_reply r;
+    int refused;
+
+    if (b->last_hdr == NULL)
+        return 0;
+    snprintf(url, sizeof url, "%s/segment", b->url);
+    if (!http(b->curl, &r, url, b->last_hdr, segment, sizeof segment, extra))
+        return 0;
+    refused = r.code == 403;
+    printf("[broadcaster] replayed the last request -> HTTP %ld %s", r.code,
+           r.body != NULL ? r.body : "\n");
+    free(r.body);
+    return refused;
+}
+
 int main(int argc, char **argv)
 {
     broadcaster b;
     unsigned segments = 20, done = 0;
     char w[100];
-    int ok = 0;
+    int ok = 0, replay = 0;
 
     memset(&b, 0, sizeof b);
     for (int i = 1; i < argc; i++) {
@@ -308,12 +376,14 @@ int main(int argc, char **argv)
             b.url = argv[++i];
         else if (strcmp(argv[i], "--segments") == 0 && i + 1 < argc)
             segments = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--replay") == 0)
+            replay = 1;
         else
             b.url = NULL, i = argc;
     }
     if (b.url == NULL || segments == 0) {
         fprintf(stderr, "usage: broadcaster --url http://127.0.0.1:PORT "
-                        "[--segments N]\n");
+                        "[--segments N] [--replay]\n");
         return EXIT_FAILURE;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -326,12 +396,17 @@ int main(int argc, char **argv)
             if (!send_segment(&b, done + 1, segments))
                 break;
         ok = done == segments;
+        if (ok && replay && !replay_last(&b)) {
+            fprintf(stderr, "broadcaster: the replayed request was not refused\n");
+            ok = 0;
+        }
     }
     printf("[broadcaster] %s: %u of %u segment(s) paid with %zu ticket(s), "
            "%zu params fetch(es), credit left %s wei\n",
            ok ? "done" : "FAILED", done, segments, b.tickets, b.refreshes,
            demo_wei(w, sizeof w, b.credit));
 
+    free(b.last_hdr);
     tk_sender_destroy(b.sender);
     tk_chain_mem_destroy(b.chain);
     tk_ctx_destroy(b.ctx);

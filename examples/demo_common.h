@@ -41,6 +41,15 @@
 #define DEMO_BLOCK_HEADER "X-Dev-Chain-Block"  /* transcoder's L1 block */
 #define DEMO_STREAM_HEADER "Livepeer-Manifest" /* the stream being paid for */
 #define DEMO_STREAM_ID "demo-stream"
+/* The request credential of each segment (PROTOCOL.md section 10; in
+ * go-livepeer it travels in the Livepeer-Segment header's SegData): the
+ * segment's seq, and the broadcaster's signature over (manifest id = the
+ * stream id, seq, keccak(segment bytes), profiles) in hex. The transcoder
+ * debits a segment's fee only when the signature is the paying sender's
+ * and the seq is above every seq it served on the stream. */
+#define DEMO_SEQ_HEADER "Livepeer-Segment-Seq"
+#define DEMO_SIG_HEADER "Livepeer-Segment-Sig"
+#define DEMO_PROFILE "P720p30fps16x9" /* the one rendition requested */
 
 /* A decimal constant of this file as a uint256 (0 if it were malformed). */
 static inline tk_u256 demo_u256(const char *dec)

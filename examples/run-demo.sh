@@ -47,8 +47,9 @@ done
 port=$(cat "$work/port")
 
 brc=0
+# --replay: a captured request sent again must be refused (and cost nothing).
 "$build/examples/broadcaster" --url "http://127.0.0.1:$port" \
-  --segments "$segments" 2>&1 | tee "$work/broadcaster.log" || brc=$?  # pipefail
+  --segments "$segments" --replay 2>&1 | tee "$work/broadcaster.log" || brc=$?  # pipefail
 
 kill -TERM "$tpid"
 trc=0

@@ -14,9 +14,15 @@
  * DEMO_BLOCKS_PER_SEGMENT blocks on the in-process dev chain, so params
  * expire and the broadcaster must fetch fresh ones.
  *
- * On SIGTERM or SIGINT it stops, prints a summary and the calldata it would
- * submit to redeem its winners, and exits 0 only if the books balance:
- * winners found == winners stored, credited EV == accepted tickets x EV.
+ * A segment's fee is debited only with the request credential the
+ * broadcaster signed for it (headers DEMO_SEQ_HEADER / DEMO_SIG_HEADER;
+ * tk_recipient_debit_request): a replayed or forged request gets 403 and
+ * costs the sender nothing.
+ *
+ * On SIGTERM or SIGINT it stops, prints a summary (with the refused
+ * payments and requests counted) and the calldata it would submit to
+ * redeem its winners, and exits 0 only if the books balance: winners
+ * found == winners stored, credited EV == accepted tickets x EV.
  *
  * usage: transcoder [--port N] [--port-file FILE] [--store FILE] */
 
@@ -54,7 +60,8 @@ typedef struct transcoder {
     tk_price price;
     pthread_mutex_t mu; /* the counters below (MHD runs one thread anyway) */
     unsigned segments, refused, params_issued;
-    size_t tickets, accepted, winners;
+    unsigned requests_refused; /* no valid, fresh credential: no debit */
+    size_t tickets, accepted, winners, replayed;
     mpq_t credited;     /* sum of what tk_recipient_receive credited */
     mpq_t expected;     /* sum of accepted x EV of each payment's params */
     mpq_t debited;
@@ -62,9 +69,11 @@ typedef struct transcoder {
     tk_hash session;    /* keccak(stream id): the balance all fees use */
 } transcoder;
 
-/* One POST: MHD calls the handler several times per request. */
+/* One POST: MHD calls the handler several times per request. The body is
+ * hashed as it arrives: the credential signs keccak(segment bytes). */
 typedef struct upload {
     size_t body_bytes;
+    tk_keccak256_state hash;
 } upload;
 
 static enum MHD_Result reply(struct MHD_Connection *conn, transcoder *t,
@@ -136,10 +145,40 @@ static enum MHD_Result handle_params(struct MHD_Connection *conn, transcoder *t)
     return reply(conn, t, MHD_HTTP_OK, buf, len, "application/x-protobuf");
 }
 
-/* POST /segment: take the payment, then charge the segment's fee. */
-static enum MHD_Result handle_segment(struct MHD_Connection *conn,
-                                      transcoder *t)
+/* The segment's request credential from its headers (the manifest id is
+ * the stream header's value). 0 when a header is missing or malformed. */
+static int read_credential(struct MHD_Connection *conn, upload *u, tk_credential *c,
+                           const char **profiles, uint8_t sig[TK_SIG_LEN])
 {
+    const char *mid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, DEMO_STREAM_HEADER);
+    const char *seq = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, DEMO_SEQ_HEADER);
+    const char *hex = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, DEMO_SIG_HEADER);
+    size_t len = TK_SIG_LEN;
+    char *end;
+
+    memset(c, 0, sizeof *c);
+    (void)tk_keccak256_final(&u->hash, &c->segment_hash);
+    if (mid == NULL || seq == NULL || hex == NULL || seq[0] < '0' || seq[0] > '9')
+        return 0;
+    c->manifest_id = (const uint8_t *)mid;
+    c->manifest_id_len = strlen(mid);
+    c->seq = strtoull(seq, &end, 10);
+    profiles[0] = DEMO_PROFILE;
+    c->profiles = profiles;
+    c->n_profiles = 1;
+    return *end == '\0' && tk_hex_decode(sig, &len, hex, strlen(hex)) == TK_OK &&
+           len == TK_SIG_LEN;
+}
+
+/* POST /segment: take the payment, then charge the segment's fee - only
+ * for a request the paying sender signed, with a fresh seq. */
+static enum MHD_Result handle_segment(struct MHD_Connection *conn,
+                                      transcoder *t, upload *u)
+{
+    tk_credential cred;
+    const char *profiles[1];
+    uint8_t sig[TK_SIG_LEN];
+    int has_cred = read_credential(conn, u, &cred, profiles, sig);
     const char *hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                   TK_WIRE_PAYMENT_HEADER);
     tk_payment pay;
@@ -184,23 +223,33 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
             mpq_set(t->ev, ev);
         t->tickets += pay.count;
         t->accepted += sum.accepted;
+        for (size_t i = 0; i < pay.count; i++)
+            t->replayed += res[i].status == TK_ERR_REPLAYED_NONCE;
         t->winners += sum.winners;
         mpq_add(t->credited, t->credited, credited);
         mpq_set_ui(fee, (unsigned long)sum.accepted, 1);
         mpq_mul(fee, fee, ev);
         mpq_add(t->expected, t->expected, fee);
 
-        /* Charge the segment: price per pixel x pixels. */
+        /* Charge the segment (price per pixel x pixels) against the
+         * request the sender signed: a replayed or forged request debits
+         * nothing and gets no work. */
         demo_segment_fee(fee, &pay.params.price);
-        st = tk_recipient_debit(t->rcpt, &pay.sender, &t->session, fee, 0);
-        if (st == TK_OK)
+        st = has_cred ? tk_recipient_debit_request(t->rcpt, &pay.sender, &t->session, fee, 0,
+                                                   &cred, sig, sizeof sig)
+                      : TK_ERR_SIG_BAD_LENGTH;
+        if (st == TK_OK) {
             mpq_add(t->debited, t->debited, fee);
-        else
+        } else if (st == TK_ERR_INSUFFICIENT_BALANCE || st == TK_ERR_NOT_FOUND) {
             code = MHD_HTTP_PAYMENT_REQUIRED;
+        } else {
+            t->requests_refused++;
+            code = MHD_HTTP_FORBIDDEN;
+        }
         (void)tk_recipient_balance(t->rcpt, balance, &pay.sender, &t->session);
-        snprintf(body, sizeof body, "%s accepted=%zu winners=%zu balance=%s\n",
-                 st == TK_OK ? "ok" : "insufficient balance:", sum.accepted,
-                 sum.winners, demo_wei(a, sizeof a, balance));
+        snprintf(body, sizeof body, "%s%s accepted=%zu winners=%zu balance=%s\n",
+                 st == TK_OK ? "ok" : "request refused: ", st == TK_OK ? "" : tk_status_name(st),
+                 sum.accepted, sum.winners, demo_wei(a, sizeof a, balance));
     }
     pthread_mutex_unlock(&t->mu);
 
@@ -226,7 +275,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     transcoder *t = cls;
     upload *u = *con_cls;
     (void)version;
-    (void)data;
 
     if (strcmp(method, "GET") == 0 && strcmp(url, "/params") == 0)
         return handle_params(conn, t);
@@ -235,15 +283,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (u == NULL) { /* first call: headers only */
         if ((u = calloc(1, sizeof *u)) == NULL)
             return MHD_NO;
+        (void)tk_keccak256_init(&u->hash);
         *con_cls = u;
         return MHD_YES;
     }
     if (*data_size > 0) { /* the segment itself: a real node transcodes it */
         u->body_bytes += *data_size;
+        (void)tk_keccak256_update(&u->hash, data, *data_size);
         *data_size = 0;
         return MHD_YES;
     }
-    return handle_segment(conn, t);
+    return handle_segment(conn, t, u);
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -351,13 +401,17 @@ static int print_summary(transcoder *t, const char *store_path)
         stored += totals.state[s].count;
     mpq_init(balance);
     mpq_sub(balance, t->credited, t->debited);
-    ok = stored == t->winners && mpq_equal(t->credited, t->expected) &&
-         t->refused == 0;
+    /* Money only: every winner stored, exactly the EV of the accepted
+     * tickets credited. Refused payments and requests (a hostile client
+     * may send any number) are counted and reported, not failures. */
+    ok = stored == t->winners && mpq_equal(t->credited, t->expected);
 
     printf("\n==== transcoder summary ====\n");
-    printf("segments      %u (%u payment(s) refused), params issued %u\n",
-           t->segments, t->refused, t->params_issued);
-    printf("tickets       %zu received, %zu accepted\n", t->tickets, t->accepted);
+    printf("segments      %u (%u payment(s) refused, %u request(s) without a valid, "
+           "fresh credential refused), params issued %u\n",
+           t->segments, t->refused, t->requests_refused, t->params_issued);
+    printf("tickets       %zu received, %zu accepted, %zu replayed\n", t->tickets, t->accepted,
+           t->replayed);
     printf("winners       %zu found, %llu stored in %s (face value %s wei)\n",
            t->winners, (unsigned long long)stored, store_path,
            totals.state[TK_WINNER_NEW].face_value);
@@ -369,9 +423,10 @@ static int print_summary(transcoder *t, const char *store_path)
     printf("fees debited  %s wei\n", demo_wei(a, sizeof a, t->debited));
     printf("balance       %s wei\n", demo_wei(b, sizeof b, balance));
     print_calldata(t);
-    printf("SUMMARY segments=%u refused=%u tickets=%zu accepted=%zu "
-           "winners_found=%zu winners_stored=%llu ev=",
-           t->segments, t->refused, t->tickets, t->accepted, t->winners,
+    printf("SUMMARY segments=%u refused=%u requests_refused=%u tickets=%zu accepted=%zu "
+           "replayed=%zu winners_found=%zu winners_stored=%llu ev=",
+           t->segments, t->refused, t->requests_refused, t->tickets, t->accepted, t->replayed,
+           t->winners,
            (unsigned long long)stored);
     mpq_out_str(stdout, 10, t->ev);
     printf(" credited=");

@@ -119,6 +119,9 @@ typedef enum tk_status {
     TK_ERR_KEYSTORE_PASSPHRASE = -61, /* MAC mismatch: wrong passphrase */
     TK_ERR_KEYSTORE_UNSUPPORTED = -62,
 
+    /* Request credentials (section 10). */
+    TK_ERR_STALE_SEQ = -70, /* seq not above the last one served */
+
     TK_ERR_INTERNAL = -99 /* library bug; never expected */
 } tk_status;
 

@@ -22,7 +22,8 @@
  *      ... the sender pays with a tk_payment built on those params ...
  *      tk_recipient_receive(r, results, n, &summary, credited, &payment,
  *                           NULL);
- *      tk_recipient_debit(r, &sender, &summary.session, cost, 0);
+ *      tk_recipient_debit_request(r, &sender, &summary.session, cost, 0,
+ *                                 &cred, sig, 65);   the signed request
  *
  *  Thread safety: every function below may be called from many threads at
  *  once on the same recipient (the replay set and the balances are sharded,
@@ -38,6 +39,7 @@
 #include "ticket/common.h"
 #include "ticket/chain.h"
 #include "ticket/context.h"
+#include "ticket/credential.h"
 #include "ticket/monitor.h"
 #include "ticket/payment.h"
 #include "ticket/store.h"
@@ -272,7 +274,7 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_receive_ticket(
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
     TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7);
 
-/** Flags of tk_recipient_debit(). */
+/** Flags of tk_recipient_debit_request(). */
 #define TK_DEBIT_ALLOW_NEGATIVE 1u
 
 /** The balance of (sender, session): credited EV minus debits, exact.
@@ -283,17 +285,43 @@ TK_API tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out,
     const tk_address *sender, const tk_hash *session)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
 
-/** Debit amount (>= 0) for work done. Atomic with respect to concurrent
- *  credits and debits of the same balance.
- *  Returns: TK_OK; TK_ERR_INSUFFICIENT_BALANCE (balance < amount and the
- *           flag TK_DEBIT_ALLOW_NEGATIVE not given; nothing changes);
+/** Debit amount (>= 0) for one request the sender signed (PROTOCOL.md
+ *  section 10): the only way to spend a balance. A payment proves nothing
+ *  about who asked for the work (a captured Livepeer-Payment header can be
+ *  replayed by anyone, and a 0-ticket payment names any sender); a request
+ *  credential signed by the sender, with a seq above every seq served
+ *  before for its (sender, manifest id), does.
+ *
+ *  In order, each failure with nothing changed unless said otherwise:
+ *    1. the credential must verify for sender (tk_credential_verify);
+ *    2. the store must keep request seqs (seq_advance), else TK_ERR_STATE;
+ *    3. without TK_DEBIT_ALLOW_NEGATIVE the balance must exist and cover
+ *       amount;
+ *    4. the store advances the seq of (sender, manifest id) atomically and
+ *       durably: a seq not above the stored one is TK_ERR_STALE_SEQ (a
+ *       replayed or reordered request; so is one a second recipient on the
+ *       same store or this one before a restart already served);
+ *    5. the balance is debited. Should a concurrent debit have drained it
+ *       between 3 and 5, this is TK_ERR_INSUFFICIENT_BALANCE and the seq
+ *       stays used (the request is refused; the sender signs its next
+ *       segment with a higher seq anyway).
+ *  Atomic with respect to concurrent credits and debits of the balance.
+ *
+ *  Returns: TK_OK; TK_ERR_SIG_* and the codes of tk_credential_verify;
+ *           TK_ERR_STATE; TK_ERR_STALE_SEQ; TK_ERR_INSUFFICIENT_BALANCE;
  *           TK_ERR_NOT_FOUND (no such balance and the flag not given);
- *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, amount < 0, unknown
- *           flag). */
-TK_API tk_status tk_recipient_debit(tk_recipient *r,
-    const tk_address *sender, const tk_hash *session, mpq_srcptr amount,
-    unsigned flags)
-    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
+ *           TK_ERR_STORE; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, amount
+ *           < 0, unknown flag; sig may be NULL only with siglen 0).
+ *  In:      sender, session: the balance (the session as credited by
+ *           tk_recipient_receive); amount: the price of the work, exact;
+ *           cred, sig: the request and the sender's signature over it, as
+ *           received with it (go-livepeer: the segment's metadata). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_debit_request(
+    tk_recipient *r, const tk_address *sender, const tk_hash *session,
+    mpq_srcptr amount, unsigned flags, const tk_credential *cred,
+    const uint8_t *sig, size_t siglen)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(6);
 
 /** Forget the balance of (sender, session) when the session ends.
  *  Returns: TK_OK; TK_ERR_NOT_FOUND; TK_ERR_ILLEGAL_ARG. */

@@ -25,6 +25,7 @@
 #include "ticket/common.h"
 #include "ticket/chain.h"
 #include "ticket/context.h"
+#include "ticket/credential.h"
 #include "ticket/payment.h"
 #include "ticket/ticket.h"
 
@@ -259,6 +260,20 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_create_batch(
  *  Thread safety: any thread. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_sign_ticket(
     tk_sender *sender, tk_sig *sig, const tk_ticket *ticket)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
+
+/* ---- Request credentials ------------------------------------------------ */
+
+/** Sign one request (a segment) with the sender's key: the credential the
+ *  transcoder needs before it debits the sender's balance (credential.h,
+ *  PROTOCOL.md section 10; tk_recipient_debit_request). Give every request
+ *  of a stream (manifest id) a higher seq than the one before: the
+ *  transcoder refuses a seq it has already passed.
+ *  Returns: TK_OK; the validation codes of tk_credential_flatten;
+ *           TK_ERR_ILLEGAL_ARG (NULL); sig zeroed on failure.
+ *  Thread safety: any thread. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_sign_request(
+    tk_sender *sender, tk_sig *sig, const tk_credential *cred)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
 #ifdef __cplusplus

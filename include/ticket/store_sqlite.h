@@ -32,8 +32,9 @@ extern "C" {
 #endif
 
 /** The schema version this library writes. History: 1 = winners table;
- *  2 = adds the persisted seen nonces and the state index. */
-#define TK_STORE_SQLITE_SCHEMA_VERSION 2
+ *  2 = adds the persisted seen nonces and the state index; 3 = adds the
+ *  request seqs (seq_advance). */
+#define TK_STORE_SQLITE_SCHEMA_VERSION 3
 
 /** Longest decimal total (face values summed over a state may exceed
  *  2^256; this holds any sum of 2^64 uint256 values) plus the NUL. */

@@ -52,6 +52,7 @@ static const struct status_entry entries[] = {
     {TK_ERR_NONCE_LIMIT, "nonce_limit", "too many tickets for these params"},
     {TK_ERR_INSUFFICIENT_SENDER_RESERVE, "insufficient_sender_reserve", "sender reserve too small for a ticket"},
     {TK_ERR_INSUFFICIENT_BALANCE, "insufficient_balance", "balance too small for the debit"},
+    {TK_ERR_STALE_SEQ, "stale_seq", "request seq not above the last one served"},
     {TK_ERR_STORE, "store", "storage backend failed"},
     {TK_ERR_STORE_CORRUPT, "store_corrupt", "store file is corrupt or not a libticket store"},
     {TK_ERR_STORE_VERSION, "store_version", "store was written by a newer libticket"},

@@ -19,7 +19,7 @@ void tk__balances_destroy(tk__balances *b);
 /* balance += amount (creating the balance at 0 first). */
 tk_status tk__balances_credit(tk__balances *b, const tk_address *sender,
                               const tk_hash *session, mpq_srcptr amount);
-/* balance -= amount; see tk_recipient_debit for the flags and codes. */
+/* balance -= amount; see tk_recipient_debit_request for the codes. */
 tk_status tk__balances_debit(tk__balances *b, const tk_address *sender,
                              const tk_hash *session, mpq_srcptr amount,
                              int allow_negative);

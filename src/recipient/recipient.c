@@ -141,17 +141,6 @@ tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out, const tk_address *s
     return tk__balances_get(r->balances, out, sender, session);
 }
 
-tk_status tk_recipient_debit(tk_recipient *r, const tk_address *sender, const tk_hash *session,
-                             mpq_srcptr amount, unsigned flags)
-{
-    TK_ARG_CHECK_NOCTX(r != NULL);
-    TK_ARG_CHECK(r->ctx, sender != NULL && session != NULL && amount != NULL);
-    TK_ARG_CHECK(r->ctx, mpq_sgn(amount) >= 0);
-    TK_ARG_CHECK(r->ctx, (flags & ~TK_DEBIT_ALLOW_NEGATIVE) == 0);
-    return tk__balances_debit(r->balances, sender, session, amount,
-                              (flags & TK_DEBIT_ALLOW_NEGATIVE) != 0);
-}
-
 tk_status tk_recipient_balance_clear(tk_recipient *r, const tk_address *sender,
                                      const tk_hash *session)
 {

@@ -24,6 +24,7 @@ typedef enum tk__sqlite_stmt_id {
     TK_SQL_NONCE_PRUNE,
     TK_SQL_TOTALS,
     TK_SQL_REQUEUE,
+    TK_SQL_SEQ_ADVANCE,
     TK_SQL_BEGIN, /* BEGIN IMMEDIATE, COMMIT, ROLLBACK: batch writes */
     TK_SQL_COMMIT,
     TK_SQL_ROLLBACK,

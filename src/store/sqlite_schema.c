@@ -45,8 +45,18 @@ static const char schema_v2[] =
     "CREATE INDEX winners_by_state"
     " ON winners (state, creation_round, ticket_hash);";
 
+/* Version 3: the highest request seq served per (sender, manifest id)
+ * (PROTOCOL.md section 10). */
+static const char schema_v3[] =
+    "CREATE TABLE request_seqs ("
+    " sender BLOB NOT NULL CHECK (length(sender) = 20),"
+    " manifest_id BLOB NOT NULL CHECK (length(manifest_id) <= 256),"
+    " seq INTEGER NOT NULL CHECK (seq >= 0),"
+    " PRIMARY KEY (sender, manifest_id)"
+    ") WITHOUT ROWID;";
+
 static const char *const steps[TK_STORE_SQLITE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2,
+    schema_v1, schema_v2, schema_v3,
 };
 
 tk_status tk__sqlite_status(int rc)
@@ -130,10 +140,10 @@ static tk_status check_tables(sqlite3 *db)
     long long n;
     tk_status st = query_int(db,
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
-        " name IN ('winners', 'seen_nonces')", &n);
+        " name IN ('winners', 'seen_nonces', 'request_seqs')", &n);
     if (st != TK_OK)
         return st;
-    return n == 2 ? TK_OK : TK_ERR_STORE_CORRUPT;
+    return n == 3 ? TK_OK : TK_ERR_STORE_CORRUPT;
 }
 
 tk_status tk__sqlite_prepare_schema(sqlite3 *db)

@@ -10,10 +10,12 @@
  * inserts, so a batch is stored whole or not at all. One mutex guards
  * everything: this store is for tests and single-process nodes, not for
  * throughput. */
+#include "ticket/credential.h"
 #include "ticket/store.h"
 #include "ticket/u256.h"
 
 #include "core/internal.h"
+#include "store/seq_table.h"
 #include "store/winner_vec.h"
 
 #include <pthread.h>
@@ -34,6 +36,7 @@ struct tk_store_mem {
     size_t index_cap; /* power of two, or 0 */
     mem_nonce *nonces;
     size_t n_nonces, nonce_cap; /* power of two, or 0 */
+    tk__seq_table seqs; /* request seqs per (sender, manifest id) */
 };
 
 /* The keys are Keccak outputs (ticket hashes, rand hashes): their first
@@ -316,6 +319,25 @@ static tk_status mem_nonce_prune(void *self, uint64_t last_block)
     return st;
 }
 
+/* ---- request seqs ------------------------------------------------------ */
+
+static tk_status mem_seq_advance(void *self, const tk_address *sender, const uint8_t *manifest_id,
+                                 size_t manifest_id_len, uint64_t seq)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+    tk_hash key;
+
+    if (s == NULL || sender == NULL || (manifest_id == NULL && manifest_id_len > 0) ||
+        manifest_id_len > TK_MANIFEST_ID_MAX)
+        return TK_ERR_ILLEGAL_ARG;
+    tk__seq_key(&key, sender, manifest_id, manifest_id_len);
+    pthread_mutex_lock(&s->mu);
+    st = tk__seq_table_advance(&s->seqs, &key, seq);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 tk_status tk_store_mem_create(tk_store_mem **out)
@@ -342,6 +364,7 @@ void tk_store_mem_destroy(tk_store_mem *s)
     tk__winner_vec_free(&s->winners);
     free(s->index);
     free(s->nonces);
+    tk__seq_table_free(&s->seqs);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -360,5 +383,6 @@ tk_status tk_store_mem_iface(tk_store_mem *s, tk_store *out)
     out->nonce_load = mem_nonce_load;
     out->nonce_prune = mem_nonce_prune;
     out->nonce_add_many = mem_nonce_add_many;
+    out->seq_advance = mem_seq_advance;
     return TK_OK;
 }

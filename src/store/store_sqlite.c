@@ -10,6 +10,7 @@
 
 #include "core/internal.h"
 #include "core/memzero.h"
+#include "ticket/credential.h"
 #include "ticket/u256.h"
 
 #include <fcntl.h>
@@ -44,6 +45,12 @@ static const char *const stmt_sql[TK_SQL_COUNT] = {
     [TK_SQL_REQUEUE] =
         "UPDATE winners SET state = 0 WHERE ticket_hash = ?1"
         " AND state IN (0, 1, 3)",
+    /* One statement, so atomic across connections: the row changes only
+     * when the new seq is higher (0 changes: stale). */
+    [TK_SQL_SEQ_ADVANCE] =
+        "INSERT INTO request_seqs (sender, manifest_id, seq) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (sender, manifest_id) DO UPDATE SET seq = excluded.seq"
+        " WHERE excluded.seq > request_seqs.seq",
     [TK_SQL_BEGIN] = "BEGIN IMMEDIATE",
     [TK_SQL_COMMIT] = "COMMIT",
     [TK_SQL_ROLLBACK] = "ROLLBACK",
@@ -395,6 +402,35 @@ static tk_status sq_nonce_prune(void *self, uint64_t last_block)
     return st;
 }
 
+static tk_status sq_seq_advance(void *self, const tk_address *sender,
+                                const uint8_t *manifest_id,
+                                size_t manifest_id_len, uint64_t seq)
+{
+    tk_store_sqlite *s = self;
+    sqlite3_stmt *q;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL && sender != NULL &&
+                       (manifest_id != NULL || manifest_id_len == 0));
+    TK_ARG_CHECK_NOCTX(manifest_id_len <= TK_MANIFEST_ID_MAX &&
+                       seq <= (uint64_t)INT64_MAX);
+    pthread_mutex_lock(&s->mu);
+    q = tk__sqlite_stmt(s, TK_SQL_SEQ_ADVANCE, &st);
+    if (q != NULL) {
+        sqlite3_bind_blob(q, 1, sender->bytes, 20, SQLITE_STATIC);
+        /* A non-NULL pointer: an empty id is an empty blob, not NULL. */
+        sqlite3_bind_blob(q, 2, manifest_id_len > 0 ? (const void *)manifest_id : "",
+                          (int)manifest_id_len, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)seq);
+        st = step_done(q);
+        if (st == TK_OK && sqlite3_changes(s->db) == 0)
+            st = TK_ERR_STALE_SEQ;
+        sqlite3_clear_bindings(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
 tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
 {
     if (out != NULL)
@@ -409,6 +445,7 @@ tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
     out->nonce_load = sq_nonce_load;
     out->nonce_prune = sq_nonce_prune;
     out->nonce_add_many = sq_nonce_add_many;
+    out->seq_advance = sq_seq_advance;
     return TK_OK;
 }
 

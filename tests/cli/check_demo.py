@@ -4,7 +4,8 @@
 Runs examples/run-demo.sh with a few segments and checks the transcoder's
 summary: winners found == winners stored (also counted independently with
 `ticketctl store-list` on the store file), credited EV == accepted tickets x
-EV (exact fractions), balance == credited - debited, every ticket accepted,
+EV (exact fractions), balance == credited - debited, every ticket accepted
+but those of the replayed request, the replay refused and debiting nothing,
 and the redemption calldata has the length its ticket count implies.
 
 usage: check_demo.py RUN_DEMO_SH BUILD_DIR TICKETCTL WORK_DIR [SEGMENTS]
@@ -44,15 +45,25 @@ def main():
         credited, debited = Fraction(f["credited"]), Fraction(f["debited"])
         accepted, tickets = int(f["accepted"]), int(f["tickets"])
         found, stored = int(f["winners_found"]), int(f["winners_stored"])
-        check(int(f["segments"]) == segments, "segments %s" % f["segments"])
+        # segments + 1: the replayed request reaches the handler too.
+        check(int(f["segments"]) == segments + 1, "segments %s" % f["segments"])
         check(int(f["refused"]) == 0, "refused payments")
-        check(tickets > 0 and accepted == tickets,
-              "accepted %d of %d tickets" % (accepted, tickets))
+        # The broadcaster's --replay re-sent its last request: refused, and
+        # it debited nothing (one fee per served segment).
+        check(int(f["requests_refused"]) == 1,
+              "requests_refused %s, want 1 (the replay)" % f["requests_refused"])
+        check("replayed the last request -> HTTP 403" in out, "replay not refused")
+        replayed = int(f["replayed"])
+        check(tickets > 0 and accepted + replayed == tickets,
+              "accepted %d + replayed %d of %d tickets" % (accepted, replayed, tickets))
         check(found == stored, "winners found %d != stored %d" % (found, stored))
         check(credited == accepted * ev,
               "credited %s != %d x EV %s" % (credited, accepted, ev))
         check(Fraction(f["balance"]) == credited - debited, "balance")
         check(debited > 0 and credited >= debited, "fees not covered")
+        fee = Fraction(12000000 * 55296000)  # demo_common.h: price x pixels
+        check(debited == segments * fee,
+              "debited %s != %d segments x fee %s" % (debited, segments, fee))
 
         # The store file, read by another program.
         q = subprocess.run([ticketctl, "store-list"],

@@ -871,12 +871,75 @@ def test_pay_receive():
     err("pay start 2^32", "pay", dict(base, start_nonce=2**32), "out_of_range")
 
 
+# ---- request-sign / request-verify (PROTOCOL.md section 10) ----------------
+
+def test_request():
+    cases = load("segment_credentials.json")["cases"]
+    for c in cases:
+        i = c["index"]
+        req = {"manifest_id_hex": c["manifest_id_hex"], "seq": c["seq"],
+               "segment_hash": c["segment_hash"], "profiles": c["profiles"]}
+        if c["valid"]:
+            out = ok("request-sign %d" % i, "request-sign",
+                     {"privkey": c["privkey"], "request": req})
+            if out is not None:
+                eq("request-sign %d" % i, out,
+                   {"flatten": c["flatten"], "digest": c["digest"],
+                    "signature": c["signature"], "address": c["address"]})
+            # The text form of the id is the same bytes.
+            treq = dict(req)
+            del treq["manifest_id_hex"]
+            treq["manifest_id"] = c["manifest_id"]
+            expect("request-verify %d text id" % i, "request-verify",
+                   {"address": c["address"], "request": treq,
+                    "signature": c["signature"]},
+                   {"flatten": c["flatten"], "digest": c["digest"],
+                    "valid": True, "recovered": c["address"]})
+        else:
+            expect("request-verify %d" % i, "request-verify",
+                   {"address": c["address"], "request": req,
+                    "signature": c["signature"]},
+                   {"flatten": c["flatten"], "digest": c["digest"],
+                    "valid": False, "recovered": c["recovered_address"],
+                    "reason": "wrong_signer"})
+    c = cases[1]
+    req = {"manifest_id": "a", "seq": "1", "segment_hash": c["segment_hash"],
+           "profiles": c["profiles"]}
+    out = ok("request-verify short sig", "request-verify",
+             {"address": c["address"], "request": req, "signature": "0x00"})
+    if out is not None:
+        eq("request-verify short sig", (out.get("valid"), out.get("recovered"),
+                                        out.get("reason")),
+           (False, None, "bad_length"))
+    err("request-sign no request", "request-sign", {"privkey": c["privkey"]},
+        "missing_field")
+    err("request-sign seq 2^63", "request-sign",
+        {"privkey": c["privkey"], "request": dict(req, seq=str(2 ** 63))},
+        "out_of_range")
+    err("request-sign long id", "request-sign",
+        {"privkey": c["privkey"], "request": dict(req, manifest_id="m" * 257)},
+        "invalid_length")
+    err("request-sign both ids", "request-sign",
+        {"privkey": c["privkey"], "request": dict(req, manifest_id_hex="0x61")},
+        "usage")
+    err("request-sign bad hash", "request-sign",
+        {"privkey": c["privkey"], "request": dict(req, segment_hash="0x12")},
+        "invalid_length")
+    err("request-sign bad profile", "request-sign",
+        {"privkey": c["privkey"], "request": dict(req, profiles=[1])},
+        "invalid_json")
+    err("request-verify nonhex", "request-verify",
+        {"address": c["address"], "request": req, "signature": "0xzz"},
+        "invalid_hex")
+
+
 def test_cli_surface():
     rc, out, text = run(None, None, raw="", args=["--help"])
     eq("--help rc", rc, 0)
     names = ["keygen", "address", "hash", "sign", "verify", "wins", "rand",
              "winprob", "calldata", "payment-encode", "payment-decode", "params",
-             "pay", "receive", "store-list", "store-requeue"]
+             "pay", "receive", "store-list", "store-requeue", "request-sign",
+             "request-verify"]
     for n in names:
         if n not in text:
             fail("--help", "does not list %s" % n)
@@ -909,7 +972,7 @@ def main():
         WORK = tmp.name
     tests = [test_cli_surface, test_keys, test_hash, test_sign_verify,
              test_wins, test_rand, test_winprob, test_calldata,
-             test_payment_codec, test_params, test_pay_receive]
+             test_payment_codec, test_params, test_pay_receive, test_request]
     for t in tests:
         before = len(FAILURES)
         try:

@@ -164,6 +164,15 @@ static tk_status s_nonce_prune(void *self, uint64_t last_block)
     return s->inner.nonce_prune(s->inner.self, last_block);
 }
 
+static tk_status s_seq_advance(void *self, const tk_address *sender, const uint8_t *mid,
+                               size_t mid_len, uint64_t seq)
+{
+    fake_store *s = self;
+    if (s->fail_seq)
+        return TK_ERR_STORE;
+    return s->inner.seq_advance(s->inner.self, sender, mid, mid_len, seq);
+}
+
 tk_store fx_store_iface(fake_store *s)
 {
     tk_store st;
@@ -180,6 +189,8 @@ tk_store fx_store_iface(fake_store *s)
         if (!s->no_many)
             st.nonce_add_many = s_nonce_add_many;
     }
+    if (!s->no_seqs)
+        st.seq_advance = s_seq_advance;
     return st;
 }
 
@@ -289,6 +300,20 @@ void fx_pay(fixture *f, tk_payment *p, const tk_ticket_params *params, uint32_t 
         p->tickets[i].sender_nonce = first + (uint32_t)i;
         fx_sign(f, &p->tickets[i].sig, f->sender_key, p, first + (uint32_t)i);
     }
+}
+
+tk_status fx_debit(fixture *f, const uint8_t key[32], const tk_hash *session,
+                   mpq_srcptr amount, unsigned flags, uint64_t seq)
+{
+    static const char mid[] = "fx-stream";
+    const char *profiles[1] = {"P240p30fps16x9"};
+    tk_credential c = {(const uint8_t *)mid, sizeof mid - 1, seq, {{0}}, profiles, 1};
+    tk_sig sig;
+
+    memset(c.segment_hash.bytes, (int)(seq & 0xff), 32);
+    assert_int_equal(tk_credential_sign(f->ctx, &sig, key, &c), TK_OK);
+    return tk_recipient_debit_request(f->r, &f->sender, session, amount, flags, &c, sig.bytes,
+                                      sizeof sig.bytes);
 }
 
 void fx_high_s(tk_sig *sig)

@@ -9,6 +9,7 @@
 #include "test_support.h"
 
 #include "ticket/chain.h"
+#include "ticket/credential.h"
 #include "ticket/keys.h"
 #include "ticket/payment.h"
 #include "ticket/recipient.h"
@@ -42,6 +43,7 @@ typedef struct fake_store {
     unsigned nonce_add_calls, nonce_many_calls;
     size_t nonce_many_total; /* nonces passed to nonce_add_many */
     char log[FX_LOG_MAX];
+    int no_seqs, fail_seq; /* leave seq_advance NULL / make it fail */
 } fake_store;
 
 /* Start tracing with zeroed counters and an empty log. */
@@ -84,6 +86,11 @@ void fx_sign(fixture *f, tk_sig *sig, const uint8_t key[32], const tk_payment *p
 /* Allocate and sign count tickets with nonces first, first+1, ... */
 void fx_pay(fixture *f, tk_payment *p, const tk_ticket_params *params, uint32_t first,
             size_t count);
+/* A request credential of f->sender for manifest id "fx-stream" at seq,
+ * signed with key, debiting amount from (f->sender, session). */
+tk_status fx_debit(fixture *f, const uint8_t key[32], const tk_hash *session,
+                   mpq_srcptr amount, unsigned flags, uint64_t seq);
+
 /* s -> n - s and v 27 <-> 28: the high-s twin of a low-s signature. */
 void fx_high_s(tk_sig *sig);
 /* EV * k as an exact rational, computed independently of the library:

@@ -133,13 +133,23 @@ static void test_call_misuse(void **state)
                                                       NULL, NULL));
 
     /* balances */
-    mpq_set_si(q, -1, 1);
-    assert_illegal(f.ctx, tk_recipient_debit(f.r, &f.sender, &h, q, 0)); /* negative */
-    mpq_set_ui(q, 1, 1);
-    assert_illegal(f.ctx, tk_recipient_debit(f.r, &f.sender, &h, q, 2)); /* unknown flag */
-    assert_illegal(f.ctx, tk_recipient_debit(f.r, NULL, &h, q, 0));
-    assert_illegal(f.ctx, tk_recipient_debit(f.r, &f.sender, NULL, q, 0));
-    assert_illegal(f.ctx, tk_recipient_debit(f.r, &f.sender, &h, NULL, 0));
+    {
+        tk_credential c = {NULL, 0, 1, {{0}}, NULL, 0};
+        uint8_t sig[65] = {0};
+        mpq_set_si(q, -1, 1);
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, &f.sender, &h, q, 0, &c, sig, 65));
+        mpq_set_ui(q, 1, 1);
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, &f.sender, &h, q, 2, &c, sig, 65));
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, NULL, &h, q, 0, &c, sig, 65));
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, &f.sender, NULL, q, 0, &c, sig, 65));
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, &f.sender, &h, NULL, 0, &c, sig, 65));
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, &f.sender, &h, q, 0, NULL, sig, 65));
+        assert_illegal(f.ctx, tk_recipient_debit_request(f.r, &f.sender, &h, q, 0, &c, NULL, 65));
+        assert_int_equal(tk_recipient_debit_request(NULL, &f.sender, &h, q, 0, &c, sig, 65),
+                         TK_ERR_ILLEGAL_ARG);
+        assert_int_equal(tk_recipient_debit_request(f.r, &f.sender, &h, q, 0, &c, NULL, 0),
+                         TK_ERR_SIG_BAD_LENGTH);
+    }
     assert_illegal(f.ctx, tk_recipient_balance(f.r, q, NULL, &h));
     assert_int_equal(mpq_sgn(q), 0); /* zeroed */
     assert_illegal(f.ctx, tk_recipient_balance(f.r, NULL, &f.sender, &h));

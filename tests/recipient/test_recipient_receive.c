@@ -925,17 +925,16 @@ static void test_balances_debit(void **state)
     /* Debit a third of it twice (exact rationals), then too much. */
     mpq_set_ui(amt, 1, 3);
     mpq_mul(amt, amt, credit);
-    assert_int_equal(tk_recipient_debit(f.r, &f.sender, s, amt, 0), TK_OK);
-    assert_int_equal(tk_recipient_debit(f.r, &f.sender, s, amt, 0), TK_OK);
+    assert_int_equal(fx_debit(&f, f.sender_key, s, amt, 0, 1), TK_OK);
+    assert_int_equal(fx_debit(&f, f.sender_key, s, amt, 0, 2), TK_OK);
     mpq_set(b, credit);
     mpq_sub(b, b, amt);
     mpq_sub(b, b, amt);
     assert_balance(&f, s, b);
     mpq_mul_2exp(amt, amt, 1);
-    assert_int_equal(tk_recipient_debit(f.r, &f.sender, s, amt, 0),
-                     TK_ERR_INSUFFICIENT_BALANCE);
+    assert_int_equal(fx_debit(&f, f.sender_key, s, amt, 0, 3), TK_ERR_INSUFFICIENT_BALANCE);
     assert_balance(&f, s, b); /* unchanged */
-    assert_int_equal(tk_recipient_debit(f.r, &f.sender, s, amt, TK_DEBIT_ALLOW_NEGATIVE), TK_OK);
+    assert_int_equal(fx_debit(&f, f.sender_key, s, amt, TK_DEBIT_ALLOW_NEGATIVE, 3), TK_OK);
     mpq_sub(b, b, amt);
     assert_true(mpq_sgn(b) < 0);
     assert_balance(&f, s, b);
@@ -944,10 +943,9 @@ static void test_balances_debit(void **state)
     {
         tk_hash other;
         memset(other.bytes, 0x77, 32);
-        assert_int_equal(tk_recipient_debit(f.r, &f.sender, &other, amt, 0), TK_ERR_NOT_FOUND);
+        assert_int_equal(fx_debit(&f, f.sender_key, &other, amt, 0, 4), TK_ERR_NOT_FOUND);
         assert_no_balance(&f, &other);
-        assert_int_equal(tk_recipient_debit(f.r, &f.sender, &other, amt,
-                                            TK_DEBIT_ALLOW_NEGATIVE),
+        assert_int_equal(fx_debit(&f, f.sender_key, &other, amt, TK_DEBIT_ALLOW_NEGATIVE, 4),
                          TK_OK);
         mpq_neg(b, amt);
         assert_balance(&f, &other, b);

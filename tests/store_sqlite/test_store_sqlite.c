@@ -720,7 +720,7 @@ static void test_migrate_from_v1(void **state)
 
     s = open_ok("v1.db", &st);
     assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
-    assert_int_equal(v, 2);
+    assert_int_equal(v, TK_STORE_SQLITE_SCHEMA_VERSION);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
     assert_winner_equal(&got, &w);
     tk_test_rand_bytes(rh.bytes, 32);

@@ -60,16 +60,22 @@ static int run_verify(tc *c, const json_t *in)
     }
     st = tk_eth_recover(c->ctx, &who, &h, sig, len);
     free(sig);
-    if (st == TK_OK && memcmp(who.bytes, t.sender.bytes, TK_ADDRESS_LEN) != 0)
+    return tc_set_sig_verdict(c, st, &t.sender, &who, "verifying the signature");
+}
+
+int tc_set_sig_verdict(tc *c, tk_status st, const tk_address *want,
+                       const tk_address *who, const char *what)
+{
+    if (st == TK_OK && memcmp(who->bytes, want->bytes, TK_ADDRESS_LEN) != 0)
         st = TK_ERR_SIG_WRONG_SIGNER;
     switch (st) {
     case TK_OK:
         json_object_set_new(c->out, "valid", json_true());
-        tc_set_address(c->out, "recovered", &who);
+        tc_set_address(c->out, "recovered", who);
         return 0;
     case TK_ERR_SIG_WRONG_SIGNER:
         json_object_set_new(c->out, "valid", json_false());
-        tc_set_address(c->out, "recovered", &who);
+        tc_set_address(c->out, "recovered", who);
         break;
     case TK_ERR_SIG_BAD_LENGTH:
     case TK_ERR_SIG_BAD_V:
@@ -81,7 +87,7 @@ static int run_verify(tc *c, const json_t *in)
         json_object_set_new(c->out, "recovered", json_null());
         break;
     default:
-        return tc_fail_status(c, st, "verifying the signature");
+        return tc_fail_status(c, st, what);
     }
     json_object_set_new(c->out, "reason", json_string(tk_status_name(st)));
     return 0;

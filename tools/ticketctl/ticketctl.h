@@ -42,6 +42,7 @@ extern const tc_command tc_cmd_calldata;
 extern const tc_command tc_cmd_payment_encode, tc_cmd_payment_decode;
 extern const tc_command tc_cmd_params, tc_cmd_pay, tc_cmd_receive;
 extern const tc_command tc_cmd_store_list, tc_cmd_store_requeue;
+extern const tc_command tc_cmd_request_sign, tc_cmd_request_verify;
 
 /* ---- Errors (return -1 so that callers can `return tc_fail(...)`) ----- */
 int tc_fail(tc *c, const char *code, const char *fmt, ...)
@@ -49,6 +50,11 @@ int tc_fail(tc *c, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* The {valid, recovered, reason} answer of a signature check: st is
+ * tk_eth_recover's status, who the address it recovered, want the
+ * expected signer; other statuses fail the command (with what). */
+int tc_set_sig_verdict(tc *c, tk_status st, const tk_address *want,
+                       const tk_address *who, const char *what);
 /* A library refusal: code = tk_status_name(st), message = what + text. */
 int tc_fail_status(tc *c, tk_status st, const char *what);
 
