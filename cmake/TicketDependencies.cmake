@@ -37,3 +37,6 @@ pkg_check_modules(PROTOBUFC REQUIRED IMPORTED_TARGET libprotobuf-c)
 find_program(PROTOC_C NAMES protoc-c REQUIRED)
 # jansson: keystore JSON in the sender layer (and the tests / ticketctl).
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET GLOBAL jansson)
+# libcurl: the JSON-RPC transport of the eth layer (ticket_eth only; the
+# core archive does no network I/O).
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET GLOBAL libcurl)

@@ -122,6 +122,15 @@ typedef enum tk_status {
     /* Request credentials (section 10). */
     TK_ERR_STALE_SEQ = -70, /* seq not above the last one served */
 
+    /* Ethereum node (JSON-RPC, ticket_eth library). */
+    TK_ERR_RPC_TRANSPORT = -80,    /* no endpoint answered (connect, timeout,
+                                      HTTP error) after the retries */
+    TK_ERR_RPC_TOO_LARGE = -81,    /* response body over the size limit */
+    TK_ERR_RPC_BAD_RESPONSE = -82, /* not JSON-RPC 2.0, wrong id, or a result
+                                      that does not parse strictly */
+    TK_ERR_RPC_ERROR = -83,        /* the node answered with an error object */
+    TK_ERR_RPC_REVERTED = -84,     /* the call or estimate reverted */
+
     TK_ERR_INTERNAL = -99 /* library bug; never expected */
 } tk_status;
 

@@ -59,6 +59,11 @@ static const struct status_entry entries[] = {
     {TK_ERR_KEYSTORE_FORMAT, "keystore_format", "keystore JSON is malformed"},
     {TK_ERR_KEYSTORE_PASSPHRASE, "keystore_passphrase", "wrong keystore passphrase (MAC mismatch)"},
     {TK_ERR_KEYSTORE_UNSUPPORTED, "keystore_unsupported", "keystore uses an unsupported cipher or KDF"},
+    {TK_ERR_RPC_TRANSPORT, "rpc_transport", "no JSON-RPC endpoint answered (connect, timeout or HTTP error)"},
+    {TK_ERR_RPC_TOO_LARGE, "rpc_too_large", "JSON-RPC response over the size limit"},
+    {TK_ERR_RPC_BAD_RESPONSE, "rpc_bad_response", "malformed JSON-RPC response"},
+    {TK_ERR_RPC_ERROR, "rpc_error", "the node returned a JSON-RPC error"},
+    {TK_ERR_RPC_REVERTED, "rpc_reverted", "the call reverted"},
     {TK_ERR_INTERNAL, "internal", "internal library error"},
 };
 

@@ -20,6 +20,7 @@
 #include "redeem/abi.h"
 
 #include "core/internal.h"
+#include "core/outbuf.h"
 #include "ticket/redeem.h"
 
 #include <string.h>
@@ -98,41 +99,19 @@ tk_status tk_redeem_single_len(size_t *outlen, const tk_ticket *ticket)
     return TK_OK;
 }
 
-/* The (out, *outlen) convention: take the capacity, zero the buffer and
- * the length so that every failure leaves them zeroed. */
-static tk_status take_output(uint8_t *out, size_t *outlen, size_t *cap)
-{
-    TK_ARG_CHECK_NOCTX(outlen != NULL);
-    *cap = *outlen;
-    if (out != NULL)
-        memset(out, 0, *cap);
-    *outlen = 0;
-    TK_ARG_CHECK_NOCTX(out != NULL || *cap == 0);
-    return TK_OK;
-}
-
-/* TK_ERR_BUFFER_TOO_SMALL with the size needed, or TK_OK. */
-static tk_status check_room(size_t cap, size_t need, size_t *outlen)
-{
-    if (cap >= need)
-        return TK_OK;
-    *outlen = need;
-    return TK_ERR_BUFFER_TOO_SMALL;
-}
-
 tk_status tk_redeem_encode_single(uint8_t *out, size_t *outlen,
                                   const tk_ticket *ticket, const tk_sig *sig,
                                   const tk_u256 *rand)
 {
     size_t cap = 0, need = 0, tl;
     uint8_t *a;
-    tk_status st = take_output(out, outlen, &cap);
+    tk_status st = tk__out_take(out, outlen, &cap);
 
     if (st != TK_OK)
         return st;
     TK_ARG_CHECK_NOCTX(ticket != NULL && sig != NULL && rand != NULL);
     if ((st = tk_redeem_single_len(&need, ticket)) != TK_OK ||
-        (st = check_room(cap, need, outlen)) != TK_OK)
+        (st = tk__out_room(cap, need, outlen)) != TK_OK)
         return st;
     tk__abi_put_selector(out, TK_REDEEM_SINGLE_SELECTOR);
     a = out + TK_REDEEM_SELECTOR_LEN;
@@ -183,14 +162,14 @@ tk_status tk_redeem_encode_batch(uint8_t *out, size_t *outlen,
 {
     size_t cap = 0, need = 0, pos, off;
     uint8_t *a;
-    tk_status st = take_output(out, outlen, &cap);
+    tk_status st = tk__out_take(out, outlen, &cap);
 
     if (st != TK_OK)
         return st;
     TK_ARG_CHECK_NOCTX(count == 0 ||
                        (tickets != NULL && sigs != NULL && rands != NULL));
     if ((st = batch_len(&need, tickets, count)) != TK_OK ||
-        (st = check_room(cap, need, outlen)) != TK_OK)
+        (st = tk__out_room(cap, need, outlen)) != TK_OK)
         return st;
     tk__abi_put_selector(out, TK_REDEEM_BATCH_SELECTOR);
     a = out + TK_REDEEM_SELECTOR_LEN;
