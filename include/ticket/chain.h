@@ -11,6 +11,20 @@
  *  called from any thread that calls into the library; they must be
  *  thread-safe if the objects using them are shared.
  *
+ *  What the library assumes of the view:
+ *  - last_block may lag or go back (RPC failover to a lagging node, a
+ *    reorg). The recipient never lowers what it has seen: it keeps a
+ *    high-water mark of last_block (and the store's block mark, shared by
+ *    every recipient on the store and kept across restarts) and judges
+ *    params expiry and pruning against it. A view that lags only delays
+ *    expiry; it never re-opens expired params.
+ *  - A view that runs AHEAD of the chain (a lying endpoint) expires params
+ *    early: payments on them are then not credited, and the mark keeps that
+ *    block. That costs the transcoder work, not a double credit.
+ *  - Every other answer (rounds, funds, reserve, gas, ticket_used) is taken
+ *    as the chain's state at the time of the call; use an endpoint you
+ *    control.
+ *
  *  tk_chain_mem is an in-memory implementation whose state tests and the
  *  demo set and advance by hand (a "dev chain"). */
 

@@ -119,12 +119,16 @@ typedef struct tk_recipient tk_recipient;
  *
  *  If the store has nonce_load, the seen nonces it persisted are loaded
  *  (those whose params already expired are dropped at the next receive),
- *  so a recipient restarted with the same secret still rejects replays.
+ *  so a recipient restarted with the same secret still rejects replays;
+ *  with nonce_claim, the store's block mark becomes the recipient's first
+ *  high-water mark (see chain.h). A load that fails or is cut short fails
+ *  the create: a recipient never starts with part of its replay set.
  *
  *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL, a NULL callback the recipient
- *           needs, tx_cost_multiplier or redeem_gas 0); TK_ERR_NOMEM;
- *           TK_ERR_RNG (secret32 NULL and no OS randomness); TK_ERR_STORE
- *           (nonce_load failed).
+ *           needs, tx_cost_multiplier or redeem_gas 0); TK_ERR_NOMEM (also
+ *           while reloading the nonces); TK_ERR_RNG (secret32 NULL and no
+ *           OS randomness); TK_ERR_STORE (nonce_load or reading the block
+ *           mark failed).
  *  Args:    ctx:      must outlive the recipient.
  *  Out:     out:      the new recipient (NULL on failure).
  *  In:      cfg:      copied.
@@ -137,8 +141,10 @@ typedef struct tk_recipient tk_recipient;
  *                     pool_size and gas_price.
  *           store:    copied; its self pointer must stay valid. Needs
  *                     put_winner; nonce_add / nonce_load / nonce_prune are
- *                     used when present, and nonce_add_many (one call per
- *                     payment) instead of nonce_add when both are. */
+ *                     used when present, and nonce_claim (else
+ *                     nonce_add_many; one call per payment) instead of
+ *                     nonce_add. With nonce_claim several recipients may
+ *                     share the store: each nonce is credited by one. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_create(const tk_ctx *ctx,
     tk_recipient **out, const tk_recipient_config *cfg,
     const uint8_t *secret32, const tk_chain *chain, const tk_store *store)
@@ -227,11 +233,14 @@ TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
  *  ticket i: signature (any TK_ERR_SIG_*), win decision, replay
  *  (TK_ERR_REPLAYED_NONCE; TK_ERR_NONCE_LIMIT past 600 nonces per
  *  recipientRand), expiry (TK_ERR_PARAMS_EXPIRED when params.
- *  expiration_block <= the last L1 block: still recorded as seen, a winner
- *  still stored, no credit). Every winner (accepted or expired) is put to
- *  the store before the call returns, then the seen nonces are persisted
- *  when the store supports it (all of the payment's in one nonce_add_many
- *  call when the store has it, else one nonce_add each). Finally
+ *  expiration_block <= the recipient's high-water mark, the highest L1
+ *  block it or its store has seen (chain.h): still recorded as seen, a
+ *  winner still stored, no credit). Every winner (accepted or expired) is
+ *  put to the store before the call returns, then the seen nonces are
+ *  persisted when the store supports it (all of the payment's in one
+ *  nonce_claim call when the store has it - a nonce the store already
+ *  held, e.g. from another recipient on it, is then TK_ERR_REPLAYED_NONCE
+ *  - else one nonce_add_many call, else one nonce_add each). Finally
  *  accepted * EV is credited to the (sender, session) balance, once.
  *
  *  Returns: TK_OK       the payment was processed: read results/summary;
@@ -240,8 +249,11 @@ TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
  *           TK_ERR_STORE  the store failed: nothing is credited and the
  *                       nonces of this call are forgotten again, so the
  *                       same payment can be retried;
- *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, or results_len <
- *                       payment->count).
+ *           TK_ERR_NOMEM  nothing is credited; when it struck after the
+ *                       store recorded the nonces (crediting the balance),
+ *                       a retry is a replay: the tickets are lost to the
+ *                       recipient, never credited twice;
+ *           TK_ERR_ILLEGAL_ARG (NULL, or results_len < payment->count).
  *  Out:     results:  payment->count entries (may be NULL when count is
  *                     0); zeroed on failure.
  *           summary:  totals and the session credited (may be NULL).
@@ -329,9 +341,11 @@ TK_API tk_status tk_recipient_balance_clear(tk_recipient *r,
     const tk_address *sender, const tk_hash *session)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
-/** Drop the seen nonces of params that expired before the last L1 block
- *  (receive does this lazily too), and prune the store's nonces when it
- *  supports it. Call it now and then (e.g. on every new block).
+/** Drop the seen nonces of params that expired before the high-water
+ *  mark (the highest L1 block seen; a lower read never lowers it; receive
+ *  does this lazily too), and prune the store's nonces when it supports it
+ *  (which raises the store's block mark). Call it now and then (e.g. on
+ *  every new block).
  *  Returns: TK_OK; TK_ERR_CHAIN; TK_ERR_STORE; TK_ERR_ILLEGAL_ARG. */
 TK_API tk_status tk_recipient_prune(tk_recipient *r) TK_ARG_NONNULL(1);
 

@@ -11,7 +11,12 @@
  *  store also persists the recipient's seen nonces, so that a node that
  *  restarts with the same recipient secret still rejects replays, and the
  *  highest request seq served per stream (credential.h), so that a signed
- *  request authorizes one debit only.
+ *  request authorizes one debit only. A store
+ *  with nonce_claim is the judge of replays: several recipients (threads,
+ *  connections or processes) may share it, and each nonce is credited by
+ *  exactly one of them. It also keeps a block mark (the highest L1 block
+ *  any of its recipients saw, never lowered), so that a restart or a
+ *  lagging chain view cannot re-open params that already expired.
  *
  *  Thread safety: every implementation shipped here may be called from
  *  many threads at once. */
@@ -49,7 +54,10 @@ typedef struct tk_winner {
 
 /** Visitor for list(): return non-zero to stop early. */
 typedef int (*tk_winner_visit_fn)(const tk_winner *w, void *data);
-/** Visitor for seen-nonce loading. */
+/** Visitor for seen-nonce loading: return 0 to go on; non-zero stops the
+ *  load and nonce_load then fails with TK_ERR_STORE (the recipient keeps
+ *  its own reason, e.g. TK_ERR_NOMEM, and fails with that): a load that
+ *  was cut short must never pass for a complete one. */
 typedef int (*tk_nonce_visit_fn)(const tk_hash *rand_hash, uint32_t nonce,
                                  const tk_u256 *expiration_block, void *data);
 
@@ -76,7 +84,10 @@ typedef struct tk_store {
                            uint32_t nonce, const tk_u256 *expiration_block);
     /* Visit every persisted nonce (the recipient reloads them on create). */
     tk_status (*nonce_load)(void *self, tk_nonce_visit_fn fn, void *data);
-    /* Drop the nonces whose expiration block is below last_block. */
+    /* Drop the nonces whose expiration block is below last_block. A
+     * store that has nonce_claim also raises its block mark to last_block
+     * in the same step: once a nonce is forgotten, params that expired
+     * before the mark must stay expired for every later claim. */
     tk_status (*nonce_prune)(void *self, uint64_t last_block);
     /* Optional batch form of nonce_add (appended last, so initializers
      * written before it still compile): the n nonces of one rand hash,
@@ -102,6 +113,27 @@ typedef struct tk_store {
     tk_status (*seq_advance)(void *self, const tk_address *sender,
                              const uint8_t *manifest_id,
                              size_t manifest_id_len, uint64_t seq);
+    /* Optional: the store judges replays (appended last).
+     * In ONE atomic, durable step: raise the store's block mark to
+     * max(mark, seen_block), record every one of the n nonces of rand_hash
+     * that is not recorded yet, and report which ones THIS call recorded:
+     * fresh[i] = 1 when nonces[i] was new, 0 when any writer (this
+     * recipient, another one on the same store, another process) had
+     * recorded it before. *mark gets the block mark after the raise. Two
+     * concurrent claims of one nonce give fresh = 1 to exactly one of them.
+     * On failure nothing is recorded or raised, fresh is all 0 and *mark 0.
+     * n == 0 only raises and reads the mark (rand_hash, nonces and fresh
+     * may then be NULL). Duplicates within one call: the first is fresh.
+     * A recipient credits only fresh nonces, so several recipients sharing
+     * one store credit every ticket once. SQL stores implement it as one
+     * transaction (PostgreSQL: INSERT ... ON CONFLICT DO NOTHING RETURNING
+     * nonce, plus an UPDATE of the mark row, which serializes the claim
+     * against a concurrent prune). Used only when nonce_add is set too. */
+    tk_status (*nonce_claim)(void *self, const tk_hash *rand_hash,
+                             const uint32_t *nonces, size_t n,
+                             const tk_u256 *expiration_block,
+                             uint64_t seen_block, uint8_t *fresh,
+                             uint64_t *mark);
 } tk_store;
 
 /* ---- In-memory store ---------------------------------------------------*/

@@ -8,8 +8,11 @@
  *  Durability: journal_mode=WAL, synchronous=FULL; every write call is one
  *  transaction that is on disk when the call returns, so a winner whose
  *  put_winner returned TK_OK survives a crash or a kill of the process.
- *  The file is created with mode 0600: it holds recipientRand values,
- *  which stay secret until the ticket is redeemed.
+ *  The file is created with mode 0600, and an existing file and its
+ *  -wal/-shm files are set to 0600 when opened for writing (the open fails
+ *  with TK_ERR_STORE when that is not possible, e.g. another user's
+ *  file): it holds recipientRand values, which stay secret until the
+ *  ticket is redeemed.
  *
  *  Schema: versioned with PRAGMA user_version and marked with PRAGMA
  *  application_id 0x544b5354 ("TKST"). Opening an older file migrates it
@@ -22,7 +25,10 @@
  *  called from many threads. list() and nonce_load() copy the matching
  *  rows first and run the visitor without the lock, so a visitor may call
  *  back into the store (e.g. set_state). Several processes may open the
- *  same file (SQLite's locking and the busy timeout arbitrate). */
+ *  same file (SQLite's locking and the busy timeout arbitrate), and
+ *  several recipients may share it: nonce_claim runs as one BEGIN
+ *  IMMEDIATE transaction, so each seen nonce is fresh for exactly one
+ *  claim over all connections. */
 
 #include "ticket/common.h"
 #include "ticket/store.h"
@@ -33,8 +39,9 @@ extern "C" {
 
 /** The schema version this library writes. History: 1 = winners table;
  *  2 = adds the persisted seen nonces and the state index; 3 = adds the
- *  request seqs (seq_advance). */
-#define TK_STORE_SQLITE_SCHEMA_VERSION 3
+ *  request seqs (seq_advance); 4 = adds the
+ *  block mark (nonce_claim, nonce_prune). */
+#define TK_STORE_SQLITE_SCHEMA_VERSION 4
 
 /** Longest decimal total (face values summed over a state may exceed
  *  2^256; this holds any sum of 2^64 uint256 values) plus the NUL. */
@@ -68,12 +75,25 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_create(
     const tk_store_sqlite_options *opts)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
+/** Open an existing store read-only (operator views: ticketctl
+ *  store-list). Nothing is created, migrated, chmod'ed or written: an
+ *  empty file gives TK_ERR_STORE_CORRUPT, an older schema is read as it is
+ *  (the calls needing a newer table fail with TK_ERR_STORE), and every
+ *  write call fails with TK_ERR_STORE.
+ *  Returns: as tk_store_sqlite_create(); TK_ERR_STORE also when the file
+ *           does not exist. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_create_read_only(
+    tk_store_sqlite **out, const char *path,
+    const tk_store_sqlite_options *opts)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
 /** Close and free. NULL is a no-op. */
 TK_API void tk_store_sqlite_destroy(tk_store_sqlite *s);
 
 /** The tk_store vtable over this store (valid while it is open). Every
- *  member is set, including the nonce functions; nonce_add_many writes its
- *  batch in one transaction (one fsync), rolled back whole on any failure.
+ *  member is set, including the nonce functions; nonce_add_many and
+ *  nonce_claim write their batch in one transaction (one fsync), rolled
+ *  back whole on any failure.
  *  put_winner checks that
  *  ticket_hash is the hash of the ticket (TK_ERR_ILLEGAL_ARG otherwise);
  *  nonce_prune drops the nonces whose expiration block is below

@@ -5,6 +5,9 @@
  * state behind and the replay set is locked once per payment:
  *   fatal checks   price, round, sender standing, recipient, sender,
  *                  rand hash (recipientRand derived once, wiped at the end);
+ *                  the block read raises the recipient's high-water mark,
+ *                  and expiry is judged against the mark, never against a
+ *                  single (possibly lagging) read;
  *   A (no lock)    per ticket: signature (every section 1 check and a
  *                  recovery with v; the first key that hashes to the
  *                  sender's address is kept, later tickets compare the
@@ -13,7 +16,10 @@
  *                  then the expiry check;
  *   C              winners (accepted or expired) to the store;
  *   D              seen nonces to the store, when it persists them (one
- *                  nonce_add_many call, i.e. one transaction, per payment);
+ *                  call, i.e. one transaction, per payment). A store with
+ *                  nonce_claim is the judge: a nonce it already held (put
+ *                  there by another recipient or process sharing it)
+ *                  becomes a replay here, and its block mark raises ours;
  *   E              credit accepted * EV to the balance, once.
  * A failure in C, D or E forgets the nonces B recorded (so the payment can
  * be retried) and reports the error with all outputs zeroed. No allocation
@@ -157,7 +163,8 @@ static tk_status check_tickets(tk_ticket_result *res, const tk_payment *p,
     return TK_OK;
 }
 
-/* Phase B: record the nonces of the tickets that passed phase A. */
+/* Phase B: record the nonces of the tickets that passed phase A; params
+ * expired at last_block (the high-water mark) are recorded but expired. */
 static tk_status record_nonces(tk_recipient *r, tk_ticket_result *res, const tk_payment *p,
                                uint64_t last_block)
 {
@@ -223,12 +230,47 @@ static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, con
     return st;
 }
 
+/* Phase D with a judging store: claim the recorded nonces; the ones the
+ * store already held are replays (no credit; a winner among them was
+ * stored by whoever claimed it first, put_winner being idempotent), and
+ * fresh ones are judged for expiry again against the raised mark. */
+static tk_status claim_nonces(tk_recipient *r, tk_ticket_result *res, const tk_payment *p,
+                              const uint32_t *nonces, size_t n, uint64_t last_block)
+{
+    const tk_ticket_params *pp = &p->params;
+    uint8_t fresh[TK_MAX_NONCES_PER_RAND];
+    uint64_t mark = 0, hw;
+    size_t k = 0;
+    int expired;
+
+    if (r->store.nonce_claim(r->store.self, &pp->recipient_rand_hash, nonces, n,
+                             &pp->expiration_block, last_block, fresh, &mark) != TK_OK)
+        return TK_ERR_STORE;
+    hw = tk__recipient_raise_block(r, mark);
+    expired = tk__block_u64(&pp->expiration_block) <= hw;
+    /* Expired first (as the replay set does once it swept the params):
+     * never credited either way, and its winner row exists. */
+    for (size_t i = 0; i < p->count; i++) {
+        if (!recorded(res[i].status))
+            continue;
+        if (expired) {
+            res[i].status = TK_ERR_PARAMS_EXPIRED;
+        } else if (!fresh[k]) {
+            res[i].status = TK_ERR_REPLAYED_NONCE;
+            res[i].wins = 0; /* not ours: the first claimant's winner */
+        }
+        k++;
+    }
+    return TK_OK;
+}
+
 /* Phase D: persist the recorded nonces (when the store keeps them): in one
- * all-or-nothing nonce_add_many call when the store has it, else one
- * nonce_add per nonce. All of them share the payment's rand hash, and the
- * replay set records at most TK_MAX_NONCES_PER_RAND per rand hash, so they
- * fit the array. */
-static tk_status store_nonces(tk_recipient *r, const tk_ticket_result *res, const tk_payment *p)
+ * all-or-nothing nonce_claim (or nonce_add_many) call when the store has
+ * it, else one nonce_add per nonce. All of them share the payment's rand
+ * hash, and the replay set records at most TK_MAX_NONCES_PER_RAND per rand
+ * hash, so they fit the array. */
+static tk_status store_nonces(tk_recipient *r, tk_ticket_result *res, const tk_payment *p,
+                              uint64_t last_block)
 {
     const tk_ticket_params *pp = &p->params;
     uint32_t nonces[TK_MAX_NONCES_PER_RAND];
@@ -236,7 +278,7 @@ static tk_status store_nonces(tk_recipient *r, const tk_ticket_result *res, cons
 
     if (r->store.nonce_add == NULL)
         return TK_OK;
-    if (r->store.nonce_add_many == NULL) {
+    if (r->store.nonce_add_many == NULL && r->store.nonce_claim == NULL) {
         for (size_t i = 0; i < p->count; i++)
             if (recorded(res[i].status) &&
                 r->store.nonce_add(r->store.self, &pp->recipient_rand_hash, res[i].sender_nonce,
@@ -251,6 +293,8 @@ static tk_status store_nonces(tk_recipient *r, const tk_ticket_result *res, cons
             return TK_ERR_STORE; /* cannot happen (see above) */
         nonces[n++] = res[i].sender_nonce;
     }
+    if (n > 0 && r->store.nonce_claim != NULL)
+        return claim_nonces(r, res, p, nonces, n, last_block);
     if (n > 0 && r->store.nonce_add_many(r->store.self, &pp->recipient_rand_hash, nonces, n,
                                          &pp->expiration_block) != TK_OK)
         return TK_ERR_STORE;
@@ -289,20 +333,25 @@ static tk_status receive(tk_recipient *r, tk_ticket_result *res, tk_receive_summ
     memset(&sum, 0, sizeof sum);
     sum.session = session != NULL ? *session : p->params.recipient_rand_hash;
     st = fatal_checks(r, &rand, &last_block, p);
-    if (st == TK_OK)
+    if (st == TK_OK) {
+        last_block = tk__recipient_raise_block(r, last_block);
         st = check_tickets(res, p, &rand);
+    }
     if (st == TK_OK)
         st = record_nonces(r, res, p, last_block);
     if (st != TK_OK)
         goto out;
+    if ((st = store_winners(r, res, p, &rand)) != TK_OK ||
+        (st = store_nonces(r, res, p, last_block)) != TK_OK) {
+        forget_nonces(r, res, p);
+        goto out;
+    }
     for (size_t i = 0; i < p->count; i++) {
         sum.accepted += res[i].status == TK_OK;
         sum.rejected += res[i].status != TK_OK;
         sum.winners += res[i].wins != 0;
     }
-    if ((st = store_winners(r, res, p, &rand)) != TK_OK ||
-        (st = store_nonces(r, res, p)) != TK_OK ||
-        (st = credit(r, credited, p, &sum.session, sum.accepted)) != TK_OK)
+    if ((st = credit(r, credited, p, &sum.session, sum.accepted)) != TK_OK)
         forget_nonces(r, res, p);
 out:
     tk__memzero(&rand, sizeof rand);

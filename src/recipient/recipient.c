@@ -30,16 +30,53 @@ tk_status tk__recipient_rand_hash(const tk_recipient *r, tk_hash *out, const tk_
     return st;
 }
 
+uint64_t tk__recipient_raise_block(tk_recipient *r, uint64_t block)
+{
+    uint64_t cur = atomic_load(&r->high_water);
+    while (block > cur && !atomic_compare_exchange_weak(&r->high_water, &cur, block))
+        ;
+    return block > cur ? block : cur;
+}
+
 /* Seen nonces persisted by an earlier run go back into the replay set. */
+typedef struct load_state {
+    tk_recipient *r;
+    tk_status st; /* the first failure: the load must not pass for whole */
+} load_state;
+
 static int load_nonce(const tk_hash *rand_hash, uint32_t nonce, const tk_u256 *expiration,
                       void *data)
 {
-    tk_recipient *r = data;
-    tk__replay_shard *sh = tk__replay_lock(r->replay, rand_hash, 0);
+    load_state *ls = data;
+    tk__replay_shard *sh = tk__replay_lock(ls->r->replay, rand_hash, 0);
     tk_status st = tk__replay_add(sh, rand_hash, tk__block_u64(expiration), nonce);
     tk__replay_unlock(sh);
     /* A replay (duplicate row) or a full rand is fine; stop on NOMEM. */
+    if (st == TK_ERR_NOMEM)
+        ls->st = st;
     return st == TK_ERR_NOMEM;
+}
+
+/* The store's seen nonces and block mark, into a new recipient. */
+static tk_status load_store(tk_recipient *r)
+{
+    load_state ls = {r, TK_OK};
+    uint64_t mark = 0;
+    tk_status st;
+
+    if (r->store.nonce_claim != NULL && r->store.nonce_add != NULL) {
+        if (r->store.nonce_claim(r->store.self, NULL, NULL, 0, NULL, 0, NULL, &mark) != TK_OK)
+            return TK_ERR_STORE;
+        tk__recipient_raise_block(r, mark);
+    }
+    if (r->store.nonce_load == NULL)
+        return TK_OK;
+    st = r->store.nonce_load(r->store.self, load_nonce, &ls);
+    /* Our own reason first (NOMEM), whatever the store made of the stop:
+     * a store that took the stop for success must not hide it either. */
+    if (ls.st != TK_OK)
+        return ls.st;
+    return st == TK_OK ? TK_OK : st == TK_ERR_NOMEM ? TK_ERR_NOMEM : TK_ERR_STORE;
 }
 
 tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
@@ -77,12 +114,8 @@ tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
         (st = tk__replay_create(&r->replay)) != TK_OK ||
         (st = tk__balances_create(&r->balances)) != TK_OK)
         goto fail;
-    if (store->nonce_load != NULL) {
-        if (store->nonce_load(store->self, load_nonce, r) != TK_OK) {
-            st = TK_ERR_STORE;
-            goto fail;
-        }
-    }
+    if ((st = load_store(r)) != TK_OK)
+        goto fail;
     *out = r;
     return TK_OK;
 fail:
@@ -156,6 +189,7 @@ tk_status tk_recipient_prune(tk_recipient *r)
     TK_ARG_CHECK_NOCTX(r != NULL);
     if (r->chain.last_block(r->chain.self, &last_block) != TK_OK)
         return TK_ERR_CHAIN;
+    last_block = tk__recipient_raise_block(r, last_block);
     tk__replay_prune(r->replay, last_block);
     if (r->store.nonce_prune != NULL && r->store.nonce_prune(r->store.self, last_block) != TK_OK)
         return TK_ERR_STORE;

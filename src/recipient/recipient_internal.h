@@ -9,6 +9,8 @@
 #include "crypto/hmac.h"
 #include "crypto/u256.h"
 
+#include <stdatomic.h>
+
 #include "balances.h"
 #include "replay.h"
 
@@ -24,7 +26,14 @@ struct tk_recipient {
     tk_monitor *monitor;
     tk__replay *replay;
     tk__balances *balances;
+    /* The highest L1 block seen (chain reads and the store's block mark);
+     * never lowered, so a lagging or reorged chain view cannot re-open
+     * expired params. Expiry and pruning use it. */
+    _Atomic uint64_t high_water;
 };
+
+/* Raise the high-water mark to block (if higher); returns the mark. */
+uint64_t tk__recipient_raise_block(tk_recipient *r, uint64_t block);
 
 /* recipientRand for params used by sender (the caller wipes *rand). The
  * tests use it to check the derivation against the vectors. */

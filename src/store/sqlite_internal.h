@@ -22,6 +22,7 @@ typedef enum tk__sqlite_stmt_id {
     TK_SQL_NONCE_ADD,
     TK_SQL_NONCE_LOAD,
     TK_SQL_NONCE_PRUNE,
+    TK_SQL_MARK_RAISE,
     TK_SQL_TOTALS,
     TK_SQL_REQUEUE,
     TK_SQL_SEQ_ADVANCE,
@@ -42,6 +43,23 @@ struct tk_store_sqlite {
 sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
                               tk_status *st);
 
+/* Run a write statement to completion (and reset it). */
+tk_status tk__sqlite_step_done(sqlite3_stmt *q);
+
+/* Run one of the transaction statements (caller holds s->mu). */
+tk_status tk__sqlite_exec_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id);
+
+/* The nonce writes (sqlite_claim.c): vtable entries. */
+tk_status tk__sqlite_nonce_add_many(void *self, const tk_hash *rand_hash,
+                                    const uint32_t *nonces, size_t n,
+                                    const tk_u256 *expiration_block);
+tk_status tk__sqlite_nonce_claim(void *self, const tk_hash *rand_hash,
+                                 const uint32_t *nonces, size_t n,
+                                 const tk_u256 *expiration_block,
+                                 uint64_t seen_block, uint8_t *fresh,
+                                 uint64_t *mark);
+tk_status tk__sqlite_nonce_prune(void *self, uint64_t last_block);
+
 /* Map a SQLite result code to a status. */
 tk_status tk__sqlite_status(int rc);
 
@@ -61,5 +79,10 @@ tk_status tk__sqlite_migrate(sqlite3 *db, int from, int to);
 
 /* Open-time checks and migration (runs its own transaction). */
 tk_status tk__sqlite_prepare_schema(sqlite3 *db);
+
+/* Read-only open: the same checks, no migration and no write. An empty
+ * file is not a store (TK_ERR_STORE_CORRUPT); an older version is read as
+ * it is (its missing tables fail the calls that need them). */
+tk_status tk__sqlite_check_schema(sqlite3 *db);
 
 #endif /* TK_STORE_SQLITE_INTERNAL_H */

@@ -55,8 +55,17 @@ static const char schema_v3[] =
     " PRIMARY KEY (sender, manifest_id)"
     ") WITHOUT ROWID;";
 
+/* Version 4: the block mark, the highest L1 block any recipient on the
+ * file claimed or pruned at (one row, never lowered). A file migrated from
+ * an older version starts at 0: its earlier prunes are not known. */
+static const char schema_v4[] =
+    "CREATE TABLE block_mark ("
+    " id INTEGER NOT NULL PRIMARY KEY CHECK (id = 0),"
+    " block INTEGER NOT NULL CHECK (block >= 0));"
+    "INSERT INTO block_mark (id, block) VALUES (0, 0);";
+
 static const char *const steps[TK_STORE_SQLITE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3,
+    schema_v1, schema_v2, schema_v3, schema_v4,
 };
 
 tk_status tk__sqlite_status(int rc)
@@ -140,10 +149,11 @@ static tk_status check_tables(sqlite3 *db)
     long long n;
     tk_status st = query_int(db,
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
-        " name IN ('winners', 'seen_nonces', 'request_seqs')", &n);
+        " name IN ('winners', 'seen_nonces', 'request_seqs',"
+        " 'block_mark')", &n);
     if (st != TK_OK)
         return st;
-    return n == 3 ? TK_OK : TK_ERR_STORE_CORRUPT;
+    return n == 4 ? TK_OK : TK_ERR_STORE_CORRUPT;
 }
 
 tk_status tk__sqlite_prepare_schema(sqlite3 *db)
@@ -173,4 +183,16 @@ tk_status tk__sqlite_prepare_schema(sqlite3 *db)
     if (st != TK_OK)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return st;
+}
+
+tk_status tk__sqlite_check_schema(sqlite3 *db)
+{
+    int version = 0;
+    tk_status st = classify(db, &version);
+
+    if (st != TK_OK)
+        return st;
+    if (version == 0)
+        return TK_ERR_STORE_CORRUPT; /* empty: nothing to read */
+    return version == TK_STORE_SQLITE_SCHEMA_VERSION ? check_tables(db) : TK_OK;
 }

@@ -7,7 +7,10 @@
  * visitor may call back into the store (the redemption queue does).
  * Seen nonces live in a second open-addressing set keyed by
  * (recipientRandHash, nonce); nonce_add_many grows the set before it
- * inserts, so a batch is stored whole or not at all. One mutex guards
+ * inserts, so a batch is stored whole or not at all; nonce_claim is the
+ * same insert that also reports which nonces were new, under the same
+ * lock, which makes it the judge of replays for every recipient sharing
+ * this store. One mutex guards
  * everything: this store is for tests and single-process nodes, not for
  * throughput. */
 #include "ticket/credential.h"
@@ -37,6 +40,7 @@ struct tk_store_mem {
     mem_nonce *nonces;
     size_t n_nonces, nonce_cap; /* power of two, or 0 */
     tk__seq_table seqs; /* request seqs per (sender, manifest id) */
+    uint64_t block_mark; /* highest L1 block claimed or pruned at */
 };
 
 /* The keys are Keccak outputs (ticket hashes, rand hashes): their first
@@ -231,32 +235,27 @@ static tk_status nonce_rebuild(tk_store_mem *s, size_t cap, uint64_t prune_befor
     return TK_OK;
 }
 
-/* All n nonces or none: the table is grown first (the only step that can
- * fail), then every insert lands. */
-static tk_status mem_nonce_add_many(void *self, const tk_hash *rand_hash, const uint32_t *nonces,
-                                    size_t n, const tk_u256 *expiration_block)
+/* All n nonces or none (caller holds the lock): the table is grown first
+ * (the only step that can fail), then every insert lands. fresh (or NULL)
+ * gets 1 for each nonce this call inserted. */
+static tk_status insert_locked(tk_store_mem *s, const tk_hash *rand_hash, const uint32_t *nonces,
+                               size_t n, const tk_u256 *expiration_block, uint8_t *fresh)
 {
-    tk_store_mem *s = self;
-    tk_status st = TK_OK;
+    tk_status st;
     size_t need, cap;
 
-    if (s == NULL || rand_hash == NULL || expiration_block == NULL || (nonces == NULL && n > 0))
-        return TK_ERR_ILLEGAL_ARG;
-    if (n == 0)
-        return TK_OK;
-    pthread_mutex_lock(&s->mu);
     /* Keep the set at most half full, counting every nonce as new. */
-    if (n > SIZE_MAX / 4 - s->n_nonces) {
-        st = TK_ERR_NOMEM;
-        goto out;
-    }
+    if (n > SIZE_MAX / 4 - s->n_nonces)
+        return TK_ERR_NOMEM;
     need = (s->n_nonces + n) * 2;
     for (cap = s->nonce_cap == 0 ? 256 : s->nonce_cap; cap < need;)
         cap *= 2;
     if (cap != s->nonce_cap && (st = nonce_rebuild(s, cap, 0, 0)) != TK_OK)
-        goto out;
+        return st;
     for (size_t i = 0; i < n; i++) {
         mem_nonce *e = nonce_find(s->nonces, s->nonce_cap, rand_hash, nonces[i]);
+        if (fresh != NULL)
+            fresh[i] = !e->used;
         if (!e->used) { /* idempotent */
             e->rand_hash = *rand_hash;
             e->nonce = nonces[i];
@@ -265,7 +264,48 @@ static tk_status mem_nonce_add_many(void *self, const tk_hash *rand_hash, const 
             s->n_nonces++;
         }
     }
-out:
+    return TK_OK;
+}
+
+static tk_status mem_nonce_add_many(void *self, const tk_hash *rand_hash, const uint32_t *nonces,
+                                    size_t n, const tk_u256 *expiration_block)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (s == NULL || rand_hash == NULL || expiration_block == NULL || (nonces == NULL && n > 0))
+        return TK_ERR_ILLEGAL_ARG;
+    if (n == 0)
+        return TK_OK;
+    pthread_mutex_lock(&s->mu);
+    st = insert_locked(s, rand_hash, nonces, n, expiration_block, NULL);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status mem_nonce_claim(void *self, const tk_hash *rand_hash, const uint32_t *nonces,
+                                 size_t n, const tk_u256 *expiration_block, uint64_t seen_block,
+                                 uint8_t *fresh, uint64_t *mark)
+{
+    tk_store_mem *s = self;
+    tk_status st = TK_OK;
+
+    if (mark != NULL)
+        *mark = 0;
+    if (fresh != NULL && n > 0)
+        memset(fresh, 0, n);
+    if (s == NULL || mark == NULL ||
+        (n > 0 && (rand_hash == NULL || nonces == NULL || fresh == NULL ||
+                   expiration_block == NULL)))
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    if (n > 0)
+        st = insert_locked(s, rand_hash, nonces, n, expiration_block, fresh);
+    if (st == TK_OK) {
+        if (seen_block > s->block_mark)
+            s->block_mark = seen_block;
+        *mark = s->block_mark;
+    }
     pthread_mutex_unlock(&s->mu);
     return st;
 }
@@ -296,9 +336,12 @@ static tk_status mem_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
                 snap[n++] = s->nonces[i];
     }
     pthread_mutex_unlock(&s->mu);
-    for (size_t i = 0; i < n; i++)
-        if (fn(&snap[i].rand_hash, snap[i].nonce, &snap[i].expiration_block, data) != 0)
-            break;
+    for (size_t i = 0; i < n; i++) {
+        if (fn(&snap[i].rand_hash, snap[i].nonce, &snap[i].expiration_block, data) != 0) {
+            free(snap);
+            return TK_ERR_STORE; /* cut short: never a complete load */
+        }
+    }
     free(snap);
     return TK_OK;
 }
@@ -315,6 +358,8 @@ static tk_status mem_nonce_prune(void *self, uint64_t last_block)
     pthread_mutex_lock(&s->mu);
     if (s->nonce_cap > 0)
         st = nonce_rebuild(s, s->nonce_cap, last_block, 1);
+    if (st == TK_OK && last_block > s->block_mark)
+        s->block_mark = last_block;
     pthread_mutex_unlock(&s->mu);
     return st;
 }
@@ -384,5 +429,6 @@ tk_status tk_store_mem_iface(tk_store_mem *s, tk_store *out)
     out->nonce_prune = mem_nonce_prune;
     out->nonce_add_many = mem_nonce_add_many;
     out->seq_advance = mem_seq_advance;
+    out->nonce_claim = mem_nonce_claim;
     return TK_OK;
 }

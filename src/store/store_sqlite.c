@@ -14,6 +14,8 @@
 #include "ticket/u256.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +41,9 @@ static const char *const stmt_sql[TK_SQL_COUNT] = {
         "SELECT rand_hash, nonce, expiration_block FROM seen_nonces",
     [TK_SQL_NONCE_PRUNE] =
         "DELETE FROM seen_nonces WHERE expiration_block < ?1",
+    [TK_SQL_MARK_RAISE] =
+        "UPDATE block_mark SET block = max(block, ?1) WHERE id = 0"
+        " RETURNING block",
     [TK_SQL_TOTALS] =
         "SELECT state, face_value FROM winners"
         " WHERE (?1 IS NULL OR sender = ?1)",
@@ -141,8 +146,7 @@ static int is_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
-/* Run a write statement to completion. */
-static tk_status step_done(sqlite3_stmt *q)
+tk_status tk__sqlite_step_done(sqlite3_stmt *q)
 {
     int rc = sqlite3_step(q);
     tk_status st = rc == SQLITE_DONE ? TK_OK : tk__sqlite_status(rc);
@@ -187,7 +191,7 @@ static tk_status sq_put_winner(void *self, const tk_winner *w)
         if (!is_zero(w->tx_hash.bytes, 32))
             sqlite3_bind_blob(q, 14, w->tx_hash.bytes, 32, SQLITE_STATIC);
         sqlite3_bind_int64(q, 15, w->attempts);
-        st = step_done(q);
+        st = tk__sqlite_step_done(q);
         sqlite3_clear_bindings(q); /* drop the pointer to the rand */
     }
     pthread_mutex_unlock(&s->mu);
@@ -236,7 +240,7 @@ static tk_status sq_set_state(void *self, const tk_hash *ticket_hash,
         sqlite3_bind_int(q, 2, (int)state);
         if (tx_hash != NULL)
             sqlite3_bind_blob(q, 3, tx_hash->bytes, 32, SQLITE_STATIC);
-        st = step_done(q);
+        st = tk__sqlite_step_done(q);
         if (st == TK_OK && sqlite3_changes(s->db) == 0)
             st = TK_ERR_NOT_FOUND;
     }
@@ -280,58 +284,18 @@ static tk_status sq_list(void *self, const tk_address *sender,
     return st;
 }
 
-/* Run one of the transaction statements (caller holds s->mu). */
-static tk_status exec_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id)
+tk_status tk__sqlite_exec_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id)
 {
     tk_status st;
     sqlite3_stmt *q = tk__sqlite_stmt(s, id, &st);
-    return q != NULL ? step_done(q) : st;
-}
-
-/* The n nonces in one transaction: on any failure it is rolled back, so
- * none of them is stored (and the recipient may retry the payment). */
-static tk_status sq_nonce_add_many(void *self, const tk_hash *rand_hash,
-                                   const uint32_t *nonces, size_t n,
-                                   const tk_u256 *expiration_block)
-{
-    tk_store_sqlite *s = self;
-    sqlite3_stmt *q;
-    tk_status st;
-
-    TK_ARG_CHECK_NOCTX(s != NULL && rand_hash != NULL &&
-                       expiration_block != NULL && (nonces != NULL || n == 0));
-    if (n == 0)
-        return TK_OK;
-    pthread_mutex_lock(&s->mu);
-    st = exec_stmt(s, TK_SQL_BEGIN);
-    if (st == TK_OK) {
-        q = tk__sqlite_stmt(s, TK_SQL_NONCE_ADD, &st);
-        if (q != NULL) {
-            /* Bindings survive the reset after each row. */
-            sqlite3_bind_blob(q, 1, rand_hash->bytes, 32, SQLITE_STATIC);
-            sqlite3_bind_blob(q, 3, expiration_block->bytes, 32,
-                              SQLITE_STATIC);
-            for (size_t i = 0; i < n && st == TK_OK; i++) {
-                sqlite3_bind_int64(q, 2, nonces[i]);
-                st = step_done(q);
-            }
-            sqlite3_clear_bindings(q);
-        }
-        if (st == TK_OK)
-            st = exec_stmt(s, TK_SQL_COMMIT);
-        /* A failed row or COMMIT (e.g. busy) leaves the transaction open;
-         * an I/O error may already have rolled it back. */
-        if (st != TK_OK && !sqlite3_get_autocommit(s->db))
-            (void)exec_stmt(s, TK_SQL_ROLLBACK);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return st;
+    return q != NULL ? tk__sqlite_step_done(q) : st;
 }
 
 static tk_status sq_nonce_add(void *self, const tk_hash *rand_hash,
                               uint32_t nonce, const tk_u256 *expiration_block)
 {
-    return sq_nonce_add_many(self, rand_hash, &nonce, 1, expiration_block);
+    return tk__sqlite_nonce_add_many(self, rand_hash, &nonce, 1,
+                                     expiration_block);
 }
 
 typedef struct nonce_row {
@@ -378,27 +342,8 @@ static tk_status sq_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
     for (size_t i = 0; st == TK_OK && i < n; i++)
         if (fn(&rows[i].rand_hash, rows[i].nonce, &rows[i].expiration_block,
                data) != 0)
-            break;
+            st = TK_ERR_STORE; /* cut short: never a complete load */
     free(rows);
-    return st;
-}
-
-static tk_status sq_nonce_prune(void *self, uint64_t last_block)
-{
-    tk_store_sqlite *s = self;
-    sqlite3_stmt *q;
-    tk_u256 block;
-    tk_status st;
-
-    TK_ARG_CHECK_NOCTX(s != NULL);
-    (void)tk_u256_from_u64(&block, last_block); /* cannot fail */
-    pthread_mutex_lock(&s->mu);
-    q = tk__sqlite_stmt(s, TK_SQL_NONCE_PRUNE, &st);
-    if (q != NULL) {
-        sqlite3_bind_blob(q, 1, block.bytes, 32, SQLITE_STATIC);
-        st = step_done(q);
-    }
-    pthread_mutex_unlock(&s->mu);
     return st;
 }
 
@@ -422,7 +367,7 @@ static tk_status sq_seq_advance(void *self, const tk_address *sender,
         sqlite3_bind_blob(q, 2, manifest_id_len > 0 ? (const void *)manifest_id : "",
                           (int)manifest_id_len, SQLITE_STATIC);
         sqlite3_bind_int64(q, 3, (sqlite3_int64)seq);
-        st = step_done(q);
+        st = tk__sqlite_step_done(q);
         if (st == TK_OK && sqlite3_changes(s->db) == 0)
             st = TK_ERR_STALE_SEQ;
         sqlite3_clear_bindings(q);
@@ -443,30 +388,60 @@ tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
     out->list = sq_list;
     out->nonce_add = sq_nonce_add;
     out->nonce_load = sq_nonce_load;
-    out->nonce_prune = sq_nonce_prune;
-    out->nonce_add_many = sq_nonce_add_many;
+    out->nonce_prune = tk__sqlite_nonce_prune;
+    out->nonce_add_many = tk__sqlite_nonce_add_many;
     out->seq_advance = sq_seq_advance;
+    out->nonce_claim = tk__sqlite_nonce_claim;
     return TK_OK;
 }
 
 /* ---- open / close ------------------------------------------------------ */
 
-/* Create the file with mode 0600 first (it holds recipientRands); SQLite
- * gives its -wal and -shm files the same permissions. */
-static tk_status create_private(const char *path)
+/* Mode 0600 on an open file: it holds recipientRands, secret until the
+ * ticket is redeemed. Only the owner can chmod; anyone else gets an
+ * error, and the store is not opened. */
+static tk_status owner_only(int fd)
 {
+    struct stat sb;
+
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return TK_ERR_STORE;
+    if ((sb.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0)
+        return TK_ERR_STORE;
+    return TK_OK;
+}
+
+/* Create the file with mode 0600 (or bring an existing one, e.g. made by
+ * touch with 0644, to 0600), and its -wal and -shm files when they exist
+ * already; SQLite gives the ones it creates the mode of the main file. */
+static tk_status make_private(const char *path)
+{
+    static const char *const sfx[] = {"-wal", "-shm"};
+    char side[4096];
+    tk_status st;
     int fd;
 
     if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
         return TK_OK;
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return TK_ERR_STORE;
+    st = owner_only(fd);
     close(fd);
-    return TK_OK;
+    for (size_t i = 0; st == TK_OK && i < 2; i++) {
+        if ((size_t)snprintf(side, sizeof side, "%s%s", path, sfx[i]) >= sizeof side)
+            return TK_ERR_STORE;
+        fd = open(side, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue; /* absent: SQLite creates it with our mode */
+        st = owner_only(fd);
+        close(fd);
+    }
+    return st;
 }
 
-static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check)
+static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check,
+                              int read_only)
 {
     sqlite3_stmt *q = NULL;
     tk_status st;
@@ -475,12 +450,18 @@ static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check)
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, busy_ms);
     /* Check the file before any pragma writes to it. */
-    if ((st = tk__sqlite_prepare_schema(db)) != TK_OK)
+    if (read_only)
+        st = tk__sqlite_check_schema(db);
+    else
+        st = tk__sqlite_prepare_schema(db);
+    if (st != TK_OK)
         return st;
-    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
-                          "PRAGMA synchronous = FULL;"
-                          "PRAGMA secure_delete = ON;"
-                          "PRAGMA foreign_keys = OFF;", NULL, NULL, NULL);
+    rc = read_only ? SQLITE_OK
+                   : sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
+                                      "PRAGMA synchronous = FULL;"
+                                      "PRAGMA secure_delete = ON;"
+                                      "PRAGMA foreign_keys = OFF;",
+                                  NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return tk__sqlite_status(rc);
     if (!quick_check)
@@ -499,8 +480,8 @@ static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check)
     return st;
 }
 
-tk_status tk_store_sqlite_create(tk_store_sqlite **out, const char *path,
-                               const tk_store_sqlite_options *opts)
+static tk_status open_store(tk_store_sqlite **out, const char *path,
+                            const tk_store_sqlite_options *opts, int ro)
 {
     tk_store_sqlite *s;
     tk_status st;
@@ -521,23 +502,37 @@ tk_status tk_store_sqlite_create(tk_store_sqlite **out, const char *path,
         free(s);
         return TK_ERR_NOMEM;
     }
-    st = create_private(path);
+    st = ro ? TK_OK : make_private(path);
     if (st == TK_OK) {
         rc = sqlite3_open_v2(path, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             (ro ? SQLITE_OPEN_READONLY
+                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                                  SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
                              NULL);
         st = rc == SQLITE_OK ? TK_OK
              : (rc == SQLITE_NOMEM ? TK_ERR_NOMEM : TK_ERR_STORE);
     }
     if (st == TK_OK)
-        st = exec_pragmas(s->db, busy_ms, quick);
+        st = exec_pragmas(s->db, busy_ms, quick, ro);
     if (st != TK_OK) {
         tk_store_sqlite_destroy(s);
         return st;
     }
     *out = s;
     return TK_OK;
+}
+
+tk_status tk_store_sqlite_create(tk_store_sqlite **out, const char *path,
+                                 const tk_store_sqlite_options *opts)
+{
+    return open_store(out, path, opts, 0);
+}
+
+tk_status tk_store_sqlite_create_read_only(tk_store_sqlite **out,
+                                           const char *path,
+                                           const tk_store_sqlite_options *opts)
+{
+    return open_store(out, path, opts, 1);
 }
 
 void tk_store_sqlite_destroy(tk_store_sqlite *s)

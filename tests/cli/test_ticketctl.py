@@ -748,6 +748,27 @@ def test_pay_receive():
         with open(notdb, "w") as f:
             f.write("this is not sqlite" * 100)
         err("store-list corrupt", "store-list", {"store": notdb}, "store_corrupt")
+        # Read-only commands never write (issue 11): an empty file is not
+        # given a schema, and stays 0 bytes with no -wal/-shm beside it.
+        empty = os.path.join(WORK, "empty.db")
+        for f in (empty, empty + "-wal", empty + "-shm"):
+            if os.path.exists(f):
+                os.remove(f)
+        open(empty, "w").close()
+        check_err("store-list empty", "store_corrupt",
+                  run("store-list", {"store": empty}))
+        eq("store-list empty untouched", os.path.getsize(empty), 0)
+        eq("store-list empty no wal", os.path.exists(empty + "-wal"), False)
+        # A store file made by `touch` (mode 0644) is brought to 0600 when
+        # a writer opens it: it holds recipientRands.
+        touched = os.path.join(WORK, "touched.db")
+        for f in (touched, touched + "-wal", touched + "-shm"):
+            if os.path.exists(f):
+                os.remove(f)
+        open(touched, "w").close()
+        os.chmod(touched, 0o644)
+        ok("receive touched store", "receive", dict(req, store=touched))
+        eq("touched store mode", oct(os.stat(touched).st_mode & 0o777), oct(0o600))
         err("store-list missing", "store-list", {}, "missing_field")
 
         # Expired params: recorded, no credit.

@@ -87,6 +87,8 @@ static void log_call(fake_store *s, char c)
         s->nonce_add_calls++;
     if (c == 'm')
         s->nonce_many_calls++;
+    if (c == 'c')
+        s->nonce_claim_calls++;
     if (n + 1 < FX_LOG_MAX) {
         s->log[n] = c;
         s->log[n + 1] = '\0';
@@ -96,7 +98,7 @@ static void log_call(fake_store *s, char c)
 void fx_store_trace(fake_store *s)
 {
     s->trace = 1;
-    s->nonce_add_calls = s->nonce_many_calls = 0;
+    s->nonce_add_calls = s->nonce_many_calls = s->nonce_claim_calls = 0;
     s->nonce_many_total = 0;
     s->log[0] = '\0';
 }
@@ -150,6 +152,20 @@ static tk_status s_nonce_add_many(void *self, const tk_hash *rh, const uint32_t 
     return s->inner.nonce_add_many(s->inner.self, rh, nonces, n, exp);
 }
 
+static tk_status s_nonce_claim(void *self, const tk_hash *rh, const uint32_t *nonces, size_t n,
+                               const tk_u256 *exp, uint64_t seen, uint8_t *fresh, uint64_t *mark)
+{
+    fake_store *s = self;
+    if (n > 0) {
+        log_call(s, 'c');
+        if (s->trace)
+            s->nonce_many_total += n;
+    }
+    if (s->fail_nonce)
+        return TK_ERR_STORE;
+    return s->inner.nonce_claim(s->inner.self, rh, nonces, n, exp, seen, fresh, mark);
+}
+
 static tk_status s_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
 {
     fake_store *s = self;
@@ -188,6 +204,8 @@ tk_store fx_store_iface(fake_store *s)
         st.nonce_prune = s_nonce_prune;
         if (!s->no_many)
             st.nonce_add_many = s_nonce_add_many;
+        if (!s->no_claim)
+            st.nonce_claim = s_nonce_claim;
     }
     if (!s->no_seqs)
         st.seq_advance = s_seq_advance;

@@ -30,18 +30,20 @@ typedef struct fake_chain {
 } fake_chain;
 
 /* The store: tk_store_mem behind failure switches. no_many leaves
- * nonce_add_many NULL (the recipient falls back to nonce_add). While trace
- * is set (single-threaded tests only) the nonce calls are counted and the
- * order of writes is logged: 'w' put_winner, 'n' nonce_add, 'm'
- * nonce_add_many (the first FX_LOG_MAX - 1 of them). */
+ * nonce_add_many NULL, no_claim leaves nonce_claim NULL (the recipient
+ * falls back to nonce_add_many, then nonce_add). While trace is set
+ * (single-threaded tests only) the nonce calls are counted and the order
+ * of writes is logged: 'w' put_winner, 'n' nonce_add, 'm' nonce_add_many,
+ * 'c' nonce_claim of at least one nonce (the first FX_LOG_MAX - 1 of
+ * them). */
 #define FX_LOG_MAX 64
 typedef struct fake_store {
     tk_store_mem *mem;
     tk_store inner;
-    int fail_put, fail_nonce, no_nonces, no_many;
+    int fail_put, fail_nonce, no_nonces, no_many, no_claim;
     int trace;
-    unsigned nonce_add_calls, nonce_many_calls;
-    size_t nonce_many_total; /* nonces passed to nonce_add_many */
+    unsigned nonce_add_calls, nonce_many_calls, nonce_claim_calls;
+    size_t nonce_many_total; /* nonces passed to nonce_add_many or claim */
     char log[FX_LOG_MAX];
     int no_seqs, fail_seq; /* leave seq_advance NULL / make it fail */
 } fake_store;

@@ -760,18 +760,21 @@ static void test_store_failure_rolls_back(void **state)
 }
 
 /* A payment's recorded nonces (accepted or expired, not rejected) go to
- * the store in ONE nonce_add_many call, after its winners; a payment that
- * records none makes no call. */
-static void test_nonces_one_batch_per_payment(void **state)
+ * the store in ONE nonce_claim call (or nonce_add_many, when the store has
+ * no claim), after its winners; a payment that records none makes no
+ * call. */
+static void nonces_one_batch_per_payment(int claim)
 {
+    const char *first = claim ? "wwwwwc" : "wwwwwm", *late_log = claim ? "wwwc" : "wwwm";
     fixture f;
     tk_ticket_params params;
     tk_payment p, late;
     uint64_t exp;
     rx x;
-    (void)state;
 
     fx_init_always_win(&f);
+    f.store.no_claim = !claim;
+    fx_create_recipient(&f);
     fx_params(&f, &params);
     fx_pay(&f, &p, &params, 1, 7);
     p.tickets[2] = p.tickets[1];  /* replay inside the batch */
@@ -780,10 +783,11 @@ static void test_nonces_one_batch_per_payment(void **state)
     assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
     assert_int_equal(x.sum.accepted, 5);
     rx_free(&x);
-    assert_int_equal(f.store.nonce_many_calls, 1);
+    assert_int_equal(claim ? f.store.nonce_claim_calls : f.store.nonce_many_calls, 1);
+    assert_int_equal(claim ? f.store.nonce_many_calls : f.store.nonce_claim_calls, 0);
     assert_int_equal(f.store.nonce_many_total, 5);
     assert_int_equal(f.store.nonce_add_calls, 0);
-    assert_string_equal(f.store.log, "wwwwwm"); /* winners first */
+    assert_string_equal(f.store.log, first); /* winners first */
 
     /* The stored nonces are exactly the recorded ones: after a restart the
      * accepted tickets are replays, the high-s one is still just bad. */
@@ -793,7 +797,7 @@ static void test_nonces_one_batch_per_payment(void **state)
     for (size_t i = 0; i < p.count; i++)
         assert_int_equal(x.res[i].status, i == 4 ? TK_ERR_SIG_HIGH_S : TK_ERR_REPLAYED_NONCE);
     rx_free(&x);
-    assert_int_equal(f.store.nonce_many_calls, 0); /* nothing recorded */
+    assert_int_equal(f.store.nonce_many_calls + f.store.nonce_claim_calls, 0); /* none */
     assert_string_equal(f.store.log, "");
 
     /* Expired params: the nonces are recorded (and persisted) too. */
@@ -804,12 +808,19 @@ static void test_nonces_one_batch_per_payment(void **state)
     assert_int_equal(rx_run(&f, &x, &late, NULL), TK_OK);
     assert_int_equal(x.res[0].status, TK_ERR_PARAMS_EXPIRED);
     rx_free(&x);
-    assert_int_equal(f.store.nonce_many_calls, 1);
+    assert_int_equal(f.store.nonce_many_calls + f.store.nonce_claim_calls, 1);
     assert_int_equal(f.store.nonce_many_total, 3);
-    assert_string_equal(f.store.log, "wwwm");
+    assert_string_equal(f.store.log, late_log);
     tk_payment_clear(&late);
     tk_payment_clear(&p);
     fx_free(&f);
+}
+
+static void test_nonces_one_batch_per_payment(void **state)
+{
+    (void)state;
+    nonces_one_batch_per_payment(1);
+    nonces_one_batch_per_payment(0);
 }
 
 /* A store without nonce_add_many: one nonce_add per recorded nonce, with
@@ -825,6 +836,7 @@ static void test_nonces_fallback_per_ticket(void **state)
 
     fx_init(&f);
     f.store.no_many = 1;
+    f.store.no_claim = 1;
     fx_create_recipient(&f);
     fx_params(&f, &params);
     fx_pay(&f, &p, &params, 1, 6);

@@ -4,6 +4,7 @@
  * batched), and concurrent use. Winners here are synthetic (random
  * bytes): the store does not interpret them. */
 #include "test_support.h"
+#include "store_contract.h"
 
 #include "ticket/store.h"
 
@@ -348,6 +349,22 @@ static void test_concurrent_puts(void **state)
     tk_store_mem_destroy(m);
 }
 
+/* The replay-judge contract (store_contract.c), one object shared by four
+ * threads. */
+static void test_claim_contract(void **state)
+{
+    tk_store_mem *m = NULL;
+    tk_store st[4];
+    (void)state;
+
+    assert_int_equal(tk_store_mem_create(&m), TK_OK);
+    assert_int_equal(tk_store_mem_iface(m, &st[0]), TK_OK);
+    tk_test_store_claim_contract(&st[0]);
+    st[1] = st[2] = st[3] = st[0];
+    tk_test_store_claim_race(st, 4);
+    tk_store_mem_destroy(m);
+}
+
 static void test_misuse(void **state)
 {
     tk_store s;
@@ -387,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_nonces),
         cmocka_unit_test(test_nonce_add_many),
         cmocka_unit_test(test_concurrent_puts),
+        cmocka_unit_test(test_claim_contract),
         cmocka_unit_test(test_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

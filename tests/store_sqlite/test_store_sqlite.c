@@ -5,6 +5,7 @@
  * reopen, exact totals, requeue rules, version / corrupt files, migration
  * from schema version 1, concurrent writers, misuse. */
 #include "test_support.h"
+#include "store_contract.h"
 
 #include "store/sqlite_internal.h"
 #include "ticket/store_sqlite.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -783,6 +785,112 @@ static void test_threads(void **state)
 
 static void *volatile vnull = NULL;
 
+static int count_fn(const tk_winner *w, void *data)
+{
+    (void)w;
+    (*(size_t *)data)++;
+    return 0;
+}
+
+/* The file holds recipientRands: a writer brings an existing file made
+ * with 0644 (touch) to 0600, and its -wal/-shm files too (issue 11). */
+static void test_file_modes(void **state)
+{
+    static const char *const names[] = {"modes.db", "modes.db-wal", "modes.db-shm"};
+    tk_store_sqlite *s;
+    tk_store st;
+    tk_winner w;
+    struct stat sb;
+    (void)state;
+
+    for (int i = 0; i < 3; i++) {
+        int fd = open(path_of(names[i]), O_RDWR | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(fchmod(fd, 0644), 0);
+        close(fd);
+    }
+    s = open_ok("modes.db", &st);
+    make_winner(&w, NULL, 1);
+    assert_int_equal(st.put_winner(st.self, &w), TK_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(stat(path_of(names[i]), &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+    }
+    tk_store_sqlite_destroy(s);
+}
+
+/* Read-only opens never write: an empty file is refused and left empty,
+ * an old (version 1) file is read without being migrated, and the write
+ * calls fail (issue 11: ticketctl store-list). */
+static void test_read_only(void **state)
+{
+    tk_store_sqlite *s = NULL;
+    tk_store st;
+    tk_winner w;
+    struct stat sb;
+    sqlite3 *db;
+    size_t n = 0;
+    int fd, v = 0;
+    (void)state;
+
+    fd = open(path_of("ro-empty.db"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-empty.db"), NULL),
+                     TK_ERR_STORE_CORRUPT);
+    assert_null(s);
+    assert_int_equal(stat(path_of("ro-empty.db"), &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-absent.db"), NULL),
+                     TK_ERR_STORE);
+    assert_int_equal(stat(path_of("ro-absent.db"), &sb), -1);
+
+    /* Version 1: read as it is. */
+    assert_int_equal(sqlite3_open(path_of("ro-v1.db"), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(tk__sqlite_migrate(db, 0, 1), TK_OK);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-v1.db"), NULL), TK_OK);
+    assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
+    assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, count_fn, &n), TK_OK);
+    assert_int_equal(n, 0);
+    tk_store_sqlite_destroy(s);
+    assert_int_equal(raw_int("ro-v1.db", "PRAGMA user_version"), 1);
+
+    /* A current store: reads work, writes fail. */
+    s = open_ok("ro-cur.db", &st);
+    make_winner(&w, NULL, 1);
+    assert_int_equal(st.put_winner(st.self, &w), TK_OK);
+    tk_store_sqlite_destroy(s);
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-cur.db"), NULL), TK_OK);
+    assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
+    n = 0;
+    assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, count_fn, &n), TK_OK);
+    assert_int_equal(n, 1);
+    make_winner(&w, NULL, 2);
+    assert_int_equal(st.put_winner(st.self, &w), TK_ERR_STORE);
+    tk_store_sqlite_destroy(s);
+}
+
+/* The replay-judge contract (store_contract.c); the race runs three
+ * connections to one file, one per thread. */
+static void test_claim_contract(void **state)
+{
+    tk_store_sqlite *c[3];
+    tk_store st[3];
+    (void)state;
+
+    for (int i = 0; i < 3; i++)
+        c[i] = open_ok("claim.db", &st[i]);
+    tk_test_store_claim_contract(&st[0]);
+    tk_test_store_claim_race(st, 3);
+    for (int i = 0; i < 3; i++)
+        tk_store_sqlite_destroy(c[i]);
+}
+
 static void test_misuse(void **state)
 {
     tk_store st;
@@ -848,6 +956,9 @@ int main(void)
         cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_migrate_from_v1),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_file_modes),
+        cmocka_unit_test(test_read_only),
+        cmocka_unit_test(test_claim_contract),
         cmocka_unit_test(test_misuse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

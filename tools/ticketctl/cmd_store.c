@@ -15,8 +15,9 @@ static const char *state_name(tk_winner_state s)
     return (unsigned)s < 6 ? names[s] : "unknown";
 }
 
-/* Open an existing store (never create one by mistake). */
-static int open_store(tc *c, const json_t *in, tk_store_sqlite **s)
+/* Open an existing store (never create one by mistake); read-only for the
+ * commands that only look (no schema written, no migration). */
+static int open_store(tc *c, const json_t *in, tk_store_sqlite **s, int ro)
 {
     const char *path;
     tk_status st;
@@ -25,7 +26,9 @@ static int open_store(tc *c, const json_t *in, tk_store_sqlite **s)
         return -1;
     if (access(path, F_OK) != 0)
         return tc_fail(c, "not_found", "no store file at '%s'", path);
-    if ((st = tk_store_sqlite_create(s, path, NULL)) != TK_OK)
+    st = ro ? tk_store_sqlite_create_read_only(s, path, NULL)
+            : tk_store_sqlite_create(s, path, NULL);
+    if (st != TK_OK)
         return tc_fail_status(c, st, "opening the store");
     return 0;
 }
@@ -55,7 +58,7 @@ static int run_store_list(tc *c, const json_t *in)
     tk_store store;
     json_t *arr;
     tk_status st;
-    if (open_store(c, in, &s) < 0)
+    if (open_store(c, in, &s, 1) < 0)
         return -1;
     arr = json_array();
     st = tk_store_sqlite_iface(s, &store);
@@ -77,7 +80,7 @@ static int run_store_requeue(tc *c, const json_t *in)
     tk_winner_state state;
     tk_status st;
     if (tc_in_bytes(c, in, "ticket_hash", h.bytes, 32, TC_REQUIRED) < 0 ||
-        open_store(c, in, &s) < 0)
+        open_store(c, in, &s, 0) < 0)
         return -1;
     st = tk_store_sqlite_requeue(s, &state, &h);
     tk_store_sqlite_destroy(s);
@@ -89,7 +92,8 @@ static int run_store_requeue(tc *c, const json_t *in)
 
 const tc_command tc_cmd_store_list = {
     "store-list", "list the winning tickets of a SQLite store",
-    "Input:  {store}   path of an existing store file\n"
+    "Input:  {store}   path of an existing store file (opened read-only:\n"
+    "        nothing is written, an old schema is not migrated)\n"
     "Output: {winners: [{ticket_hash, state, face_value, sender, recipient,\n"
     "        sender_nonce, creation_round, expiration_block, attempts,\n"
     "        tx_hash (when submitted)}]}\n"
