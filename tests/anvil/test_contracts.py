@@ -22,13 +22,13 @@ import os
 import random
 import subprocess
 import sys
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tools", "chain"))
 sys.path.insert(0, os.path.join(REPO, "tests", "cli"))
 import tkchain  # noqa: E402
+from checks import Fail, check, eq, run_tests  # noqa: E402
 from keccak import keccak256  # noqa: E402
 
 MAX = 2**256 - 1
@@ -51,20 +51,6 @@ TOPIC = {name: "0x" + keccak256(sig.encode()).hex() for name, sig in {
     "UnlockCancelled": "UnlockCancelled(address)",
     "Withdrawal": "Withdrawal(address,uint256,uint256)",
 }.items()}
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: got %r, want %r" % (what, got, want))
 
 
 def ticketctl(cmd, req):
@@ -552,19 +538,8 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     TICKETCTL = argv[1]
-    failed = 0
     with tkchain.Anvil() as node:
-        for t in TESTS:
-            try:
-                t(node)
-                print("ok   %s" % t.__name__)
-            except Exception as e:  # noqa: BLE001 - report and go on
-                failed += 1
-                print("FAIL %s: %s" % (t.__name__, e))
-                if not isinstance(e, Fail):
-                    traceback.print_exc()
-    print("%d passed, %d failed" % (len(TESTS) - failed, failed))
-    return 1 if failed else 0
+        return run_tests(TESTS, node)
 
 
 if __name__ == "__main__":

@@ -137,6 +137,28 @@ def free_port():
         s.close()
 
 
+def _listens(pid, port):
+    """Whether process pid holds a socket listening on 127.0.0.1:port
+    (Linux: /proc/net/tcp gives the socket's inode, /proc/pid/fd its owner)."""
+    want = "0100007F:%04X" % port
+    inodes = set()
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            cols = line.split()
+            if cols[1] == want and cols[3] == "0A":  # 0A: LISTEN
+                inodes.add("socket:[%s]" % cols[9])
+    if not inodes:
+        return False
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)) in inodes:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 _LIVE = set()  # nodes to stop on exit or on a signal
 
 
@@ -194,20 +216,27 @@ class Anvil:
             _LIVE.add(self)
             self.url = "http://127.0.0.1:%d" % port
             self.rpc = Rpc(self.url)
-            if self._wait_ready(conf):
+            if self._wait_ready(conf, port):
                 return self
             last = self._log_tail()
             self.stop()  # port taken (or another start failure): try again
         raise RuntimeError("anvil did not start after %d attempts: %s"
                            % (self.attempts, last))
 
-    def _wait_ready(self, conf):
+    def _wait_ready(self, conf, port):
+        """Until our anvil answers on the port. Another process may hold
+        the port (our anvil then fails to bind and exits) and even answer
+        JSON-RPC: a node is trusted only once the listening socket belongs
+        to our process and our anvil has written its --config-out."""
+        probe = Rpc(self.url, timeout=1)
         deadline = time.monotonic() + self.ready_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
             try:
-                self.chain_id = int(self.rpc("eth_chainId"), 16)
+                if not _listens(self.proc.pid, port):
+                    raise OSError("not listening yet")
+                self.chain_id = int(probe("eth_chainId"), 16)
                 with open(conf) as f:
                     c = json.load(f)
                 self.keys = list(c["private_keys"])
