@@ -51,7 +51,8 @@ stage_tsan() {
 # Memcheck over the C test executables of the gcc build (no sanitizers):
 # any error or any definitely/indirectly lost block fails the test. Left
 # out: tests whose command is a script (package, cli, anvil, contracts,
-# fuzz_corpus_fresh: python, node or sh drivers), ctime (runs valgrind itself), the benchmark smoke,
+# fuzz_corpus_fresh: python, node or sh drivers), ctime (runs valgrind
+# itself), the benchmark smoke,
 # crash (SIGKILLs children at random moments: under valgrind's slowdown
 # they are killed before doing anything) and sender_keystore (its real
 # scrypt fixtures take over 300 s under valgrind; fuzz_replay_keystore runs
