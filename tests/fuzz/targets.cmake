@@ -14,6 +14,9 @@ set(TK_FUZZ_TARGETS
   "receive:recipient,wire"
   "ticketctl:ALL"
   "keystore:sender"
+  "eth_tx:eth"
+  "eth_abi:eth"
+  "eth_rpc:eth"
 )
 
 # Targets that need more than src/ layers ("ALL" links the whole
