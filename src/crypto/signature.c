@@ -44,26 +44,20 @@ tk_status tk_eth_signed_hash(tk_hash *out, const tk_hash *msg)
     return TK_OK;
 }
 
-tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
-                      const uint8_t seckey32[32], const tk_hash *msg)
+/* ECDSA over an already-hashed 32-byte digest d (EIP-191 or EIP-712). */
+tk_status tk__ecdsa_sign_digest(const tk_ctx *ctx, tk_sig *sig,
+                                const uint8_t seckey32[32], const tk_hash *d)
 {
     secp256k1_ecdsa_recoverable_signature rsig;
-    tk_hash d;
     tk__exposed key;
     int recid = 0, ok;
     tk_status st = TK_OK;
 
-    TK_ARG_CHECK(ctx, ctx != NULL);
-    TK_ARG_CHECK(ctx, sig != NULL);
-    memset(sig, 0, sizeof *sig);
-    TK_ARG_CHECK(ctx, seckey32 != NULL);
-    TK_ARG_CHECK(ctx, msg != NULL);
-    eth_signed_hash(&d, msg);
     /* noncefp NULL: RFC 6979 inside libsecp256k1, which also normalizes s
      * to the lower half. A key outside [1, n-1] makes the call fail. */
     /* Constant-time test: libsecp256k1 checks its own calls (checkmem.h). */
     tk__secret_expose(&key, seckey32, 32);
-    ok = secp256k1_ecdsa_sign_recoverable(ctx->secp, &rsig, d.bytes, seckey32,
+    ok = secp256k1_ecdsa_sign_recoverable(ctx->secp, &rsig, d->bytes, seckey32,
                                           NULL, NULL);
     tk__secret_restore(&key);
     if (!ok) {
@@ -82,6 +76,20 @@ tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
     /* The signature object is public; nothing secret is left in locals
      * (libsecp256k1 clears its own nonce and key copies). */
     return st;
+}
+
+tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
+                      const uint8_t seckey32[32], const tk_hash *msg)
+{
+    tk_hash d;
+
+    TK_ARG_CHECK(ctx, ctx != NULL);
+    TK_ARG_CHECK(ctx, sig != NULL);
+    memset(sig, 0, sizeof *sig);
+    TK_ARG_CHECK(ctx, seckey32 != NULL);
+    TK_ARG_CHECK(ctx, msg != NULL);
+    eth_signed_hash(&d, msg);
+    return tk__ecdsa_sign_digest(ctx, sig, seckey32, &d);
 }
 
 /* The acceptance rules of PROTOCOL.md section 1, in order; on success
@@ -114,19 +122,26 @@ static tk_status check_sig(secp256k1_ecdsa_recoverable_signature *rsig,
 tk_status tk__eth_recover_pubkey(uint8_t pub65[65], const tk_hash *msg,
                                  const uint8_t *sig, size_t siglen)
 {
+    tk_hash d;
+
+    eth_signed_hash(&d, msg);
+    return tk__ecdsa_recover_digest(pub65, &d, sig, siglen);
+}
+
+tk_status tk__ecdsa_recover_digest(uint8_t pub65[65], const tk_hash *d,
+                                   const uint8_t *sig, size_t siglen)
+{
     secp256k1_ecdsa_recoverable_signature rsig;
     secp256k1_pubkey pk;
     size_t publen = 65;
-    tk_hash d;
     tk_status st;
 
     memset(pub65, 0, 65);
     st = check_sig(&rsig, sig, siglen);
     if (st != TK_OK)
         return st;
-    eth_signed_hash(&d, msg);
     /* Recovery handles only public data: the static context suffices. */
-    if (!secp256k1_ecdsa_recover(secp256k1_context_static, &pk, &rsig, d.bytes))
+    if (!secp256k1_ecdsa_recover(secp256k1_context_static, &pk, &rsig, d->bytes))
         return TK_ERR_SIG_RECOVERY_FAILED;
     if (!secp256k1_ec_pubkey_serialize(secp256k1_context_static, pub65, &publen,
                                        &pk, SECP256K1_EC_UNCOMPRESSED) ||
