@@ -15,10 +15,12 @@ import hmac
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -954,13 +956,143 @@ def test_request():
         "invalid_hex")
 
 
+RULE_REASON = {"length": "bad_length", "v": "bad_v", "r_range": "bad_r",
+               "high_s": "high_s", "recovery_failed": "recovery_failed",
+               "address_mismatch": "wrong_signer"}
+
+
+def test_receipts():
+    cases = load("receipts.json")["cases"]
+    for c in cases:
+        i = c["index"]
+        dm = {"domain": c["domain"], "message": c["message"]}
+        expect("receipt-hash %d" % i, "receipt-hash", dm,
+               {"domain_separator": c["domain_separator"],
+                "struct_hash": c["struct_hash"], "digest": c["digest"]})
+        if c["valid"]:
+            expect("receipt-sign %d" % i, "receipt-sign",
+                   dict(dm, privkey=c["recipient_privkey"]),
+                   {"digest": c["digest"], "signature": c["signature"]})
+            expect("receipt-verify %d" % i, "receipt-verify",
+                   dict(dm, signature=c["signature"]),
+                   {"valid": True, "recovered": c["message"]["recipient"]})
+        else:
+            expect("receipt-verify %d" % i, "receipt-verify",
+                   dict(dm, signature=c["signature"]),
+                   {"valid": False,
+                    "recovered": c.get("recovered_address"),
+                    "reason": RULE_REASON[c["strict_reject_rule"]]})
+        if "signer_privkey" in c:
+            err("receipt-sign %d other key" % i, "receipt-sign",
+                dict(dm, privkey=c["signer_privkey"]), "wrong_signer")
+    c = cases[7]
+    dm = {"domain": c["domain"], "message": c["message"]}
+    msg = c["message"]
+    err("receipt-hash no domain", "receipt-hash", {"message": msg},
+        "missing_field")
+    err("receipt-hash no winners", "receipt-hash",
+        {"domain": c["domain"],
+         "message": {k: v for k, v in msg.items() if k != "winners"}},
+        "missing_field")
+    err("receipt-hash short ticket", "receipt-hash",
+        {"domain": c["domain"], "message": dict(msg, tickets=["0x1234"])},
+        "invalid_length")
+    err("receipt-hash nonhex ticket", "receipt-hash",
+        {"domain": c["domain"], "message": dict(msg, tickets=["0xzz"])},
+        "invalid_hex")
+    err("receipt-hash ticket not a string", "receipt-hash",
+        {"domain": c["domain"], "message": dict(msg, tickets=[7])},
+        "invalid_hex")
+    err("receipt-hash credited 2^256", "receipt-hash",
+        {"domain": c["domain"], "message": dict(msg, credited_wei=str(2 ** 256))},
+        "out_of_range")
+    err("receipt-hash other domain name", "receipt-hash",
+        {"domain": dict(c["domain"], name="other"), "message": msg},
+        "invalid_domain")
+    err("receipt-hash bad address", "receipt-hash",
+        {"domain": c["domain"], "message": dict(msg, sender="0x12")},
+        "invalid_address")
+    err("receipt-verify nonhex sig", "receipt-verify",
+        dict(dm, signature="0xzz"), "invalid_hex")
+    # Name and version may be left out (they are fixed).
+    expect("receipt-hash default name", "receipt-hash",
+           {"domain": {"chain_id": c["domain"]["chain_id"],
+                       "verifying_contract": c["domain"]["verifying_contract"]},
+            "message": msg},
+           {"domain_separator": c["domain_separator"],
+            "struct_hash": c["struct_hash"], "digest": c["digest"]})
+
+
+def risk_ok(where, got, want):
+    """risk.json accuracy: relative 1e-6 at or above 1e-15, else an upper
+    bound <= 1e-15 (never 0 unless exactly 0)."""
+    if not re.match(r"^(0|[0-9]\.[0-9]{16}e[-+][0-9]{2,3})$", got):
+        fail(where, "risk %r is not 0 or 17 significant digits" % got)
+        return
+    g, w = Decimal(got), Decimal(want)
+    if w == 0:
+        if g != 0:
+            fail(where, "risk %s, want exactly 0" % got)
+    elif w >= Decimal("1e-15"):
+        if abs(g - w) > Decimal("1e-6") * w:
+            fail(where, "risk %s, want %s" % (got, want))
+    elif not (w <= g <= Decimal("1e-15")):
+        fail(where, "risk %s is not an upper bound <= 1e-15 of %s" % (got, want))
+
+
+def test_risk():
+    cases = load("risk.json")["cases"]
+    results = []
+    for c in cases:
+        req = {"groups": c["groups"], "deposit": c["deposit"]}
+        if "eps" in c:
+            req["eps"] = c["eps"]
+        results.append((c, req))
+    for c, req in results:
+        where = "risk %d" % c["index"]
+        out = ok(where, "risk", req)
+        if out is None:
+            continue
+        risk_ok(where, out.get("risk", ""), c["risk"])
+        if "eps" in c:
+            eq(where + " required_deposit", out.get("required_deposit"),
+               c["required_deposit"])
+            at = ok(where + " at required", "risk",
+                    {"groups": c["groups"], "deposit": c["required_deposit"]})
+            if at is not None:
+                risk_ok(where + " at required", at.get("risk", ""),
+                        c["risk_at_required_deposit"])
+        else:
+            eq(where + " keys", sorted(out), ["risk"])
+    g = cases[10]["groups"]
+    expect("risk empty", "risk", {"groups": [], "deposit": "0"}, {"risk": "0"})
+    expect("risk eps number", "risk",
+           {"groups": g, "deposit": cases[10]["deposit"], "eps": 1e-12},
+           None)
+    err("risk no deposit", "risk", {"groups": g}, "missing_field")
+    err("risk no groups", "risk", {"deposit": "0"}, "missing_field")
+    err("risk negative eps", "risk", {"groups": g, "deposit": "0", "eps": "-1e-9"},
+        "out_of_range")
+    err("risk eps text", "risk", {"groups": g, "deposit": "0", "eps": "small"},
+        "invalid_number")
+    err("risk win_prob 2^256", "risk",
+        {"groups": [dict(g[0], win_prob=str(2 ** 256))], "deposit": "0"},
+        "out_of_range")
+    err("risk count hex", "risk",
+        {"groups": [dict(g[0], count="0x10")], "deposit": "0"},
+        "invalid_number")
+    err("risk group not an object", "risk", {"groups": [1], "deposit": "0"},
+        "invalid_json")
+
+
 def test_cli_surface():
     rc, out, text = run(None, None, raw="", args=["--help"])
     eq("--help rc", rc, 0)
     names = ["keygen", "address", "hash", "sign", "verify", "wins", "rand",
              "winprob", "calldata", "payment-encode", "payment-decode", "params",
              "pay", "receive", "store-list", "store-requeue", "request-sign",
-             "request-verify"]
+             "request-verify", "receipt-hash", "receipt-sign", "receipt-verify",
+             "risk"]
     for n in names:
         if n not in text:
             fail("--help", "does not list %s" % n)
@@ -993,7 +1125,8 @@ def main():
         WORK = tmp.name
     tests = [test_cli_surface, test_keys, test_hash, test_sign_verify,
              test_wins, test_rand, test_winprob, test_calldata,
-             test_payment_codec, test_params, test_pay_receive, test_request]
+             test_payment_codec, test_params, test_pay_receive, test_request,
+             test_receipts, test_risk]
     for t in tests:
         before = len(FAILURES)
         try:

@@ -16,6 +16,8 @@ static const tc_command *const commands[] = {
     &tc_cmd_payment_encode, &tc_cmd_payment_decode,  &tc_cmd_params,
     &tc_cmd_pay,            &tc_cmd_receive,         &tc_cmd_store_list,
     &tc_cmd_store_requeue,  &tc_cmd_request_sign,    &tc_cmd_request_verify,
+    &tc_cmd_receipt_hash,   &tc_cmd_receipt_sign,    &tc_cmd_receipt_verify,
+    &tc_cmd_risk,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

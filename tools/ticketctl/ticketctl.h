@@ -43,6 +43,8 @@ extern const tc_command tc_cmd_payment_encode, tc_cmd_payment_decode;
 extern const tc_command tc_cmd_params, tc_cmd_pay, tc_cmd_receive;
 extern const tc_command tc_cmd_store_list, tc_cmd_store_requeue;
 extern const tc_command tc_cmd_request_sign, tc_cmd_request_verify;
+extern const tc_command tc_cmd_receipt_hash, tc_cmd_receipt_sign;
+extern const tc_command tc_cmd_receipt_verify, tc_cmd_risk;
 
 /* ---- Errors (return -1 so that callers can `return tc_fail(...)`) ----- */
 int tc_fail(tc *c, const char *code, const char *fmt, ...)
