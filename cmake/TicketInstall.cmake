@@ -1,5 +1,7 @@
 include(CMakePackageConfigHelpers)
-install(TARGETS ticket EXPORT ticket-targets
+# ticket_eth (ticket::eth) is installed beside the core archive; linking
+# it pulls libcurl and jansson, the core does not.
+install(TARGETS ticket ticket_eth EXPORT ticket-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ticket
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -18,5 +20,8 @@ file(RELATIVE_PATH TICKET_PC_TO_PREFIX
      "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket.pc.in
                ${PROJECT_BINARY_DIR}/libticket.pc @ONLY)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket_eth.pc.in
+               ${PROJECT_BINARY_DIR}/libticket_eth.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/libticket.pc
+              ${PROJECT_BINARY_DIR}/libticket_eth.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh BUILD_DIR SRC_DIR WORK_DIR CC: install BUILD_DIR into WORK_DIR/prefix,
-# then build and run consumer.c with find_package(ticket) and pkg-config.
+# then build and run consumer.c (and eth_consumer.c, ticket::eth) with find_package(ticket) and pkg-config.
 set -eu
 build=$1 src=$2 work=$3 cc=$4
 rm -rf "$work" && mkdir -p "$work"
@@ -9,18 +9,21 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 
 # 1. CMake consumer
 mkdir -p "$work/cmake-src"
-cp "$src/consumer.c" "$work/cmake-src/"
+cp "$src/consumer.c" "$src/eth_consumer.c" "$work/cmake-src/"
 cat >"$work/cmake-src/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.21)
 project(consumer C)
 find_package(ticket 0.1 REQUIRED)
 add_executable(consumer consumer.c)
 target_link_libraries(consumer PRIVATE ticket::ticket)
+add_executable(eth_consumer eth_consumer.c)
+target_link_libraries(eth_consumer PRIVATE ticket::eth)
 CM
 cmake -S "$work/cmake-src" -B "$work/cmake-build" -DCMAKE_C_COMPILER="$cc" \
       -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log"
 cmake --build "$work/cmake-build" >>"$work/cmake.log"
 "$work/cmake-build/consumer"
+"$work/cmake-build/eth_consumer"
 
 # 2. pkg-config consumer
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
@@ -28,4 +31,8 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgco
 "$cc" -std=c11 -Wall -Wextra -Werror -o "$work/consumer-pc" "$src/consumer.c" \
   $(pkg-config --cflags --libs libticket)
 "$work/consumer-pc"
+# shellcheck disable=SC2046
+"$cc" -std=c11 -Wall -Wextra -Werror -o "$work/eth-consumer-pc" \
+  "$src/eth_consumer.c" $(pkg-config --cflags --libs libticket_eth)
+"$work/eth-consumer-pc"
 echo "package consumer: find_package and pkg-config both ok"
