@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Assertions and a runner shared by the anvil tests (standard library)."""
 
+import sys
 import time
 import traceback
 
@@ -35,3 +36,15 @@ def run_tests(tests, *args):
                 traceback.print_exc()
     print("%d passed, %d failed" % (len(tests) - failed, failed))
     return 1 if failed else 0
+
+
+def main_on_anvil(argv, doc, tests, take_tool):
+    """`script TOOL`: take_tool(TOOL), then every test on one fresh anvil
+    (tools/chain/tkchain.py, which the caller has put on sys.path)."""
+    import tkchain
+    if len(argv) != 2:
+        print(doc, file=sys.stderr)
+        return 2
+    take_tool(argv[1])
+    with tkchain.Anvil() as node:
+        return run_tests(tests, node)

@@ -28,7 +28,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tools", "chain"))
 sys.path.insert(0, os.path.join(REPO, "tests", "cli"))
 import tkchain  # noqa: E402
-from checks import Fail, check, eq, run_tests  # noqa: E402
+from checks import Fail, check, eq, main_on_anvil  # noqa: E402
 from keccak import keccak256  # noqa: E402
 
 MAX = 2**256 - 1
@@ -532,15 +532,10 @@ TESTS = [test_valid_winner, test_non_winning, test_signatures, test_rounds,
          test_batch, test_test_controls]
 
 
-def main(argv):
+def _take(path):
     global TICKETCTL
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    TICKETCTL = argv[1]
-    with tkchain.Anvil() as node:
-        return run_tests(TESTS, node)
+    TICKETCTL = path
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main_on_anvil(sys.argv, __doc__, TESTS, _take))
