@@ -115,6 +115,39 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_tx_decode(tk_eth_tx *tx,
     tk_eth_tx_sig *sig, const uint8_t *raw, size_t rawlen)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
+/* ---- Fees ----------------------------------------------------------------*/
+
+/** The fee cap of a new transaction: min(max_gas_price, 2 * base_fee + tip)
+ *  (two full base-fee doublings of headroom, never above the node's
+ *  configured maximum). The sum saturates at 2^256 - 1 before the min.
+ *  Out:   cap: the fee cap (zeroed on failure).
+ *  Returns: TK_OK; TK_ERR_OUT_OF_RANGE when tip > the resulting cap (the
+ *           transaction could not pay its own tip: wait, or raise the
+ *           maximum); TK_ERR_ILLEGAL_ARG. Pure, thread-safe. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_fee_cap(tk_u256 *cap,
+    const tk_u256 *base_fee, const tk_u256 *tip, const tk_u256 *max_gas_price)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
+
+/** The fees of a replacement (same nonce) for a stuck transaction: each
+ *  fee at least old + ceil(old / 8) (12.5% rounded up; nodes refuse a
+ *  replacement below +10%), or the fresh value when higher; the tip never
+ *  above the cap.
+ *  Out:   tip, cap: the replacement's fees (zeroed on failure).
+ *  In:    old_tip, old_cap: the stuck transaction's fees.
+ *         fresh_tip, fresh_cap: today's values (e.g. from tk_eth_fee_cap);
+ *         either may be NULL.
+ *         max_gas_price: the ceiling.
+ *  Returns: TK_OK; TK_ERR_OUT_OF_RANGE when the bumped cap would exceed
+ *           max_gas_price (do not replace: it would be refused or cost more
+ *           than allowed); TK_ERR_OVERFLOW past 2^256 - 1;
+ *           TK_ERR_ILLEGAL_ARG (NULL, or old_tip > old_cap). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_fee_bump(tk_u256 *tip,
+    tk_u256 *cap, const tk_u256 *old_tip, const tk_u256 *old_cap,
+    const tk_u256 *fresh_tip, const tk_u256 *fresh_cap,
+    const tk_u256 *max_gas_price)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(7);
+
 #ifdef __cplusplus
 }
 #endif
