@@ -23,6 +23,11 @@ extern "C" {
 typedef struct tk_ticket_sig {
     uint32_t sender_nonce;
     tk_sig sig;
+    /* 1 when the signature on the wire was not 65 bytes (then sig is
+     * zero): the recipient reports TK_ERR_SIG_BAD_LENGTH for this ticket
+     * alone, like any other signature fault. 0 for payments built in
+     * memory (tk_payment_alloc zeroes it). */
+    int sig_bad_length;
 } tk_ticket_sig;
 
 typedef struct tk_payment {

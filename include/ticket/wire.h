@@ -88,7 +88,10 @@ typedef struct tk_wire_ticket_params {
 typedef struct tk_wire_sender_params {
     uint32_t sender_nonce;
     uint8_t sig[TK_SIG_LEN];
-    size_t sig_len;                       /* 0 or 65 */
+    size_t sig_len;                       /* 0 or 65: a signature of any
+                                           * other length is kept as empty
+                                           * (a per-ticket fault, not a
+                                           * malformed message) */
 } tk_wire_sender_params;
 
 /** PriceInfo { int64 pricePerUnit = 1; int64 pixelsPerUnit = 2; } */

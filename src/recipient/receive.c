@@ -145,6 +145,10 @@ static tk_status check_tickets(tk_ticket_result *res, const tk_payment *p,
     for (size_t i = 0; i < p->count; i++) {
         const tk_ticket_sig *ts = &p->tickets[i];
         res[i].sender_nonce = ts->sender_nonce;
+        if (ts->sig_bad_length) {
+            res[i].status = TK_ERR_SIG_BAD_LENGTH; /* this ticket only */
+            continue;
+        }
         t.sender_nonce = ts->sender_nonce;
         if ((st = tk_ticket_hash(&h, &t)) != TK_OK)
             return st;
@@ -394,7 +398,7 @@ tk_status tk_recipient_receive_ticket(tk_recipient *r, int *wins, const tk_ticke
                                       const tk_u256 *expiration_block, const tk_price *price,
                                       const tk_hash *session)
 {
-    tk_ticket_sig ts;
+    tk_ticket_sig ts = {0};
     tk_ticket_result res;
     tk_payment p;
     tk_status st;

@@ -143,6 +143,28 @@ static tk_status classify(sqlite3 *db, int *version)
     return TK_OK;
 }
 
+/* classify() in one read transaction: its three reads must see one state
+ * of the file. Read one by one, a first open racing another connection
+ * that is creating the file could see application_id 0 and then the new
+ * tables, and take a fresh store for someone else's database. */
+static tk_status classify_snapshot(sqlite3 *db, int *version)
+{
+    tk_status st;
+    int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+
+    *version = 0;
+    if (rc != SQLITE_OK)
+        return tk__sqlite_status(rc);
+    st = classify(db, version);
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (st == TK_OK)
+            st = tk__sqlite_status(rc);
+    }
+    return st;
+}
+
 /* The tables the current version needs are there. */
 static tk_status check_tables(sqlite3 *db)
 {
@@ -162,7 +184,7 @@ tk_status tk__sqlite_prepare_schema(sqlite3 *db)
     tk_status st;
 
     /* Look before touching: a newer or foreign file is left as it is. */
-    if ((st = classify(db, &version)) != TK_OK)
+    if ((st = classify_snapshot(db, &version)) != TK_OK)
         return st;
     if (version == TK_STORE_SQLITE_SCHEMA_VERSION)
         return check_tables(db);
@@ -188,7 +210,7 @@ tk_status tk__sqlite_prepare_schema(sqlite3 *db)
 tk_status tk__sqlite_check_schema(sqlite3 *db)
 {
     int version = 0;
-    tk_status st = classify(db, &version);
+    tk_status st = classify_snapshot(db, &version);
 
     if (st != TK_OK)
         return st;

@@ -39,10 +39,12 @@ static tk_status take_payment(tk_wire_payment *out, const Tk__Wire__Payment *m)
     for (size_t i = 0; i < out->count; i++) {
         const Tk__Wire__TicketSenderParams *t = m->ticket_sender_params[i];
         out->tickets[i].sender_nonce = t->sender_nonce;
-        st = tk__wire_take_bytes(out->tickets[i].sig, &out->tickets[i].sig_len,
-                                 &t->sig, TK_SIG_LEN, 0);
-        if (st != TK_OK)
-            return st;
+        /* A 64- or 66-byte signature spoils its ticket only (the
+         * recipient's TK_ERR_SIG_BAD_LENGTH), never the whole payment and
+         * its winners: it is kept as an empty one. */
+        if (t->sig.len == TK_SIG_LEN)
+            memcpy(out->tickets[i].sig, t->sig.data, TK_SIG_LEN);
+        out->tickets[i].sig_len = t->sig.len == TK_SIG_LEN ? TK_SIG_LEN : 0;
     }
     return TK_OK;
 }

@@ -24,9 +24,6 @@ tk_status tk_wire_payment_to_payment(tk_payment *out, const tk_wire_payment *in)
     if (in->expected_price.present && (in->expected_price.price_per_unit < 0 ||
                                        in->expected_price.pixels_per_unit < 0))
         return TK_ERR_MALFORMED;
-    for (size_t i = 0; i < in->count; i++)
-        if (in->tickets[i].sig_len != TK_SIG_LEN)
-            return TK_ERR_MALFORMED;
 
     if (!in->ticket_params.present) {
         /* Nothing is paid: go-livepeer skips such a payment. Tickets
@@ -56,7 +53,11 @@ tk_status tk_wire_payment_to_payment(tk_payment *out, const tk_wire_payment *in)
     out->params = params;
     for (size_t i = 0; i < in->count; i++) {
         out->tickets[i].sender_nonce = in->tickets[i].sender_nonce;
-        memcpy(out->tickets[i].sig.bytes, in->tickets[i].sig, TK_SIG_LEN);
+        /* Not 65 bytes: this ticket's fault alone (see wire.h). */
+        if (in->tickets[i].sig_len == TK_SIG_LEN)
+            memcpy(out->tickets[i].sig.bytes, in->tickets[i].sig, TK_SIG_LEN);
+        else
+            out->tickets[i].sig_bad_length = 1;
     }
     return TK_OK;
 }
@@ -90,6 +91,8 @@ tk_status tk_wire_payment_from_payment(tk_wire_payment *out,
     }
     for (size_t i = 0; i < in->count; i++) {
         out->tickets[i].sender_nonce = in->tickets[i].sender_nonce;
+        if (in->tickets[i].sig_bad_length)
+            continue; /* sent as the empty signature it was decoded to */
         memcpy(out->tickets[i].sig, in->tickets[i].sig.bytes, TK_SIG_LEN);
         out->tickets[i].sig_len = TK_SIG_LEN;
     }

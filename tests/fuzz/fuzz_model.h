@@ -31,6 +31,7 @@ static inline int fuzz_payment_equal(const tk_payment *a, const tk_payment *b)
         return 0;
     for (i = 0; i < a->count; i++) {
         if (a->tickets[i].sender_nonce != b->tickets[i].sender_nonce ||
+            a->tickets[i].sig_bad_length != b->tickets[i].sig_bad_length ||
             memcmp(&a->tickets[i].sig, &b->tickets[i].sig,
                    sizeof a->tickets[i].sig) != 0)
             return 0;

@@ -483,6 +483,48 @@ static void test_bad_signatures_do_not_stop_batch(void **state)
     fx_free(&f);
 }
 
+/* A signature that was not 65 bytes on the wire (sig_bad_length, set by
+ * the decoder) is that ticket's TK_ERR_SIG_BAD_LENGTH only: the other
+ * tickets of the payment, and their winners, go through (issue 11; on
+ * 0.1.0 the decoder refused the whole payment). The flag wins even over a
+ * valid signature left in sig. */
+static void test_bad_sig_length_per_ticket(void **state)
+{
+    fixture f;
+    tk_ticket_params params;
+    tk_payment p;
+    rx x;
+    mpq_t want;
+    (void)state;
+
+    fx_init_always_win(&f);
+    fx_params(&f, &params);
+    fx_pay(&f, &p, &params, 1, 4);
+    p.tickets[1].sig_bad_length = 1;
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.res[0].status, TK_OK);
+    assert_int_equal(x.res[1].status, TK_ERR_SIG_BAD_LENGTH);
+    assert_int_equal(x.res[1].wins, 0);
+    assert_int_equal(x.res[2].status, TK_OK);
+    assert_int_equal(x.res[3].status, TK_OK);
+    assert_int_equal(x.sum.accepted, 3);
+    assert_int_equal(x.sum.winners, 3);
+    mpq_init(want);
+    fx_expected_credit(want, &params, 3);
+    assert_true(mpq_equal(x.credited, want));
+    mpq_clear(want);
+    rx_free(&x);
+    assert_int_equal(stored_winners(&f), 3);
+    /* The bad ticket consumed no nonce: sent again whole, it is accepted. */
+    p.tickets[1].sig_bad_length = 0;
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.res[1].status, TK_OK);
+    assert_int_equal(x.sum.accepted, 1);
+    rx_free(&x);
+    tk_payment_clear(&p);
+    fx_free(&f);
+}
+
 /* The recipient compares later tickets' recovered keys with the first
  * key that matched the sender: bad signatures after good ones must still
  * be rejected, each with its own status, and good ones after them
@@ -1029,6 +1071,7 @@ int main(void)
         cmocka_unit_test(test_fatal_sender_unlocking),
         cmocka_unit_test(test_fatal_invalid_price_and_round),
         cmocka_unit_test(test_bad_signatures_do_not_stop_batch),
+        cmocka_unit_test(test_bad_sig_length_per_ticket),
         cmocka_unit_test(test_bad_signatures_after_good),
         cmocka_unit_test(test_replayed_nonce),
         cmocka_unit_test(test_nonce_limit),

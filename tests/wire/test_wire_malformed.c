@@ -170,12 +170,16 @@ static void test_field_lengths(void **state)
         o += one_field(buf + o, 0, 0x12, n);
         assert_int_equal(decode(&w, buf, o), n == 32 ? TK_OK : TK_ERR_MALFORMED);
         tk_wire_payment_clear(&w);
-        /* ticket_sender_params.sig */
+        /* ticket_sender_params.sig: any length decodes (issue 11); only a
+         * 65-byte one is kept, any other is the ticket's own fault and is
+         * kept as an empty signature. */
         o = 0;
         buf[o++] = 0x22;
         buf[o++] = (uint8_t)(n + 2);
         o += one_field(buf + o, 0, 0x12, n);
-        assert_int_equal(decode(&w, buf, o), n == 65 ? TK_OK : TK_ERR_MALFORMED);
+        assert_int_equal(decode(&w, buf, o), TK_OK);
+        assert_int_equal(w.count, 1);
+        assert_int_equal(w.tickets[0].sig_len, n == 65 ? 65 : 0);
         tk_wire_payment_clear(&w);
     }
 }
@@ -243,11 +247,23 @@ static void test_conversion_rules(void **state)
         assert_int_equal(p.count, 0);
         tk_payment_clear(&p);
     }
-    /* A ticket with a missing (empty) signature. */
+    /* A ticket with a missing (empty) or wrong-length signature is that
+     * ticket's fault only (issue 11): the payment converts, the ticket is
+     * flagged, the others are intact, and the flag survives a round trip. */
     {
         uint8_t saved = (uint8_t)w.tickets[1].sig_len;
+        tk_wire_payment back;
         w.tickets[1].sig_len = 0;
-        assert_int_equal(convert(&p, &w), TK_ERR_MALFORMED);
+        assert_int_equal(convert(&p, &w), TK_OK);
+        assert_int_equal(p.tickets[1].sig_bad_length, 1);
+        assert_true(all_zero(p.tickets[1].sig.bytes, TK_SIG_LEN));
+        assert_int_equal(p.tickets[0].sig_bad_length, 0);
+        assert_memory_equal(p.tickets[0].sig.bytes, w.tickets[0].sig, TK_SIG_LEN);
+        assert_int_equal(tk_wire_payment_from_payment(&back, &p), TK_OK);
+        assert_int_equal(back.tickets[1].sig_len, 0);
+        assert_int_equal(back.tickets[0].sig_len, TK_SIG_LEN);
+        tk_wire_payment_clear(&back);
+        tk_payment_clear(&p);
         w.tickets[1].sig_len = saved;
     }
     /* Expiration params: field 3 first, then TicketParams field 7, else
@@ -346,7 +362,8 @@ static void test_random_garbage(void **state)
 }
 
 /* Allocation stays proportional to the input: a dense message of 100000
- * empty TicketSenderParams decodes (and is refused as a payment: no sig),
+ * empty TicketSenderParams decodes (and is refused as a payment: tickets
+ * without params),
  * and anything past TK_WIRE_MAX_MESSAGE_LEN is refused up front. */
 static void test_size_bounds(void **state)
 {
