@@ -141,7 +141,9 @@ typedef enum tk_redeem_defer {
     TK_REDEEM_DEFER_FUNDS = 3,      /* sender's available funds too low */
     TK_REDEEM_DEFER_BACKOFF = 4,    /* a recent transaction failed */
     TK_REDEEM_DEFER_SUBMIT = 5,     /* the submit callback failed */
-    TK_REDEEM_DEFER_CHAIN = 6       /* a chain query failed */
+    TK_REDEEM_DEFER_CHAIN = 6,      /* a chain query failed */
+    TK_REDEEM_DEFER_CONFIRMING = 7  /* the chain says used or expired: final
+                                       only once later blocks agree */
 } tk_redeem_defer;
 
 typedef struct tk_redeem_event {
@@ -179,6 +181,12 @@ typedef struct tk_redeem_config {
     uint64_t retry_backoff_blocks; /* wait after a failed transaction */
     tk_redeem_event_fn on_event;   /* optional; must not call the queue */
     void *event_data;
+    /* A winner becomes USED or EXPIRED (final) only when the chain reads
+     * at this many distinct, increasing blocks agree (one wrong read is
+     * routine with real RPC providers); a read that disagrees starts the
+     * count over. Default 3; 0 is taken as 1 (final on one read: not
+     * recommended). */
+    uint32_t final_confirmations;
 } tk_redeem_config;
 
 /** Longest decimal total the stats report (sums may exceed 2^256). */
@@ -197,6 +205,7 @@ typedef struct tk_redeem_stats {
     uint64_t deferred_face_value;
     uint64_t deferred_funds;
     char expired_face_value[TK_REDEEM_TOTAL_DEC_MAX]; /* decimal, exact */
+    uint64_t deferred_confirming; /* a final verdict awaiting agreement */
 } tk_redeem_stats;
 
 typedef struct tk_redeem_queue tk_redeem_queue;
@@ -204,7 +213,8 @@ typedef struct tk_redeem_queue tk_redeem_queue;
 /** redeem_gas 350000 (go-livepeer's L1 budget), batch 150000 + 90000 per
  *  ticket (about twice the estimates of docs/redemption.md: they are also
  *  the gas limits handed to submit), gas cap 3,000,000 (31 tickets per
- *  batch), max_batch 0, backoff 10 blocks, no events. */
+ *  batch), max_batch 0, backoff 10 blocks, no events, final verdicts
+ *  confirmed over 3 blocks. */
 TK_API tk_status tk_redeem_config_default(tk_redeem_config *cfg)
     TK_ARG_NONNULL(1);
 
@@ -233,6 +243,10 @@ TK_API void tk_redeem_queue_destroy(tk_redeem_queue *q);
  *    the chain reports its hash used, else EXPIRED (event with face value);
  *  - not yet: its params expiration block is above `block`;
  *  - used on-chain: marked USED;
+ *  - USED and EXPIRED are final, so they are set only once reads at
+ *    cfg.final_confirmations distinct blocks agree (until then the winner
+ *    is deferred, TK_REDEEM_DEFER_CONFIRMING, and not submitted); a read
+ *    that disagrees starts over, and a winner not used is submitted;
  *  - deferred (kept as it is): the current round is not initialized; a
  *    failed transaction is younger than the backoff; faceValue <=
  *    redeemGas * gasPrice; the sender's available funds (monitor) <=
@@ -252,7 +266,9 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_queue_on_block(
  *  transaction the pending amount is subtracted, then: if the chain
  *  reports the hash used it becomes CONFIRMED (outcome CONFIRMED) or USED;
  *  otherwise EXPIRED when past the validity window, else FAILED (kept,
- *  retried after the backoff). A confirmed batch may still have skipped
+ *  retried after the backoff). With final_confirmations > 1, USED and
+ *  EXPIRED are not decided here from one read: such a winner becomes
+ *  FAILED and the following blocks confirm the verdict (on_block). A confirmed batch may still have skipped
  *  some tickets; those become FAILED too. When the used-query fails, a
  *  confirmed single call counts as CONFIRMED and anything else as FAILED.
  *  Args: reason: the revert reason or NULL (only reported in events).
@@ -265,8 +281,12 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_queue_outcome(
 /** Operator re-queue through the running queue: FAILED or SUBMITTED -> NEW
  *  (a SUBMITTED winner's pending amount is subtracted; if its transaction
  *  is mined later the next block finds the hash used). NEW stays NEW.
- *  Returns: TK_OK; TK_ERR_STATE (CONFIRMED, USED or EXPIRED: final);
- *           TK_ERR_NOT_FOUND; TK_ERR_STORE. */
+ *  USED or EXPIRED -> NEW when the chain now shows the winner redeemable
+ *  (hash not used, inside the validity window): a verdict once taken from
+ *  bad reads can be undone.
+ *  Returns: TK_OK; TK_ERR_STATE (CONFIRMED; or USED / EXPIRED that the
+ *           chain still shows used or expired); TK_ERR_CHAIN (the chain
+ *           could not be read); TK_ERR_NOT_FOUND; TK_ERR_STORE. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_queue_requeue(
     tk_redeem_queue *q, const tk_hash *ticket_hash)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);

@@ -20,6 +20,7 @@ tk_status tk_redeem_config_default(tk_redeem_config *cfg)
     cfg->gas_cap = 3000000;
     cfg->max_batch = 0;
     cfg->retry_backoff_blocks = 10;
+    cfg->final_confirmations = 3;
     return TK_OK;
 }
 
@@ -108,6 +109,7 @@ tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
     }
     if (state != TK_WINNER_FAILED)
         tk__backoff_clear(q, &w->ticket_hash);
+    tk__verdict_clear(q, &w->ticket_hash);
     tk__redeem_emit(q, kind[state], TK_REDEEM_DEFER_NONE, w, &w->tx_hash,
                     outcome, reason);
     return st;
@@ -185,6 +187,7 @@ void tk_redeem_queue_destroy(tk_redeem_queue *q)
         return;
     pthread_mutex_destroy(&q->mu);
     free(q->backoff);
+    free(q->verdicts);
     mpz_clear(q->expired_total);
     free(q);
 }
@@ -274,6 +277,23 @@ tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,
                 (void)tk_monitor_sub_pending(q->monitor, &w.ticket.sender,
                                              &w.ticket.face_value);
             break;
+        case TK_WINNER_USED:
+        case TK_WINNER_EXPIRED: {
+            /* Final on reads that may have been wrong: back to NEW only if
+             * the chain now shows it redeemable. */
+            tk_round_info rounds;
+            int used = 1;
+            if (q->chain.ticket_used(q->chain.self, ticket_hash, &used) != TK_OK ||
+                q->chain.rounds(q->chain.self, &rounds) != TK_OK)
+                st = TK_ERR_CHAIN;
+            else if (used || tk__redeem_expired_onchain(&w, &rounds))
+                st = TK_ERR_STATE;
+            else
+                st = q->store.set_state(q->store.self, ticket_hash, TK_WINNER_NEW, NULL);
+            if (st == TK_OK)
+                tk__verdict_clear(q, ticket_hash);
+            break;
+        }
         default:
             st = TK_ERR_STATE;
         }

@@ -27,6 +27,8 @@ static void defer(tk_redeem_queue *q, const tk_winner *w, tk_redeem_defer why)
         q->stats.deferred_face_value++;
     else if (why == TK_REDEEM_DEFER_FUNDS)
         q->stats.deferred_funds++;
+    else if (why == TK_REDEEM_DEFER_CONFIRMING)
+        q->stats.deferred_confirming++;
     tk__redeem_emit(q, TK_REDEEM_EV_DEFERRED, why, w, NULL,
                     TK_REDEEM_CONFIRMED, NULL);
 }
@@ -67,9 +69,13 @@ static int ready_now(tk_redeem_queue *q, const block_ctx *b,
             defer(q, w, TK_REDEEM_DEFER_CHAIN);
             return 0;
         }
-        *st = tk__redeem_settle(q, w, used ? TK_WINNER_USED
-                                           : TK_WINNER_EXPIRED,
-                                TK_REDEEM_CONFIRMED, NULL);
+        if (tk__verdict_observe(q, &w->ticket_hash,
+                                used ? TK_WINNER_USED : TK_WINNER_EXPIRED, b->block))
+            *st = tk__redeem_settle(q, w, used ? TK_WINNER_USED
+                                               : TK_WINNER_EXPIRED,
+                                    TK_REDEEM_CONFIRMED, NULL);
+        else
+            defer(q, w, TK_REDEEM_DEFER_CONFIRMING);
         return 0;
     }
     if (!params_expired(w, b->block))
@@ -92,10 +98,15 @@ static int ready_now(tk_redeem_queue *q, const block_ctx *b,
         return 0;
     }
     if (used) {
-        *st = tk__redeem_settle(q, w, TK_WINNER_USED, TK_REDEEM_CONFIRMED,
-                                NULL);
+        if (tk__verdict_observe(q, &w->ticket_hash, TK_WINNER_USED, b->block))
+            *st = tk__redeem_settle(q, w, TK_WINNER_USED, TK_REDEEM_CONFIRMED,
+                                    NULL);
+        else
+            defer(q, w, TK_REDEEM_DEFER_CONFIRMING);
         return 0;
     }
+    /* Not used and inside the window: any verdict in progress was wrong. */
+    tk__verdict_clear(q, &w->ticket_hash);
     return 1;
 }
 

@@ -19,6 +19,15 @@ typedef struct tk__backoff {
     uint64_t not_before;
 } tk__backoff;
 
+/* A final verdict (USED or EXPIRED) being confirmed: reads at `reads`
+ * distinct blocks agreed, the last at last_block (queue_verdict.c). */
+typedef struct tk__verdict {
+    tk_hash ticket_hash;
+    tk_winner_state state;
+    uint64_t last_block;
+    uint32_t reads;
+} tk__verdict;
+
 struct tk_redeem_queue {
     const tk_ctx *ctx;
     tk_redeem_config cfg;
@@ -32,6 +41,8 @@ struct tk_redeem_queue {
     pthread_mutex_t mu;
     tk__backoff *backoff;
     size_t n_backoff, cap_backoff;
+    tk__verdict *verdicts;
+    size_t n_verdicts, cap_verdicts;
     tk_redeem_stats stats;
     mpz_t expired_total;
 };
@@ -55,6 +66,14 @@ tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
 /* 1 if w is past the on-chain validity window (creationRound + 2 <=
  * currentRound; ticketValidityPeriod = 2). */
 int tk__redeem_expired_onchain(const tk_winner *w, const tk_round_info *r);
+
+/* 1 when reads at cfg.final_confirmations distinct increasing blocks
+ * (this one included) agree that w is in `state` (USED or EXPIRED); a
+ * different state starts the count over. */
+int tk__verdict_observe(tk_redeem_queue *q, const tk_hash *h,
+                        tk_winner_state state, uint64_t block);
+/* A read disagreed (or the winner was settled): forget the count. */
+void tk__verdict_clear(tk_redeem_queue *q, const tk_hash *h);
 
 /* Backoff bookkeeping. */
 uint64_t tk__backoff_get(const tk_redeem_queue *q, const tk_hash *h);

@@ -22,9 +22,14 @@ static tk_winner_state decide(tk_redeem_queue *q, const tk_winner *w,
          * retried; the next block's used check settles it. */
         return outcome == TK_REDEEM_CONFIRMED && n_in_tx == 1
                    ? TK_WINNER_CONFIRMED : TK_WINNER_FAILED;
+    if (used && outcome == TK_REDEEM_CONFIRMED)
+        return TK_WINNER_CONFIRMED; /* our transaction, mined: two sources */
+    /* USED and EXPIRED are final: from one read only when so configured;
+     * otherwise FAILED, and the next blocks confirm the verdict. */
+    if (q->cfg.final_confirmations > 1)
+        return TK_WINNER_FAILED;
     if (used)
-        return outcome == TK_REDEEM_CONFIRMED ? TK_WINNER_CONFIRMED
-                                              : TK_WINNER_USED;
+        return TK_WINNER_USED;
     if (have_rounds && tk__redeem_expired_onchain(w, rounds))
         return TK_WINNER_EXPIRED;
     return TK_WINNER_FAILED;

@@ -164,6 +164,9 @@ static int setup_with(void **state, int sqlite)
     f->cfg.batch_ticket_gas = 60000;
     f->cfg.gas_cap = 1000000;
     f->cfg.retry_backoff_blocks = 5;
+    /* The scenarios above the lying-chain ones take each chain read as
+     * true; those set the default confirmation count themselves. */
+    f->cfg.final_confirmations = 1;
     f->cfg.on_event = event_cb;
     f->cfg.event_data = f;
     make_queue(f);
@@ -757,6 +760,203 @@ static void test_misuse(void **state)
     tk_redeem_queue_destroy(NULL);
 }
 
+/* ---- a chain view that lies (issue 11, defect 5) ------------------------- */
+
+/* The dev chain, except that the next `used_lies` ticket_used answers say
+ * "used" and the next `round_lies` rounds answers are 10 rounds ahead. */
+typedef struct liar {
+    tk_chain inner;
+    int used_lies, round_lies;
+} liar;
+
+static tk_status liar_used(void *self, const tk_hash *h, int *used)
+{
+    liar *l = self;
+    tk_status st = l->inner.ticket_used(l->inner.self, h, used);
+    if (st == TK_OK && l->used_lies > 0) {
+        l->used_lies--;
+        *used = 1;
+    }
+    return st;
+}
+
+static tk_status liar_rounds(void *self, tk_round_info *out)
+{
+    liar *l = self;
+    tk_status st = l->inner.rounds(l->inner.self, out);
+    if (st == TK_OK && l->round_lies > 0) {
+        l->round_lies--;
+        out->current_round += 10;
+        out->last_initialized_round += 10;
+    }
+    return st;
+}
+
+static tk_status liar_fwd_block(void *self, uint64_t *b)
+{
+    liar *l = self;
+    return l->inner.last_block(l->inner.self, b);
+}
+
+static tk_status liar_fwd_funds(void *self, const tk_address *s, tk_sender_funds *out)
+{
+    liar *l = self;
+    return l->inner.sender_funds(l->inner.self, s, out);
+}
+
+static tk_status liar_fwd_claimed(void *self, const tk_address *s, const tk_address *c,
+                                  tk_u256 *out)
+{
+    liar *l = self;
+    return l->inner.claimed_reserve(l->inner.self, s, c, out);
+}
+
+static tk_status liar_fwd_pool(void *self, uint64_t *out)
+{
+    liar *l = self;
+    return l->inner.pool_size(l->inner.self, out);
+}
+
+static tk_status liar_fwd_gas(void *self, tk_u256 *out)
+{
+    liar *l = self;
+    return l->inner.gas_price(l->inner.self, out);
+}
+
+/* Recreate f's queue over a lying view with the default confirmations. */
+static liar *use_liar(fx *f)
+{
+    static liar l;
+    tk_chain ch;
+
+    memset(&l, 0, sizeof l);
+    l.inner = f->chain;
+    memset(&ch, 0, sizeof ch);
+    ch.self = &l;
+    ch.last_block = liar_fwd_block;
+    ch.rounds = liar_rounds;
+    ch.sender_funds = liar_fwd_funds;
+    ch.claimed_reserve = liar_fwd_claimed;
+    ch.pool_size = liar_fwd_pool;
+    ch.gas_price = liar_fwd_gas;
+    ch.ticket_used = liar_used;
+    tk_redeem_queue_destroy(f->q);
+    f->cfg.final_confirmations = 0;
+    {
+        tk_redeem_config d;
+        assert_int_equal(tk_redeem_config_default(&d), TK_OK);
+        f->cfg.final_confirmations = d.final_confirmations;
+        assert_int_equal(d.final_confirmations, 3);
+    }
+    assert_int_equal(tk_redeem_queue_create(f->ctx, &f->q, &f->cfg, &f->store, &ch, f->mon,
+                                            submit_cb, f), TK_OK);
+    return &l;
+}
+
+/* One lying "used" answer: on 0.1.0 the winner became USED for good. */
+static void test_liar_used_once(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    l->used_lies = 1;
+    advance(f, 40); /* the lie: "used" */
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(stats(f).deferred_confirming, 1);
+    advance(f, 1); /* the truth: not used -> redeemed */
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(stats(f).used, 0);
+}
+
+/* One lying rounds answer (10 rounds ahead): on 0.1.0, EXPIRED for good. */
+static void test_liar_rounds_once(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    l->round_lies = 1;
+    advance(f, 40);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(stats(f).expired, 0);
+    advance(f, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(stats(f).expired, 0);
+}
+
+/* The truth is final after 3 distinct blocks agree (repeating a block does
+ * not count), and the outcome of a reverted transaction plus one lying
+ * "used" read does not make a winner USED. */
+static void test_truth_needs_three_blocks(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash u = add_winner(f, 0, FACE, 1, START + 40);
+    tk_hash r = add_winner(f, 1, FACE, 1, START + 40);
+    uint64_t b;
+
+    mark_used(f, &u);
+    advance(f, 40); /* u: used (1 of 3); r: submitted */
+    assert_int_equal(get(f, &u).state, TK_WINNER_NEW);
+    assert_int_equal(get(f, &r).state, TK_WINNER_SUBMITTED);
+    b = block_now(f);
+    assert_int_equal(tk_redeem_queue_on_block(f->q, b), TK_OK); /* same block */
+    assert_int_equal(tk_redeem_queue_on_block(f->q, b), TK_OK);
+    assert_int_equal(get(f, &u).state, TK_WINNER_NEW);
+    advance(f, 1); /* 2 of 3 */
+    assert_int_equal(get(f, &u).state, TK_WINNER_NEW);
+    /* r's transaction reverted and the used read lies: not final. */
+    l->used_lies = 1;
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_REVERTED_REASON, "x"), TK_OK);
+    assert_int_equal(get(f, &r).state, TK_WINNER_FAILED);
+    advance(f, 1); /* u: 3 of 3 -> USED */
+    assert_int_equal(get(f, &u).state, TK_WINNER_USED);
+    assert_int_equal(stats(f).used, 1);
+    advance(f, 10); /* r: backoff over, not used: submitted again */
+    assert_int_equal(get(f, &r).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(f->n_calls, 2);
+}
+
+/* Operators can requeue an EXPIRED or USED winner that the chain shows
+ * redeemable again; not one it still shows used or expired. */
+static void test_requeue_final_when_redeemable(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+    tk_hash u = add_winner(f, 1, FACE, 1, START + 40);
+
+    /* A view that lies three blocks running still settles it (the count is
+     * a bound, not a proof): EXPIRED. */
+    f->fail_submit = 1;
+    l->round_lies = 3;
+    advance(f, 40);
+    advance(f, 1);
+    advance(f, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_EXPIRED);
+    assert_int_equal(get(f, &u).state, TK_WINNER_EXPIRED);
+    mark_used(f, &u);
+    /* The chain, read again, shows h redeemable: back to NEW, redeemed. */
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &h), TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_NEW);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &u), TK_ERR_STATE); /* used */
+    assert_int_equal(get(f, &u).state, TK_WINNER_EXPIRED);
+    f->fail_submit = 0;
+    advance(f, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    /* Really expired: stays final. */
+    advance(f, 200);
+    mark_used(f, &h);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx, TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &h), TK_ERR_STATE);
+}
+
 int main(void)
 {
 /* Every scenario over the in-memory store and over the SQLite store. */
@@ -779,6 +979,10 @@ int main(void)
         T(test_requeue),
         T(test_threads),
         T(test_misuse),
+        T(test_liar_used_once),
+        T(test_liar_rounds_once),
+        T(test_truth_needs_three_blocks),
+        T(test_requeue_final_when_redeemable),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

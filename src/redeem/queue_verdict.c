@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Final verdicts need agreement (issue 11, defect 5). One chain read that
+ * says "used" or "expired" may be wrong (an RPC node behind, a failover, a
+ * zero block hash as go-livepeer #2358 saw on Arbitrum); a winner marked
+ * USED or EXPIRED on it would never be redeemed. So the queue settles a
+ * winner in a final state only once reads at final_confirmations distinct,
+ * increasing blocks agree; any read that disagrees starts over. Kept in
+ * memory: a restart only means more reads, never fewer. */
+#include "redeem/queue_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static tk__verdict *find(tk_redeem_queue *q, const tk_hash *h)
+{
+    for (size_t i = 0; i < q->n_verdicts; i++)
+        if (memcmp(q->verdicts[i].ticket_hash.bytes, h->bytes, TK_HASH_LEN) == 0)
+            return &q->verdicts[i];
+    return NULL;
+}
+
+int tk__verdict_observe(tk_redeem_queue *q, const tk_hash *h, tk_winner_state state,
+                        uint64_t block)
+{
+    uint32_t need = q->cfg.final_confirmations > 1 ? q->cfg.final_confirmations : 1;
+    tk__verdict *v = find(q, h);
+
+    if (v == NULL) {
+        if (need == 1)
+            return 1;
+        if (q->n_verdicts == q->cap_verdicts) {
+            size_t cap = q->cap_verdicts == 0 ? 16 : q->cap_verdicts * 2;
+            tk__verdict *grown = realloc(q->verdicts, cap * sizeof *grown);
+            if (grown == NULL)
+                return 0; /* not final yet: ask again on a later block */
+            q->verdicts = grown;
+            q->cap_verdicts = cap;
+        }
+        v = &q->verdicts[q->n_verdicts++];
+        v->ticket_hash = *h;
+        v->state = state;
+        v->last_block = block;
+        v->reads = 1;
+    } else if (v->state != state) {
+        v->state = state; /* the reads disagree: start over */
+        v->last_block = block;
+        v->reads = 1;
+    } else if (block > v->last_block) {
+        v->last_block = block; /* a read at another block agrees */
+        v->reads++;
+    }
+    return v->reads >= need;
+}
+
+void tk__verdict_clear(tk_redeem_queue *q, const tk_hash *h)
+{
+    tk__verdict *v = find(q, h);
+    if (v != NULL)
+        *v = q->verdicts[--q->n_verdicts];
+}
