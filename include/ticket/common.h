@@ -99,6 +99,7 @@ typedef enum tk_status {
     TK_ERR_FACE_VALUE_OVER_DEPOSIT = -36,
     TK_ERR_SENDER_UNLOCKING = -37, /* also fatal for the recipient */
     TK_ERR_NONCE_EXHAUSTED = -38,  /* session's uint32 nonce space used up */
+    TK_ERR_PRICE_TOO_HIGH = -39,   /* price per pixel above the sender's cap */
 
     /* Recipient rejections (sections 4 and 6). */
     TK_ERR_WRONG_RECIPIENT = -40,

@@ -54,6 +54,11 @@ typedef struct tk_sender_config {
     /* Refuse params whose face value is above deposit / multiplier
      * (integer division). Must be >= 1; go-livepeer's default is 1. */
     uint64_t deposit_multiplier;
+    /* Refuse params whose price per pixel is above this (wei per pixel,
+     * num / den), TK_ERR_PRICE_TOO_HIGH: a transcoder cannot make the
+     * sender pay more per pixel than it agreed to. den == 0 (a zeroed
+     * config) means no cap. Appended last. */
+    tk_price max_price_per_pixel;
 } tk_sender_config;
 
 /* ---- Lifecycle --------------------------------------------------------- */
@@ -172,10 +177,18 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_validate_params(
  *  start_nonce + 1. The params are copied. No policy check runs here; each
  *  batch checks the params (see tk_sender_validate_params()).
  *
+ *  Ending and restarting never reissues a nonce: the sender remembers the
+ *  last nonce issued under every recipientRandHash whose session ended,
+ *  until those params expire (their expiration block <= the chain's last
+ *  block, when the sender refuses them anyway), and a restarted session
+ *  resumes above it whatever start_nonce says (a transcoder that hands out
+ *  params A, then B, then A again gets nonces that continue A's).
+ *
  *  Returns: TK_OK;
  *           TK_ERR_STATE        a session with this recipientRandHash is
  *                               already running (end it first; restarting
- *                               silently could reissue its nonces);
+ *                               silently could reissue its nonces), or was
+ *                               ended while a batch on it still runs;
  *           TK_ERR_OUT_OF_RANGE params->creation_round < 0;
  *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL).
  *  Thread safety: any thread (takes the session table lock). */
@@ -183,9 +196,12 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_session_start(
     tk_sender *sender, const tk_ticket_params *params, uint32_t start_nonce)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
-/** End the session keyed by recipient_rand_hash and forget its params and
- *  counter. A batch already running on it completes normally.
- *  Returns: TK_OK; TK_ERR_NOT_FOUND; TK_ERR_ILLEGAL_ARG.
+/** End the session keyed by recipient_rand_hash and forget its params. Its
+ *  last nonce is remembered until the params expire (see
+ *  tk_sender_session_start). A batch already running on it completes
+ *  normally.
+ *  Returns: TK_OK; TK_ERR_NOT_FOUND; TK_ERR_NOMEM (the counter could not
+ *           be remembered: the session keeps running); TK_ERR_ILLEGAL_ARG.
  *  Thread safety: any thread (takes the session table lock). */
 TK_API tk_status tk_sender_session_end(tk_sender *sender,
     const tk_hash *recipient_rand_hash) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);

@@ -45,6 +45,7 @@ static const struct status_entry entries[] = {
     {TK_ERR_FACE_VALUE_OVER_DEPOSIT, "face_value_over_deposit", "face value above deposit / multiplier"},
     {TK_ERR_SENDER_UNLOCKING, "sender_unlocking", "sender is unlocking its funds"},
     {TK_ERR_NONCE_EXHAUSTED, "nonce_exhausted", "session nonce space exhausted"},
+    {TK_ERR_PRICE_TOO_HIGH, "price_too_high", "price per pixel above the sender's maximum"},
     {TK_ERR_WRONG_RECIPIENT, "wrong_recipient", "ticket is for another recipient"},
     {TK_ERR_ZERO_SENDER, "zero_sender", "ticket sender is the zero address"},
     {TK_ERR_RAND_HASH_MISMATCH, "rand_hash_mismatch", "recipientRandHash does not match the derived rand"},

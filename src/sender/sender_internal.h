@@ -17,6 +17,7 @@ struct tk__session {
     mpq_t ev;                     /* EV of one ticket; read-only after start */
     _Atomic uint32_t nonce;       /* last nonce issued */
     unsigned refs;                /* guarded by the sender's mu */
+    int ended;                    /* guarded by mu: out of the table */
 };
 
 struct tk_sender {
@@ -29,6 +30,17 @@ struct tk_sender {
     pthread_mutex_t mu;           /* guards the session table and refs */
     struct tk__session **sessions; /* sorted by key */
     size_t nsessions, capsessions;
+    /* The last nonce of every ended session, kept until its params expire
+     * (a restart resumes above it); guarded by mu. */
+    struct tk__retired *retired;
+    size_t nretired, capretired;
+};
+
+struct tk__retired {
+    tk_hash key;
+    uint32_t last_nonce;
+    uint64_t expiration_block; /* saturated at UINT64_MAX */
+    int busy; /* the ended session is still held by a batch */
 };
 
 /* Find a running session and take a reference on it (TK_ERR_NOT_FOUND). */

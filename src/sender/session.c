@@ -10,6 +10,7 @@
 #include "sender_internal.h"
 
 #include "core/internal.h"
+#include "ticket/u256.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,60 @@ static size_t lower_bound(const tk_sender *s, const tk_hash *key, int *found)
     *found = lo < s->nsessions &&
              memcmp(&s->sessions[lo]->key, key, sizeof *key) == 0;
     return lo;
+}
+
+/* ---- ended sessions' last nonces -------------------------------------- */
+
+static uint64_t block_u64(const tk_u256 *x)
+{
+    uint64_t v;
+    return tk_u256_to_u64(&v, x) == TK_OK ? v : UINT64_MAX;
+}
+
+static struct tk__retired *retired_find(tk_sender *s, const tk_hash *key)
+{
+    for (size_t i = 0; i < s->nretired; i++)
+        if (memcmp(&s->retired[i].key, key, sizeof *key) == 0)
+            return &s->retired[i];
+    return NULL;
+}
+
+/* Remember sess's counter (raise it when already remembered). Caller holds
+ * s->mu. On NOMEM nothing is remembered: session_end then keeps the
+ * session in the table instead (see there). */
+static tk_status retire(tk_sender *s, const struct tk__session *sess)
+{
+    struct tk__retired *r = retired_find(s, &sess->key);
+    uint32_t n = atomic_load(&sess->nonce);
+
+    if (r == NULL) {
+        if (s->nretired == s->capretired) {
+            size_t cap = s->capretired != 0 ? s->capretired * 2 : 8;
+            struct tk__retired *p = realloc(s->retired, cap * sizeof *p);
+            if (p == NULL)
+                return TK_ERR_NOMEM;
+            s->retired = p;
+            s->capretired = cap;
+        }
+        r = &s->retired[s->nretired++];
+        r->key = sess->key;
+        r->last_nonce = n;
+        r->expiration_block = block_u64(&sess->params.expiration_block);
+        r->busy = 0;
+    } else if (n > r->last_nonce) {
+        r->last_nonce = n;
+    }
+    return TK_OK;
+}
+
+/* Forget what expired params left behind. Caller holds s->mu. */
+static void retired_prune(tk_sender *s, uint64_t last_block)
+{
+    for (size_t i = 0; i < s->nretired;)
+        if (s->retired[i].expiration_block <= last_block)
+            s->retired[i] = s->retired[--s->nretired];
+        else
+            i++;
 }
 
 static void session_free(struct tk__session *sess)
@@ -61,9 +116,10 @@ tk_status tk_sender_session_start(tk_sender *sender,
                                   uint32_t start_nonce)
 {
     struct tk__session *sess;
+    uint64_t last_block = 0;
     tk_status st;
     size_t at;
-    int found;
+    int found, have_block, busy;
 
     TK_ARG_CHECK_NOCTX(sender != NULL);
     TK_ARG_CHECK(sender->ctx, params != NULL);
@@ -85,9 +141,21 @@ tk_status tk_sender_session_start(tk_sender *sender,
     atomic_init(&sess->nonce, start_nonce);
     sess->refs = 1; /* the table's */
 
+    have_block = sender->chain.last_block(sender->chain.self, &last_block) == TK_OK;
+
     pthread_mutex_lock(&sender->mu);
+    if (have_block)
+        retired_prune(sender, last_block);
+    {
+        /* A restart of ended params continues above their last nonce. */
+        const struct tk__retired *r = retired_find(sender, &sess->key);
+        if (r != NULL && r->last_nonce > start_nonce)
+            atomic_store(&sess->nonce, r->last_nonce);
+        /* A batch on the ended session may still take nonces: wait. */
+        busy = r != NULL && r->busy;
+    }
     at = lower_bound(sender, &sess->key, &found);
-    if (found)
+    if (found || busy)
         st = TK_ERR_STATE;
     else
         st = table_grow(sender);
@@ -107,6 +175,7 @@ tk_status tk_sender_session_end(tk_sender *sender,
                                 const tk_hash *recipient_rand_hash)
 {
     struct tk__session *sess = NULL;
+    tk_status st = TK_OK;
     size_t at;
     int found;
 
@@ -114,18 +183,27 @@ tk_status tk_sender_session_end(tk_sender *sender,
     TK_ARG_CHECK(sender->ctx, recipient_rand_hash != NULL);
     pthread_mutex_lock(&sender->mu);
     at = lower_bound(sender, recipient_rand_hash, &found);
-    if (found) {
+    /* Remember its counter first: a session that cannot be remembered
+     * stays running (TK_ERR_NOMEM), so no restart can reissue its nonces. */
+    if (found)
+        st = retire(sender, sender->sessions[at]);
+    if (found && st == TK_OK) {
         sess = sender->sessions[at];
+        sess->ended = 1;
         memmove(&sender->sessions[at], &sender->sessions[at + 1],
                 (sender->nsessions - at - 1) * sizeof *sender->sessions);
         sender->nsessions--;
-        if (--sess->refs != 0)
+        if (--sess->refs != 0) {
+            retired_find(sender, &sess->key)->busy = 1;
             sess = NULL; /* a batch still holds it; it frees it */
+        }
     }
     pthread_mutex_unlock(&sender->mu);
     if (sess != NULL)
         session_free(sess);
-    return found ? TK_OK : TK_ERR_NOT_FOUND;
+    if (!found)
+        return TK_ERR_NOT_FOUND;
+    return st;
 }
 
 tk_status tk__session_acquire(tk_sender *s, const tk_hash *key,
@@ -151,6 +229,10 @@ void tk__session_release(tk_sender *s, struct tk__session *sess)
         return;
     pthread_mutex_lock(&s->mu);
     left = --sess->refs;
+    /* The last batch on an ended session: its final counter counts. The
+     * entry exists (retire succeeded at the end), so this cannot fail. */
+    if (left == 0 && sess->ended && retire(s, sess) == TK_OK)
+        retired_find(s, &sess->key)->busy = 0;
     pthread_mutex_unlock(&s->mu);
     if (left == 0)
         session_free(sess);
@@ -185,6 +267,9 @@ void tk__sessions_free_all(tk_sender *s)
     free(s->sessions);
     s->sessions = NULL;
     s->nsessions = s->capsessions = 0;
+    free(s->retired);
+    s->retired = NULL;
+    s->nretired = s->capretired = 0;
 }
 
 tk_status tk_sender_session_ev(tk_sender *sender, mpq_t ev,

@@ -94,6 +94,17 @@ tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *p,
     mpz_add_ui(b, b, 1);
     st = mpz_cmp(a, b) <= 0 ? TK_ERR_PARAMS_EXPIRED : TK_OK;
 
+    /* price > cap  <=>  num * cap.den > cap.num * den (dens > 0). */
+    if (st == TK_OK && !tk_u256_is_zero(&s->config.max_price_per_pixel.den)) {
+        (void)tk_u256_to_mpz(a, &p->price.num);
+        (void)tk_u256_to_mpz(c, &s->config.max_price_per_pixel.den);
+        mpz_mul(a, a, c);
+        (void)tk_u256_to_mpz(b, &s->config.max_price_per_pixel.num);
+        (void)tk_u256_to_mpz(c, &p->price.den);
+        mpz_mul(b, b, c);
+        if (mpz_cmp(a, b) > 0)
+            st = TK_ERR_PRICE_TOO_HIGH;
+    }
     if (st == TK_OK && (want_rounds || positive))
         st = fetch_rounds(s, rounds);
     if (st == TK_OK && positive)

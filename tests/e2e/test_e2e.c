@@ -70,6 +70,7 @@ static void world_init(world *w)
     fixed32(key, "e2e-sender-key", 0);
     assert_int_equal(tk_key_verify(w->ctx, key), TK_OK);
     memset(&scfg, 0xff, sizeof scfg); /* max_ev, max_total_ev: no limit */
+    memset(&scfg.max_price_per_pixel, 0, sizeof scfg.max_price_per_pixel); /* no cap */
     scfg.deposit_multiplier = 1;
     assert_int_equal(tk_sender_create(w->ctx, &w->s, &w->chain, &scfg, key), TK_OK);
     tk_memzero(key, sizeof key);
