@@ -25,18 +25,33 @@ typedef struct tk_keccak256_state {
     size_t absorbed;    /* bytes absorbed into the current block */
 } tk_keccak256_state;
 
+/** Start a hash.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (st NULL).
+ *  Out:     st: the empty state. */
 TK_API tk_status tk_keccak256_init(tk_keccak256_state *st)
     TK_ARG_NONNULL(1);
 
-/** Absorb len bytes (data may be NULL when len == 0). */
+/** Absorb len bytes.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (st NULL, data NULL with len > 0,
+ *           or st not a state from tk_keccak256_init).
+ *  In/Out:  st: the state.
+ *  In:      data, len: the bytes (data may be NULL when len == 0). */
 TK_API tk_status tk_keccak256_update(tk_keccak256_state *st,
     const void *data, size_t len) TK_ARG_NONNULL(1);
 
-/** Pad, squeeze 32 bytes into out, and wipe the state. */
+/** Pad, squeeze 32 bytes into out, and wipe the state.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (out or st NULL, or st not a state
+ *           from tk_keccak256_init: out is then zeroed).
+ *  Out:     out: the hash.
+ *  In/Out:  st: wiped (init it again to hash more). */
 TK_API tk_status tk_keccak256_final(tk_keccak256_state *st, tk_hash *out)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
-/** One-shot Keccak-256. */
+/** One-shot Keccak-256.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (out NULL, or data NULL with len > 0:
+ *           out is then zeroed).
+ *  Out:     out: the hash.
+ *  In:      data, len: the bytes (data may be NULL when len == 0). */
 TK_API tk_status tk_keccak256(tk_hash *out, const void *data, size_t len)
     TK_ARG_NONNULL(1);
 

@@ -139,10 +139,18 @@ typedef struct tk_store {
 /* ---- In-memory store ---------------------------------------------------*/
 typedef struct tk_store_mem tk_store_mem;
 
+/** Create an empty in-memory store (it persists nothing: for tests and
+ *  tools, not for a node).
+ *  Returns: TK_OK; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (out NULL).
+ *  Out:     out: the store (tk_store_mem_destroy); NULL on failure. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_mem_create(tk_store_mem **out)
     TK_ARG_NONNULL(1);
 /** Wipes the stored rands and frees. NULL is a no-op. */
 TK_API void tk_store_mem_destroy(tk_store_mem *store);
+/** The tk_store vtable over this store (valid while it exists), with
+ *  every member set, the nonce functions included.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (a NULL argument).
+ *  Out:     out: the vtable; zeroed on failure. */
 TK_API tk_status tk_store_mem_iface(tk_store_mem *store, tk_store *out)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
