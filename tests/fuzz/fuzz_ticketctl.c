@@ -73,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tc c;
     int rc;
 
+    tc_wiping_alloc_install(); /* as ticketctl's main() does */
     if (nl == NULL)
         return 0;
     namelen = (size_t)(nl - data);
@@ -111,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             key_digits[0] = '\0';
         if (leaks(s, secret_digits_))
             secret_digits_[0] = '\0';
-        free(s);
+        tc_wiping_free(s);
         json_decref(rest);
     }
 
@@ -126,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(s != NULL);
         /* keygen prints the key it made, never one it was given. */
         FUZZ_CHECK(!leaks(s, key_digits) && !leaks(s, secret_digits_));
-        free(s);
+        tc_wiping_free(s);
     } else {
         FUZZ_CHECK(c.code[0] != '\0');
         FUZZ_CHECK(memchr(c.message, '\0', sizeof c.message) != NULL);

@@ -48,7 +48,7 @@ static int emit(json_t *o)
         return -1;
     int ok = fputs(s, stdout) >= 0 && fputc('\n', stdout) != EOF &&
              fflush(stdout) == 0;
-    free(s);
+    tc_wiping_free(s); /* jansson's allocator; may hold a generated key */
     return ok ? 0 : -1;
 }
 
@@ -148,6 +148,7 @@ int main(int argc, char **argv)
     tk_status st;
 
     memset(&c, 0, sizeof c);
+    tc_wiping_alloc_install(); /* before the first jansson call */
     if (argc < 2)
         return fail_out("usage", "no command (try: ticketctl --help)");
     if (is_help(argv[1])) {

@@ -8,6 +8,7 @@
  * ../shared/spec/TICKETCTL.md fix the interface). */
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "ticket/common.h"
 #include "ticket/context.h"
@@ -15,6 +16,18 @@
 #include "ticket/payment.h"
 #include "ticket/ticket.h"
 #include "ticket/wire.h"
+
+/* jansson's allocator (wipe_alloc.c): each block is wiped before it is
+ * freed, its size kept in this header in front of it. main() installs it
+ * before the first jansson call; strings jansson returns to the caller
+ * (json_dumps) are then freed with tc_wiping_free. */
+typedef union tc_alloc_header {
+    size_t size;
+    max_align_t align; /* the block after it stays aligned for anything */
+} tc_alloc_header;
+void *tc_wiping_malloc(size_t n);
+void tc_wiping_free(void *p);
+void tc_wiping_alloc_install(void);
 
 /* The state of one invocation. */
 typedef struct tc {
