@@ -2,7 +2,8 @@
 """Shell-level tests of ticketctl (CTest label `cli`).
 
 Every subcommand is run as a process, fed JSON on stdin, against the
-shared vectors, plus bad-input cases (error code and exit status). Where no
+protocol vectors (tests/vectors), plus bad-input cases (error code and
+exit status). Where no
 vector exists (params, pay, receive, store-*), results are checked against
 an independent computation here: exact rationals (fractions), HMAC-SHA256
 (hmac/hashlib) and Keccak-256 (keccak.py, checked against keccak256.json).

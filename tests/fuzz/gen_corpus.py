@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpora of the fuzz targets from the shared test vectors.
+"""Write the seed corpora of the fuzz targets from the test vectors
+(tests/vectors).
 
     gen_corpus.py [--vectors DIR] [--check]
 
@@ -323,7 +324,7 @@ def seed_name(data):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--vectors",
-                    default=os.path.join(REPO, "..", "shared", "vectors"))
+                    default=os.path.join(REPO, "tests", "vectors"))
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
 

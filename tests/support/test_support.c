@@ -14,7 +14,7 @@ json_t *tk_test_load(const char *file, json_t **cases)
     json_t *root;
 
     if (dir == NULL)
-        dir = "../shared/vectors";
+        dir = "tests/vectors"; /* CTest always sets TK_VECTORS_DIR */
     snprintf(path, sizeof path, "%s/%s", dir, file);
     root = json_load_file(path, 0, &err);
     if (root == NULL) {

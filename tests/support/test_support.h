@@ -2,7 +2,7 @@
 #ifndef TK_TEST_SUPPORT_H
 #define TK_TEST_SUPPORT_H
 
-/* Shared helpers for the cmocka tests: loading ../shared/vectors (jansson),
+/* Shared helpers for the cmocka tests: loading tests/vectors (jansson),
  * an independent hex decoder for test data, a seeded PRNG whose seed is
  * printed, and the illegal-callback counter. */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Tickets, ticket params and payments as JSON (the field names of
- * ../shared/vectors). */
+/* Tickets, ticket params and payments as JSON (the field names of the
+ * protocol vectors, tests/vectors). */
 #include "ticketctl.h"
 
 #include "ticket/u256.h"
