@@ -80,7 +80,8 @@ typedef enum tk_status {
     TK_ERR_MALFORMED = -17,       /* wire (protobuf) or ABI bytes */
     TK_ERR_INVALID_PRICE = -18,   /* missing price or denominator 0 */
 
-    /* Signature rejections (PROTOCOL.md section 1), in check order. */
+    /* Signature rejections (docs/protocol-notes.md section 1), in check
+     * order. */
     TK_ERR_SIG_BAD_LENGTH = -20,
     TK_ERR_SIG_BAD_V = -21,
     TK_ERR_SIG_BAD_R = -22,

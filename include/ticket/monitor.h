@@ -2,9 +2,9 @@
 #ifndef TICKET_MONITOR_H
 #define TICKET_MONITOR_H
 
-/** The sender monitor (PROTOCOL.md section 7), recipient side: how much of
- *  each sender's reserve this recipient may count on, the max float it may
- *  put in one ticket, and the face value of redemptions in flight.
+/** The sender monitor (docs/protocol-notes.md section 7), recipient side:
+ *  how much of each sender's reserve this recipient may count on, the max
+ *  float it may put in one ticket, and the face value of redemptions in flight.
  *
  *      reserveAlloc   = (fundsRemaining + claimedInCurrentRound) / poolSize
  *                       - claimed                      (0 if poolSize == 0)

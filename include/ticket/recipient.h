@@ -3,7 +3,7 @@
 #define TICKET_RECIPIENT_H
 
 /** The recipient: what a transcoder/orchestrator node links to get paid
- *  (PROTOCOL.md sections 3, 4, 6 and 7).
+ *  (docs/protocol-notes.md sections 3, 4, 6 and 7).
  *
  *  A recipient issues ticket params to senders, receives their payments
  *  (validating signatures, re-deriving the committed recipientRand,

@@ -2,7 +2,7 @@
 #ifndef TICKET_REDEEM_H
 #define TICKET_REDEEM_H
 
-/** Redemption of winning tickets (PROTOCOL.md section 8).
+/** Redemption of winning tickets (docs/protocol-notes.md section 8).
  *
  *  1. ABI calldata for the TicketBroker's
  *       redeemWinningTicket((address,address,uint256,uint256,uint256,

@@ -2,7 +2,8 @@
 #ifndef TICKET_SENDER_H
 #define TICKET_SENDER_H
 
-/** The sender: what a broadcaster node links to pay (PROTOCOL.md section 5).
+/** The sender: what a broadcaster node links to pay
+ *  (docs/protocol-notes.md section 5).
  *
  *  A tk_sender holds one Ethereum private key, the node's limits (max EV per
  *  ticket, max EV per batch, deposit multiplier) and a table of sessions.
@@ -144,7 +145,8 @@ TK_API tk_status tk_sender_address(const tk_sender *sender, tk_address *out)
 /* ---- Params from a transcoder ------------------------------------------ */
 
 /** Check whether a batch of `count` tickets under `params` would be
- *  accepted now, with the refusals of PROTOCOL.md section 5 in this order:
+ *  accepted now, with the refusals of docs/protocol-notes.md section 5 in
+ *  this order:
  *    TK_ERR_PARAMS_NO_EXPIRATION    expiration_block == 0;
  *    TK_ERR_PARAMS_EXPIRED          expiration_block - lastBlock <= 1;
  *  and, only when the ticket EV = face_value * win_prob / MAX is > 0:

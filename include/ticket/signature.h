@@ -2,10 +2,10 @@
 #ifndef TICKET_SIGNATURE_H
 #define TICKET_SIGNATURE_H
 
-/** EIP-191 "personal sign" signatures over 32-byte messages (PROTOCOL.md
- *  section 1): d = keccak("\x19Ethereum Signed Message:\n32" || m), ECDSA
- *  secp256k1 with RFC 6979 nonces, serialized r || s || v, low s,
- *  v = 27 + recovery id.
+/** EIP-191 "personal sign" signatures over 32-byte messages
+ *  (docs/protocol-notes.md section 1):
+ *  d = keccak("\x19Ethereum Signed Message:\n32" || m), ECDSA secp256k1
+ *  with RFC 6979 nonces, serialized r || s || v, low s, v = 27 + recovery id.
  *
  *  Verification accepts exactly what the TicketBroker contract and the Go
  *  node accept: length 65, v in {27, 28}, 0 < r < n, 0 < s <= n/2, the key

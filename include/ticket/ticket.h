@@ -2,9 +2,9 @@
 #ifndef TICKET_TICKET_H
 #define TICKET_TICKET_H
 
-/** The ticket model (PROTOCOL.md sections 2-4): the ticket and its params,
- *  the ticket hash, expected value, the commit-reveal recipientRand and the
- *  win check, and the recipient's winProb rule.
+/** The ticket model (docs/protocol-notes.md sections 2-4): the ticket and
+ *  its params, the ticket hash, expected value, the commit-reveal
+ *  recipientRand and the win check, and the recipient's winProb rule.
  *
  *  All functions here are pure and thread-safe. EV values are exact GMP
  *  rationals (mpq_t, initialized by the caller); nothing here uses floating

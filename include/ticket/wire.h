@@ -2,7 +2,7 @@
 #ifndef TICKET_WIRE_H
 #define TICKET_WIRE_H
 
-/** The wire format go-livepeer uses for ticket payments (PROTOCOL.md
+/** The wire format go-livepeer uses for ticket payments (docs/protocol-notes.md
  *  section 9): the protobuf (proto3) messages Payment and TicketParams, and
  *  the standard, padded base64 of the Livepeer-Payment HTTP header.
  *

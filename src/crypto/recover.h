@@ -7,7 +7,7 @@
  * with one already known to belong to the signer saves hashing it to an
  * address every time. Recovering with v and comparing the recovered key is
  * equivalent to comparing addresses; ecdsa_verify against a cached key is
- * NOT (it ignores v, PROTOCOL.md section 1). */
+ * NOT (it ignores v, docs/protocol-notes.md section 1). */
 
 #include "ticket/common.h"
 #include "ticket/context.h"
@@ -17,8 +17,8 @@
 extern const uint8_t tk__secp256k1_order[32];
 extern const uint8_t tk__secp256k1_half_order[32];
 
-/* The acceptance checks of PROTOCOL.md section 1 (length, v, r, s, high s,
- * in that order), then recovery over the EIP-191 hash of msg.
+/* The acceptance checks of docs/protocol-notes.md section 1 (length, v, r,
+ * s, high s, in that order), then recovery over the EIP-191 hash of msg.
  * Returns: TK_OK, pub65 = 0x04 || x || y (uncompressed SEC1, the input of
  *          tk_pubkey_address); the statuses of tk_eth_recover otherwise,
  *          with pub65 zeroed. Public data only; thread-safe. */

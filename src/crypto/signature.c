@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* EIP-191 personal-sign signatures (PROTOCOL.md section 1). */
+/* EIP-191 personal-sign signatures (docs/protocol-notes.md section 1). */
 #include "core/internal.h"
 #include "crypto/checkmem.h"
 #include "crypto/recover.h"
@@ -92,8 +92,9 @@ tk_status tk_eth_sign(const tk_ctx *ctx, tk_sig *sig,
     return tk__ecdsa_sign_digest(ctx, sig, seckey32, &d);
 }
 
-/* The acceptance rules of PROTOCOL.md section 1, in order; on success
- * *rsig holds the parsed signature. Public data: variable time is fine. */
+/* The acceptance rules of docs/protocol-notes.md section 1, in order; on
+ * success *rsig holds the parsed signature. Public data: variable time is
+ * fine. */
 static tk_status check_sig(secp256k1_ecdsa_recoverable_signature *rsig,
                            const uint8_t *sig, size_t siglen)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Exact arithmetic with GMP: a ticket's expected value and the recipient's
- * winProb rule (PROTOCOL.md sections 2 and 4.3). Neither is on a per-ticket
- * hot path. */
+ * winProb rule (docs/protocol-notes.md sections 2 and 4.3). Neither is on
+ * a per-ticket hot path. */
 #include "core/internal.h"
 
 #include "ticket/ticket.h"

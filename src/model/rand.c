@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Commit-reveal randomness and the winning rule (PROTOCOL.md section 3).
+/* Commit-reveal randomness and the winning rule (docs/protocol-notes.md
+ * section 3).
  * These run once per ticket: no heap, no GMP, and every buffer that held
  * recipientRand or the recipient secret is wiped before return. */
 #include "core/internal.h"

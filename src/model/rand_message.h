@@ -10,7 +10,7 @@
  * integers of at most 32 bytes, the sender and 64 bytes of auxData. */
 #define TK_RAND_MESSAGE_MAX (6 * TK_U256_LEN + TK_ADDRESS_LEN + TK_AUX_DATA_LEN)
 
-/* The HMAC message of PROTOCOL.md section 3 (public data):
+/* The HMAC message of docs/protocol-notes.md section 3 (public data):
  *   B(seed) || sender || B(faceValue) || B(winProb) || B(expirationBlock) ||
  *   B(priceNum) || B(priceDen) || auxData
  * with the price reduced first. *len receives its length.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The ticket hash preimage (PROTOCOL.md section 2):
+/* The ticket hash preimage (docs/protocol-notes.md section 2):
  *
  *   recipient(20) || sender(20) || u256(faceValue) || u256(winProb) ||
  *   u256(senderNonce) || recipientRandHash(32) || auxData(64 or 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The sender monitor (PROTOCOL.md section 7; include/ticket/monitor.h).
+/* The sender monitor (docs/protocol-notes.md section 7;
+ * include/ticket/monitor.h).
  *
  * Chain values are read on every call (the tk_chain implementation is the
  * node's cache); the monitor itself only keeps the pending face values per

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Issuing ticket params (PROTOCOL.md section 4). */
+/* Issuing ticket params (docs/protocol-notes.md section 4). */
 #include "recipient_internal.h"
 
 #include "ticket/u256.h"

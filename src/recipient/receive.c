@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Receiving payments (PROTOCOL.md section 6).
+/* Receiving payments (docs/protocol-notes.md section 6).
  *
  * One payment is processed in phases so that a failure leaves no partial
  * state behind and the replay set is locked once per payment:

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The sender's refusals (PROTOCOL.md section 5), once per batch. All the
+/* The sender's refusals (docs/protocol-notes.md section 5), once per batch.
+ * All the
  * arithmetic is exact (GMP); none of it runs per ticket. */
 #include "sender_internal.h"
 

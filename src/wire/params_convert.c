@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Wire-level ticket params <-> tk_ticket_params (PROTOCOL.md section 9):
+/* Wire-level ticket params <-> tk_ticket_params (docs/protocol-notes.md
+ * section 9):
  * the rules shared by Payment and OrchestratorInfo. */
 #include "wire_internal.h"
 

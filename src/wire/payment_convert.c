@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tk_wire_payment <-> tk_payment (PROTOCOL.md section 9), and the one-call
+/* tk_wire_payment <-> tk_payment (docs/protocol-notes.md section 9), and
+ * the one-call
  * helpers over bytes and the Livepeer-Payment header. */
 #include "wire_internal.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Field-level copies between protobuf-c's generated messages and the
  * wire-level structs of ticket/wire.h, with the length rules of
- * PROTOCOL.md section 9. */
+ * docs/protocol-notes.md section 9. */
 #include "wire_internal.h"
 
 #include <string.h>

@@ -3,9 +3,8 @@
 
 Every subcommand is run as a process, fed JSON on stdin, against the
 protocol vectors (tests/vectors), plus bad-input cases (error code and
-exit status). Where no
-vector exists (params, pay, receive, store-*), results are checked against
-an independent computation here: exact rationals (fractions), HMAC-SHA256
+exit status). Where no vector exists (params, pay, receive, store-*),
+results are checked against an independent computation here: exact rationals (fractions), HMAC-SHA256
 (hmac/hashlib) and Keccak-256 (keccak.py, checked against keccak256.json).
 
 usage: test_ticketctl.py TICKETCTL VECTORS_DIR [WORK_DIR]
@@ -541,7 +540,7 @@ BLOCK_HASH = "0x" + "22" * 32
 
 
 def expected_params(req):
-    """PROTOCOL.md section 4, computed here."""
+    """docs/protocol-notes.md section 4, computed here."""
     ev, gas, mult = int(req["ev"]), int(req["redeem_gas"]), int(req["tx_cost_multiplier"])
     gas_price, max_float = int(req["gas_price"]), int(req["max_float"])
     num, den = int(req["price_num"]), int(req["price_den"])

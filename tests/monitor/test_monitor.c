@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The sender monitor (PROTOCOL.md section 7) over the fake chain; every
+/* The sender monitor (docs/protocol-notes.md section 7) over the fake
+ * chain; every
  * expected value is worked out by hand in the comments. */
 #include "rcpt_fixture.h"
 

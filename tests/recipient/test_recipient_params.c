@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Issuing ticket params (PROTOCOL.md section 4): the face-value policy,
+/* Issuing ticket params (docs/protocol-notes.md section 4): the face-value
+ * policy,
  * its refusals, winProb, expiration, creation round, seeds, and the sender
  * monitor's max float feeding it. Expected values are worked out here by
  * hand (or with GMP from the rule's text), not taken from the library. */

@@ -42,7 +42,8 @@ void fx_params(struct fx *f, tk_ticket_params *p, const char *face,
 /* The dev chain's current block. */
 uint64_t fx_block(struct fx *f);
 
-/* Check that every ticket of the payment verifies (PROTOCOL.md section 1)
+/* Check that every ticket of the payment verifies (docs/protocol-notes.md
+ * section 1)
  * for the payment's sender over its own ticket hash. */
 void fx_assert_payment_verifies(struct fx *f, const tk_payment *p);
 

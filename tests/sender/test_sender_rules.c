@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Every refusal of PROTOCOL.md section 5, tripped and at its passing
+/* Every refusal of docs/protocol-notes.md section 5, tripped and at its passing
  * boundary, plus the expiration-params fill and their check order.
  *
  * The base params have faceValue 3000 and winProb MAX/3 (MAX is divisible

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Untrusted bytes: truncation at every length, wrong wire types, fields of
  * wrong lengths, oversize integers, random garbage, the conversion rules
- * of PROTOCOL.md section 9, and argument misuse. */
+ * of docs/protocol-notes.md section 9, and argument misuse. */
 /* The misuse tests pass NULL on purpose: build without the headers' nonnull
  * hints, as the library itself is (else UBSan and the optimizer act on them). */
 #define TICKET_BUILD 1
