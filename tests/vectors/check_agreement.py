@@ -24,7 +24,8 @@ each file both sets have:
     edges, the selectors, the 0-ticket payments, the empty batch) plus the
     anchors: cases whose inputs our generator takes from the shared set
     (signed tickets 0-1 and so redeem cases 0-1 and the 1-ticket batch,
-    recipient_rand 0 and 3).
+    recipient_rand 0 and 3, segment credentials 0 and 3 and so the two
+    invalid cases made from them).
 Prose fields (description, label, note, *_detail) are not compared.
 """
 import json
@@ -66,6 +67,10 @@ RULES = {
         ("batch_cases", ("tickets", "signatures", "recipient_rands"), ("calldata",), 2)],
     "payment_proto.json": [("cases", ("payment",),
                             ("encoded_hex", "encoded_base64"), 2)],
+    "segment_credentials.json": [("cases", ("manifest_id_hex", "seq",
+                                            "segment_hash", "profiles", "address"),
+                                  ("valid", "flatten", "digest", "eip191_hash",
+                                   "signature", "recovered_address"), 4)],
 }
 
 

@@ -551,6 +551,62 @@ function genPayment() {
     schema: SCHEMA, cases });
 }
 
+// ---- segment_credentials.json (§10) --------------------------------------
+// flatten = manifest id bytes || u256(seq) || segment hash || for each
+// profile the lowercase ASCII hex of keccak(name)[0:4]; digest =
+// keccak(flatten), signed with the §1 personal sign.
+function flattenRequest(mid, seq, segHash, profiles) {
+  const tags = profiles.map((p) => kHex(p).slice(2, 10)).join("");
+  return hexOf(concat([toUtf8Bytes(mid), be32(seq), segHash, toUtf8Bytes(tags)]));
+}
+function genSegmentCredentials() {
+  const MIDS = ["", "a", "f81ee30c", "live/stream-0001", "x".repeat(64), "mid_\u00fc_utf8"];
+  const SEQS = [0n, 1n, 2n, 255n, 256n, 4294967295n, INT63];
+  const PROFILES = [[], ["P360p30fps16x9"], ["P720p30fps16x9", "P144p30fps16x9"],
+    ["P240p30fps16x9", "P360p30fps16x9", "P720p30fps16x9"], ["source"],
+    ["P720p30fps16x9", "P144p30fps16x9", "source"], ["P240p30fps16x9", "P240p30fps16x9"]];
+  // Anchors (inputs of the shared set's cases 0 and 3; docs/vectors.md).
+  const ANCHOR = {
+    0: { seg: "0x2caab3bc3764f6107b68f25a4ca09e3796d4f4f5428e7bd97df692d968aacf13",
+      key: "0x572bd6a7a9395b4ba606cba4d18f864f87b5669a6edfcee39d92e3ef1b1c8d61" },
+    3: { seg: "0x9cca82b0897bb8205f33ea2174a6fcafc5961f318b434d0a19bf5d08762154a9",
+      key: "0x68ccf1023cad77814f9bd41d4079dc88b1c5a269a103a34f28c67187180df813" },
+  };
+  const valid = [];
+  for (let i = 0; i < 24; i++) {
+    const a = ANCHOR[i];
+    valid.push({ mid: MIDS[i % 6], seq: SEQS[i % 7], seg: a ? a.seg : kHex(`lt-seg-${i}-hash`),
+      profiles: PROFILES[i % 7], key: a ? a.key : be32((K(`lt-seg-${i}-key`) % (N - 1n)) + 1n) });
+  }
+  const base = (v, i) => {
+    const flatten = flattenRequest(v.mid, v.seq, v.seg, v.profiles);
+    return { index: i, manifest_id: v.mid, manifest_id_hex: hexOf(toUtf8Bytes(v.mid)), seq: v.seq.toString(),
+      segment_hash: v.seg, profiles: v.profiles, flatten, digest: keccak256(flatten) };
+  };
+  const cases = valid.map((v, i) => {
+    const c = base(v, i);
+    const p = personalSign(v.key, c.digest);
+    return { index: i, valid: true, ...c, eip191_hash: p.digest, privkey: v.key, address: address(v.key),
+      signature: p.sig };
+  });
+  // Invalid: a field of valid case 3k changed after signing.
+  const FIELDS = ["seq", "manifest_id", "segment_hash", "profiles"];
+  for (let k = 0; k < 8; k++) {
+    const b = cases[3 * k], v = { ...valid[3 * k] }, field = FIELDS[k % 4];
+    if (field === "seq") v.seq += 1n;
+    else if (field === "manifest_id") v.mid += "x";
+    else if (field === "segment_hash") v.seg = kHex(`lt-seg-${3 * k}-tampered`);
+    else v.profiles = [...v.profiles.slice(0, 1), "source"];
+    const c = base(v, 24 + k);
+    const { r, s, v: vv } = splitSig(b.signature);
+    const rec = ecrecover(hashMessage(getBytes(c.digest)), r, s, vv);
+    if (c.digest === b.digest || rec === b.address) throw new Error("tampering changed nothing");
+    cases.push({ index: 24 + k, valid: false, reason: "wrong_signer", tampered_field: field, base_case: 3 * k,
+      ...c, address: b.address, signature: b.signature, recovered_address: rec });
+  }
+  writeJson("segment_credentials.json", { description: "go-livepeer segment credentials (docs/protocol-notes.md section 10): flatten = manifest id bytes || u256(seq) || segment hash || for each profile the lowercase ASCII hex of keccak256(name)[0:4]; digest = keccak256(flatten); signature = personal_sign of the digest by the broadcaster. Invalid cases: a field of valid case base_case changed after signing; the signature then recovers recovered_address.", cases });
+}
+
 genKeccak();
 genKeys();
 genPersonalSign();
@@ -561,3 +617,4 @@ genRecipientRand();
 genWinProb();
 genRedeem();
 genPayment();
+genSegmentCredentials();
