@@ -41,7 +41,7 @@
 #define DEMO_BLOCK_HEADER "X-Dev-Chain-Block"  /* transcoder's L1 block */
 #define DEMO_STREAM_HEADER "Livepeer-Manifest" /* the stream being paid for */
 #define DEMO_STREAM_ID "demo-stream"
-/* The request credential of each segment (PROTOCOL.md section 10; in
+/* The request credential of each segment (docs/protocol-notes.md section 10; in
  * go-livepeer it travels in the Livepeer-Segment header's SegData): the
  * segment's seq, and the broadcaster's signature over (manifest id = the
  * stream id, seq, keccak(segment bytes), profiles) in hex. The transcoder

@@ -9,7 +9,7 @@
  *
  *  The calls, with the deployed Livepeer signatures (selectors pinned by a
  *  test against keccak of the signature and, where they appear, against
- *  ../shared/vectors/redeem_calldata.json):
+ *  tests/vectors/redeem_calldata.json):
  *
  *    RoundsManager  lastInitializedRound() -> uint256
  *                   currentRoundInitialized() -> bool

@@ -2,12 +2,12 @@
 #ifndef TICKET_CREDENTIAL_H
 #define TICKET_CREDENTIAL_H
 
-/** Request credentials (PROTOCOL.md section 10): the sender's signature
- *  over one segment request, byte-compatible with go-livepeer's segment
- *  signature. A payment credits a balance; only a credential proves that
- *  the sender asked for the work a debit pays for (a captured payment
- *  header can be replayed by anyone, a credential only once: the recipient
- *  also requires its seq to grow, see tk_recipient_debit_request).
+/** Request credentials (docs/protocol-notes.md section 10): the sender's
+ *  signature over one segment request, byte-compatible with go-livepeer's
+ *  segment signature. A payment credits a balance; only a credential proves
+ *  that the sender asked for the work a debit pays for (a captured payment
+ *  header can be replayed by anyone, a credential only once: the recipient also
+ *  requires its seq to grow, see tk_recipient_debit_request).
  *
  *      flatten = manifestId || u256(seq) || segmentHash(32)
  *                || hex(keccak(profile_1)[0:4]) || ... (ASCII, lowercase)

@@ -297,12 +297,12 @@ TK_API tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out,
     const tk_address *sender, const tk_hash *session)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
 
-/** Debit amount (>= 0) for one request the sender signed (PROTOCOL.md
- *  section 10): the only way to spend a balance. A payment proves nothing
- *  about who asked for the work (a captured Livepeer-Payment header can be
- *  replayed by anyone, and a 0-ticket payment names any sender); a request
- *  credential signed by the sender, with a seq above every seq served
- *  before for its (sender, manifest id), does.
+/** Debit amount (>= 0) for one request the sender signed
+ *  (docs/protocol-notes.md section 10): the only way to spend a balance. A
+ *  payment proves nothing about who asked for the work (a captured
+ *  Livepeer-Payment header can be replayed by anyone, and a 0-ticket payment
+ *  names any sender); a request credential signed by the sender, with a seq
+ *  above every seq served before for its (sender, manifest id), does.
  *
  *  In order, each failure with nothing changed unless said otherwise:
  *    1. the credential must verify for sender (tk_credential_verify);

@@ -2,8 +2,8 @@
 #ifndef TICKET_SENDER_H
 #define TICKET_SENDER_H
 
-/** The sender: what a broadcaster node links to pay
- *  (docs/protocol-notes.md section 5).
+/** The sender: what a broadcaster node links to pay (docs/protocol-notes.md
+ *  section 5).
  *
  *  A tk_sender holds one Ethereum private key, the node's limits (max EV per
  *  ticket, max EV per batch, deposit multiplier) and a table of sessions.
@@ -284,9 +284,9 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_sign_ticket(
 
 /** Sign one request (a segment) with the sender's key: the credential the
  *  transcoder needs before it debits the sender's balance (credential.h,
- *  PROTOCOL.md section 10; tk_recipient_debit_request). Give every request
- *  of a stream (manifest id) a higher seq than the one before: the
- *  transcoder refuses a seq it has already passed.
+ *  docs/protocol-notes.md section 10; tk_recipient_debit_request). Give
+ *  every request of a stream (manifest id) a higher seq than the one before:
+ *  the transcoder refuses a seq it has already passed.
  *  Returns: TK_OK; the validation codes of tk_credential_flatten;
  *           TK_ERR_ILLEGAL_ARG (NULL); sig zeroed on failure.
  *  Thread safety: any thread. */

@@ -100,16 +100,16 @@ typedef struct tk_store {
     tk_status (*nonce_add_many)(void *self, const tk_hash *rand_hash,
                                 const uint32_t *nonces, size_t n,
                                 const tk_u256 *expiration_block);
-    /* Optional (appended last): the highest request seq served per
-     * (sender, manifest id) (PROTOCOL.md section 10), durable like the
-     * nonces. Atomically, across every user of the store (threads,
-     * connections, processes): when no seq is stored for the pair or seq
-     * is above the stored one, store seq and return TK_OK; otherwise
-     * return TK_ERR_STALE_SEQ and change nothing. So two recipients on one
-     * store, or a restarted one, never both accept the same request.
-     * manifest_id may be NULL when manifest_id_len is 0; manifest_id_len
-     * <= TK_MANIFEST_ID_MAX (credential.h). Seqs are never pruned (one
-     * row per stream). tk_recipient_debit_request needs it. */
+    /* Optional (appended last): the highest request seq served per (sender,
+     * manifest id) (docs/protocol-notes.md section 10), durable like the
+     * nonces. Atomically, across every user of the store (threads, connections,
+     * processes): when no seq is stored for the pair or seq is above the stored
+     * one, store seq and return TK_OK; otherwise return TK_ERR_STALE_SEQ and
+     * change nothing. So two recipients on one store, or a restarted one, never
+     * both accept the same request. manifest_id may be NULL when
+     * manifest_id_len is 0; manifest_id_len <= TK_MANIFEST_ID_MAX
+     * (credential.h). Seqs are never pruned (one row per stream).
+     * tk_recipient_debit_request needs it. */
     tk_status (*seq_advance)(void *self, const tk_address *sender,
                              const uint8_t *manifest_id,
                              size_t manifest_id_len, uint64_t seq);

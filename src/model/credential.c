@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Request credentials (include/ticket/credential.h, PROTOCOL.md section
- * 10). The flatten bytes are streamed into Keccak: no buffer, no
+/* Request credentials (include/ticket/credential.h, docs/protocol-notes.md
+ * section 10). The flatten bytes are streamed into Keccak: no buffer, no
  * allocation. A profile contributes the 8 lowercase hex characters of the
  * first 4 bytes of keccak(name), as go-livepeer's segment signature does. */
 #include "core/internal.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Authenticated debits (tk_recipient_debit_request, PROTOCOL.md section
- * 10): a balance is spent only for a request the sender signed, once. */
+/* Authenticated debits (tk_recipient_debit_request, docs/protocol-notes.md
+ * section 10): a balance is spent only for a request the sender signed,
+ * once. */
 #include "recipient_internal.h"
 
 #include "core/internal.h"

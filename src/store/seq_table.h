@@ -2,10 +2,10 @@
 #ifndef TK_STORE_SEQ_TABLE_H
 #define TK_STORE_SEQ_TABLE_H
 
-/* The highest request seq served per (sender, manifest id), for the
- * in-memory store (PROTOCOL.md section 10). Keyed by keccak(sender ||
- * manifestId), so an entry is 40 bytes whatever the id's length. Not
- * locked: the store's mutex guards it. */
+/* The highest request seq served per (sender, manifest id), for the in-memory
+ * store (docs/protocol-notes.md section 10). Keyed by keccak(sender ||
+ * manifestId), so an entry is 40 bytes whatever the id's length. Not locked:
+ * the store's mutex guards it. */
 
 #include "ticket/common.h"
 

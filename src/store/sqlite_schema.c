@@ -46,7 +46,7 @@ static const char schema_v2[] =
     " ON winners (state, creation_round, ticket_hash);";
 
 /* Version 3: the highest request seq served per (sender, manifest id)
- * (PROTOCOL.md section 10). */
+ * (docs/protocol-notes.md section 10). */
 static const char schema_v3[] =
     "CREATE TABLE request_seqs ("
     " sender BLOB NOT NULL CHECK (length(sender) = 20),"

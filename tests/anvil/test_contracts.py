@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The test contracts on a real node (CTest label `anvil`).
 
-Every redemption rule of PROTOCOL.md section 8, on anvil, with tickets
-signed and encoded by OUR code (ticketctl: rand, sign, hash, calldata) for
-anvil's dev accounts. Each test deploys a fresh set of contracts. What must
+Every redemption rule of docs/protocol-notes.md section 8, on anvil, with
+tickets signed and encoded by OUR code (ticketctl: rand, sign, hash,
+calldata) for anvil's dev accounts. Each test deploys a fresh set of contracts. What must
 never happen, and is tried here: a ticket paid twice, a payment without a
 valid winning ticket, a partial payment (all-or-nothing funding), a failed
 redemption that marks its ticket used, a batch that drops good tickets

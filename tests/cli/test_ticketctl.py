@@ -894,7 +894,7 @@ def test_pay_receive():
     err("pay start 2^32", "pay", dict(base, start_nonce=2**32), "out_of_range")
 
 
-# ---- request-sign / request-verify (PROTOCOL.md section 10) ----------------
+# ---- request-sign / request-verify (docs/protocol-notes.md section 10) ----
 
 def test_request():
     cases = load("segment_credentials.json")["cases"]

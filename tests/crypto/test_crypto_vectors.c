@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The crypto layer against ../shared/vectors: keccak256, keys,
+/* The crypto layer against tests/vectors: keccak256, keys,
  * personal_sign and bad_signatures (every case). */
 #include "test_support.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ABI of the chain client's contract calls (abi.h): selectors against
- * keccak of the Livepeer signatures and ../shared/vectors; calldata laid
+ * keccak of the Livepeer signatures and tests/vectors; calldata laid
  * out word by word; every strict decoder against valid data and against
  * wrong lengths, dirty high bytes, bad offsets and padding; revert data
  * (the Solidity documentation's Error(string) example, Panic, custom). */
@@ -53,7 +53,7 @@ static void test_selectors(void **state)
             fail_msg("%s: keccak gives %08x, header has %08x",
                      SELECTORS[i].signature, sel, SELECTORS[i].selector);
     }
-    /* Where the shared vectors name a signature we use, they agree. */
+    /* Where the vectors name a signature we use, they agree. */
     assert_true(json_is_array(sels));
     json_array_foreach(sels, i, e) {
         const char *sig = tk_test_str(e, "signature");

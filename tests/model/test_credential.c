@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Request credentials (PROTOCOL.md section 10) against
- * ../shared/vectors/segment_credentials.json (every case): flatten, digest,
+/* Request credentials (docs/protocol-notes.md section 10) against
+ * tests/vectors/segment_credentials.json (every case): flatten, digest,
  * EIP-191 hash and signature byte for byte; invalid cases recover the
  * vector's other address and fail verification. Then the limits, a
  * tampering property and misuse. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The ticket model against ../shared/vectors: ticket_hash, signed_tickets,
+/* The ticket model against tests/vectors: ticket_hash, signed_tickets,
  * recipient_rand and win_prob (every case). */
 #include "model_test_util.h"
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Issue 11, defect 2: a replayed Livepeer-Payment header must not
- * authorize a debit. On 0.1.0 the transcoder guide's recipe was
- * receive -> tk_recipient_debit: replaying a captured payment (all nonces
- * replayed, TK_OK) or sending a 0-ticket payment naming the victim was
- * enough to spend the victim's balance. Now only a request the sender
- * signed (PROTOCOL.md section 10) with a fresh seq debits: these tests try
- * every way around that - replayed and forged credentials, expired params,
- * a restart, two recipients on one store, racing threads and processes. */
+/* Issue 11, defect 2: a replayed Livepeer-Payment header must not authorize a
+ * debit. On 0.1.0 the transcoder guide's recipe was receive ->
+ * tk_recipient_debit: replaying a captured payment (all nonces replayed, TK_OK)
+ * or sending a 0-ticket payment naming the victim was enough to spend the
+ * victim's balance. Now only a request the sender signed
+ * (docs/protocol-notes.md section 10) with a fresh seq debits: these tests try
+ * every way around that - replayed and forged credentials, expired params, a
+ * restart, two recipients on one store, racing threads and processes. */
 #include "rcpt_fixture.h"
 
 #include "ticket/store_sqlite.h"

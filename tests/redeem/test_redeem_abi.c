@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Redeem calldata: encoding against ../shared/vectors/redeem_calldata.json
+/* Redeem calldata: encoding against tests/vectors/redeem_calldata.json
  * (every single and batch case, and the selectors), strict decoding of the
  * same bytes, decode(encode(x)) == x for seeded random batches, and
  * malformed input (every truncation, trailing bytes, every one-byte

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The sender against ../shared/vectors/signed_tickets.json (an independent
+/* The sender against tests/vectors/signed_tickets.json (an independent
  * implementation): for every case, a sender made from sender_privkey has
  * the ticket's sender address and signs the ticket byte for byte as the
  * vector does; every case that a session can produce (nonce >= 1, creation

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Request seqs (tk_store.seq_advance, PROTOCOL.md section 10): the same
- * contract on the in-memory and the SQLite store - only a higher seq per
- * (sender, manifest id) is accepted - and what makes it worth having:
- * a restart, a second connection, racing threads and racing processes on
- * one file never accept the same seq twice. */
+/* Request seqs (tk_store.seq_advance, docs/protocol-notes.md section 10): the
+ * same contract on the in-memory and the SQLite store - only a higher seq per
+ * (sender, manifest id) is accepted - and what makes it worth having: a
+ * restart, a second connection, racing threads and racing processes on one file
+ * never accept the same seq twice. */
 #include "test_support.h"
 
 #include "ticket/credential.h"

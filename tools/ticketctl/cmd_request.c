@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* request-sign / request-verify: request credentials (PROTOCOL.md section
- * 10; go-livepeer's segment signature). */
+/* request-sign / request-verify: request credentials (docs/protocol-notes.md
+ * section 10; go-livepeer's segment signature). */
 #include "ticketctl.h"
 
 #include "ticket/credential.h"
