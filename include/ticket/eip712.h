@@ -11,9 +11,10 @@
  *  concatenated elements (the empty array: keccak256("")).
  *
  *  Signatures are over the digest itself (no EIP-191 prefix) and are
- *  checked exactly like tk_eth_verify (PROTOCOL.md section 1: length 65,
- *  v in {27, 28}, 0 < r < n, 0 < s <= n/2, recovery, address; in that
- *  order, each with its own status). Public data only; thread-safe. */
+ *  checked exactly like tk_eth_verify (docs/protocol-notes.md section 1:
+ *  length 65, v in {27, 28}, 0 < r < n, 0 < s <= n/2, recovery, address;
+ *  in that order, each with its own status). Public data only;
+ *  thread-safe. */
 
 #include "ticket/common.h"
 #include "ticket/context.h"

@@ -75,8 +75,9 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_receipt_sign(const tk_ctx *ctx,
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
     TK_ARG_NONNULL(5);
 
-/** Verify a receipt's signature: every rule of PROTOCOL.md section 1 in
- *  order over the digest, then recovered == receipt->recipient.
+/** Verify a receipt's signature: every rule of docs/protocol-notes.md
+ *  section 1 in order over the digest, then recovered ==
+ *  receipt->recipient.
  *  Returns: TK_OK; TK_ERR_SIG_BAD_LENGTH, TK_ERR_SIG_BAD_V,
  *           TK_ERR_SIG_BAD_R, TK_ERR_SIG_BAD_S, TK_ERR_SIG_HIGH_S,
  *           TK_ERR_SIG_RECOVERY_FAILED, TK_ERR_SIG_WRONG_SIGNER (also a

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Receipts against ../shared/vectors/receipts.json: every valid case gives
+/* Receipts against tests/vectors/receipts.json: every valid case gives
  * the same array hashes, domain separator, struct hash, digest and (from
  * the recipient's key) signature byte for byte and verifies; every invalid
- * case is rejected with the status of its PROTOCOL.md section 1 rule. */
+ * case is rejected with the status of its docs/protocol-notes.md section 1
+ * rule. */
 #include "test_support.h"
 
 #include "receipt_json.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Deposit risk against ../shared/vectors/risk.json (exact rationals): risk
+/* Deposit risk against tests/vectors/risk.json (exact rationals): risk
  * within the stated accuracy (relative 1e-6 at or above 1e-15; below it an
  * upper bound <= 1e-15, never 0), 0 exactly when the vector says 0, and the
  * required deposit exact. */
