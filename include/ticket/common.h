@@ -133,6 +133,15 @@ typedef enum tk_status {
     TK_ERR_RPC_ERROR = -83,        /* the node answered with an error object */
     TK_ERR_RPC_REVERTED = -84,     /* the call or estimate reverted */
 
+    /* Receipts and deposit risk (RECEIPTS.md). */
+    TK_ERR_RISK_OVER_LIMIT = -90,         /* batch would push risk over eps */
+    TK_ERR_RECEIPT_WRONG_SENDER = -91,    /* receipt for another sender */
+    TK_ERR_RECEIPT_UNKNOWN_TICKET = -92,  /* not our ticket to this recipient */
+    TK_ERR_RECEIPT_DUPLICATE = -93,       /* ticket or batch already receipted */
+    TK_ERR_RECEIPT_MALFORMED = -94,       /* repeated ticket, winners not a subset */
+    TK_ERR_RECEIPT_CREDIT_MISMATCH = -95, /* creditedWei != floor(n x EV) */
+    TK_ERR_RECEIPT_CONTRADICTED = -96,    /* redemption contradicts a receipt */
+
     TK_ERR_INTERNAL = -99 /* library bug; never expected */
 } tk_status;
 

@@ -294,6 +294,23 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_sign_request(
     tk_sender *sender, tk_sig *sig, const tk_credential *cred)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
+/* ---- Deposit-risk limit (RECEIPTS.md R2) ------------------------------- */
+
+struct tk_exposure;
+
+/** Make every later batch pass the deposit-risk rule: before anything is
+ *  signed, the batch's tickets are held in books (tk_exposure_hold) against
+ *  the sender's on-chain deposit; when they would push risk(deposit) over
+ *  eps the batch is refused with TK_ERR_RISK_OVER_LIMIT, nothing signed and
+ *  no nonce used. Signed batches are recorded in the books (outstanding
+ *  until receipts or expiry take them out). books NULL turns the rule off.
+ *  Returns: TK_OK; TK_ERR_OUT_OF_RANGE (eps NaN or negative);
+ *           TK_ERR_ILLEGAL_ARG.
+ *  Thread safety: call before the batches it governs (not concurrently with
+ *  tk_sender_create_batch); books must outlive the sender or the rule. */
+TK_API tk_status tk_sender_set_risk_limit(tk_sender *sender,
+    struct tk_exposure *books, double eps) TK_ARG_NONNULL(1);
+
 #ifdef __cplusplus
 }
 #endif

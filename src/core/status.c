@@ -65,6 +65,13 @@ static const struct status_entry entries[] = {
     {TK_ERR_RPC_BAD_RESPONSE, "rpc_bad_response", "malformed JSON-RPC response"},
     {TK_ERR_RPC_ERROR, "rpc_error", "the node returned a JSON-RPC error"},
     {TK_ERR_RPC_REVERTED, "rpc_reverted", "the call reverted"},
+    {TK_ERR_RISK_OVER_LIMIT, "risk_over_limit", "batch would push the deposit risk over the limit"},
+    {TK_ERR_RECEIPT_WRONG_SENDER, "receipt_wrong_sender", "receipt is for another sender"},
+    {TK_ERR_RECEIPT_UNKNOWN_TICKET, "receipt_unknown_ticket", "receipt lists a ticket not issued to its recipient in this batch"},
+    {TK_ERR_RECEIPT_DUPLICATE, "receipt_duplicate", "ticket or batch already receipted"},
+    {TK_ERR_RECEIPT_MALFORMED, "receipt_malformed", "receipt repeats a ticket or lists winners not among its tickets"},
+    {TK_ERR_RECEIPT_CREDIT_MISMATCH, "receipt_credit_mismatch", "receipt creditedWei is not floor(accepted x EV)"},
+    {TK_ERR_RECEIPT_CONTRADICTED, "receipt_contradicted", "redemption contradicts the recipient's own receipt"},
     {TK_ERR_INTERNAL, "internal", "internal library error"},
 };
 

@@ -6,6 +6,7 @@
 #include "sender_internal.h"
 
 #include "core/internal.h"
+#include "ticket/exposure.h"
 #include "ticket/signature.h"
 #include "ticket/u256.h"
 
@@ -30,6 +31,29 @@ static tk_status sign_all(tk_sender *s, tk_payment *out, tk_ticket *t,
     if (st != TK_OK && st != TK_ERR_CRYPTO_BACKEND)
         st = TK_ERR_INTERNAL;
     return st;
+}
+
+/* Hold count tickets of params in the books against the current deposit. */
+static tk_status hold_risk(tk_sender *s, const tk_ticket_params *params,
+                           size_t count)
+{
+    tk_sender_funds funds;
+
+    if (s->chain.sender_funds(s->chain.self, &s->address, &funds) != TK_OK)
+        return TK_ERR_CHAIN;
+    return tk_exposure_hold(s->books, &params->face_value, &params->win_prob,
+                            count, &funds.deposit, s->risk_eps);
+}
+
+tk_status tk_sender_set_risk_limit(tk_sender *sender, struct tk_exposure *books,
+                                   double eps)
+{
+    TK_ARG_CHECK_NOCTX(sender != NULL);
+    if (!(eps >= 0.0))
+        return TK_ERR_OUT_OF_RANGE;
+    sender->books = books;
+    sender->risk_eps = eps;
+    return TK_OK;
 }
 
 tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
@@ -75,11 +99,24 @@ tk_status tk_sender_create_batch(tk_sender *sender, tk_payment *out,
     st = tk_payment_alloc(out, count);
     if (st != TK_OK || count == 0) /* 0: params and sender, no ticket */
         goto out;
+    /* The risk rule holds the tickets before any nonce is reserved. */
+    if (sender->books != NULL && (st = hold_risk(sender, &params, count)) != TK_OK)
+        goto out;
     st = tk__session_reserve(sess, count, &first);
     if (st == TK_OK)
         st = tk_ticket_from_params(&t, &params, &sender->address, first);
     if (st == TK_OK)
         st = sign_all(sender, out, &t, first, count);
+    if (sender->books != NULL) {
+        out->sender = sender->address;
+        out->params = params;
+        if (st == TK_OK)
+            st = tk_exposure_add_payment(sender->books, out, 1);
+        /* Not recorded: the payment is dropped below, never sent. */
+        if (st != TK_OK)
+            (void)tk_exposure_release(sender->books, &params.face_value,
+                                      &params.win_prob, count);
+    }
 out:
     if (st == TK_OK) {
         out->sender = sender->address;

@@ -27,6 +27,9 @@ struct tk_sender {
     tk_address address;
     uint8_t seckey[TK_PRIVKEY_LEN]; /* secret: wiped in tk_sender_destroy */
 
+    struct tk_exposure *books;    /* deposit-risk rule, or NULL */
+    double risk_eps;
+
     pthread_mutex_t mu;           /* guards the session table and refs */
     struct tk__session **sessions; /* sorted by key */
     size_t nsessions, capsessions;
