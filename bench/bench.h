@@ -161,6 +161,7 @@ void bench_section_recipient(bench_run *run);
 void bench_section_e2e(bench_run *run);
 void bench_section_scaling(bench_run *run);
 void bench_section_memory(bench_run *run);
+void bench_section_risk(bench_run *run);
 
 /* The child process of the memory section; returns the exit code. */
 int bench_memory_child(const char *nonces, const char *per_rand);

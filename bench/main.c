@@ -34,6 +34,8 @@ static const bench_section SECTIONS[] = {
      "sender and recipient on 1, 2 and nproc threads"},
     {"memory", bench_section_memory,
      "replay-set bytes per tracked nonce, peak RSS (child processes)"},
+    {"risk", bench_section_risk,
+     "deposit-risk batch check and exact risk, 10 / 1k / 100k outstanding"},
 };
 #define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
 
