@@ -100,6 +100,10 @@ def main():
         print(__doc__)
         return 2
     ours_dir, shared_dir = sys.argv[1], sys.argv[2]
+    if os.path.realpath(ours_dir) == os.path.realpath(shared_dir):
+        print("OURS_DIR and SHARED_DIR are the same directory: nothing would "
+              "be compared (fix TICKET_SHARED_VECTORS_DIR)")
+        return 1
     if not os.path.isfile(os.path.join(shared_dir, "keccak256.json")):
         print("no shared vectors in %s: nothing to compare (skipped)" % shared_dir)
         return 77
