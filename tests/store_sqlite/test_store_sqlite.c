@@ -25,18 +25,14 @@ static char dir[256];
 
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     (void)state;
-    snprintf(dir, sizeof dir, "%s/tk_store_XXXXXX", tmp ? tmp : "/tmp");
-    return mkdtemp(dir) == NULL ? -1 : 0;
+    return tk_test_tmpdir_make(dir, sizeof dir, "tk_store");
 }
 
 static int teardown(void **state)
 {
-    char cmd[300];
     (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tk_test_tmpdir_remove(dir);
 }
 
 static const char *path_of(const char *name)

@@ -228,3 +228,21 @@ int tk_test_ctx_teardown(void **state)
     *state = NULL;
     return 0;
 }
+
+int tk_test_tmpdir_make(char *dir, size_t dir_size, const char *tag)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(dir, dir_size, "%s/%s_XXXXXX", tmp ? tmp : "/tmp", tag);
+    if (n < 0 || (size_t)n >= dir_size)
+        return -1;
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+int tk_test_tmpdir_remove(const char *dir)
+{
+    char cmd[600];
+    int n = snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        return -1;
+    return system(cmd) == 0 ? 0 : -1;
+}

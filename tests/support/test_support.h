@@ -43,6 +43,12 @@ void tk_test_rand_bytes(uint8_t *out, size_t len);
 /* TK_TEST_ITERS or the default. */
 unsigned long tk_test_iters(unsigned long dflt);
 
+/* A fresh directory $TMPDIR/<tag>_XXXXXX (default /tmp) written to dir;
+ * 0 on success, -1 on failure (cmocka setup convention). */
+int tk_test_tmpdir_make(char *dir, size_t dir_size, const char *tag);
+/* rm -rf of a directory made by tk_test_tmpdir_make; 0 or -1. */
+int tk_test_tmpdir_remove(const char *dir);
+
 /* cmocka group/test fixtures: *state becomes a fresh tk_ctx (destroyed by
  * the teardown). Use as cmocka_run_group_tests(t, tk_test_ctx_setup,
  * tk_test_ctx_teardown) and read the context with (tk_ctx *)*state. */
