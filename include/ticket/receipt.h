@@ -90,6 +90,32 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_receipt_verify(const tk_ctx *ctx,
     const tk_receipt *receipt, const uint8_t *sig, size_t siglen)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
 
+/** A signed receipt with storage of its own and, for each listed ticket,
+ *  its sender nonce: the wire names tickets by nonce (the sender maps them
+ *  back to hashes from its own batch), EIP-712 signs their hashes.
+ *  Built by tk_recipient_receipt (recipient side) or decoded by
+ *  tk_wire_receipt_unpack (sender side); release with
+ *  tk_signed_receipt_clear. Plain data, like tk_payment. */
+typedef struct tk_signed_receipt {
+    tk_receipt receipt;      /* tickets / winners point into `hashes` */
+    uint32_t *ticket_nonces; /* receipt.n_tickets: the nonce of each ticket */
+    uint32_t *winner_nonces; /* receipt.n_winners */
+    tk_hash *hashes;         /* owned: the ticket hashes, then the winners' */
+    tk_sig sig;              /* the recipient's signature */
+} tk_signed_receipt;
+
+/** Zero *out and allocate room for n_tickets tickets and n_winners winners
+ *  (receipt.tickets / winners point into it, the counts are set, every
+ *  entry zero). Counts of 0 allocate nothing for that array.
+ *  Returns: TK_OK; TK_ERR_NOMEM; TK_ERR_INVALID_LENGTH (n_winners >
+ *           n_tickets, or the sizes overflow); TK_ERR_ILLEGAL_ARG. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_signed_receipt_alloc(
+    tk_signed_receipt *out, size_t n_tickets, size_t n_winners)
+    TK_ARG_NONNULL(1);
+
+/** Free the storage and zero *r. NULL is a no-op. */
+TK_API void tk_signed_receipt_clear(tk_signed_receipt *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,6 +42,7 @@
 #include "ticket/credential.h"
 #include "ticket/monitor.h"
 #include "ticket/payment.h"
+#include "ticket/receipt.h"
 #include "ticket/store.h"
 #include "ticket/ticket.h"
 
@@ -285,6 +286,30 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_receive_ticket(
     const tk_price *price, const tk_hash *session)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
     TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7);
+
+/** The signed receipt (RECEIPTS.md R1) of a payment just received: the
+ *  tickets results[] accepted (status TK_OK), in payment order, the
+ *  accepted ones that won, creditedWei = floor(accepted x EV) (EV exact,
+ *  section 2) and blockNumber = the recipient's high-water mark (the last
+ *  L1 block it has seen). Send it back in the Libticket-Receipt header
+ *  (tk_wire_encode_receipt_header).
+ *  Returns: TK_OK; TK_ERR_WRONG_RECIPIENT (the payment's params name
+ *           another recipient); TK_ERR_OVERFLOW (creditedWei >= 2^256, only
+ *           with absurd face values); TK_ERR_SIG_WRONG_SIGNER (seckey32 is
+ *           not this recipient's key); TK_ERR_INVALID_PRIVKEY; TK_ERR_NOMEM;
+ *           TK_ERR_ILLEGAL_ARG (NULL, n != payment->count, or a result
+ *           whose nonce is not its ticket's: results of another payment).
+ *  Out:     out: owns its storage (tk_signed_receipt_clear); zeroed on
+ *           failure.
+ *  In:      seckey32: the recipient's Ethereum key (only read, no copy
+ *           survives); domain: chain id and TicketBroker; payment, results,
+ *           n: a tk_recipient_receive() call that returned TK_OK. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_receipt(tk_recipient *r,
+    tk_signed_receipt *out, const uint8_t seckey32[32],
+    const tk_receipt_domain *domain, const tk_payment *payment,
+    const tk_ticket_result *results, size_t n)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(5);
 
 /** Flags of tk_recipient_debit_request(). */
 #define TK_DEBIT_ALLOW_NEGATIVE 1u

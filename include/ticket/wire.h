@@ -35,6 +35,7 @@
 
 #include "ticket/common.h"
 #include "ticket/payment.h"
+#include "ticket/receipt.h"
 #include "ticket/ticket.h"
 
 #ifdef __cplusplus
@@ -219,6 +220,64 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_encode_params(uint8_t *out,
  *           TK_ERR_ILLEGAL_ARG. out is zeroed on failure. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_decode_params(
     tk_ticket_params *out, const uint8_t *buf, size_t len) TK_ARG_NONNULL(1);
+
+/* ---- Payment receipts (RECEIPTS.md R1; libticket's own message) ------
+ * LibticketReceipt { repeated uint32 tickets = 1; repeated uint32
+ * winners = 2; bytes credited_wei = 3; bytes block_number = 4; bytes
+ * sig = 5; } (src/wire/libticket_receipt.proto), sent back base64 in the
+ * Libticket-Receipt response header. Not part of go-livepeer's schema: a
+ * sender that gets no such header works as before. Tickets travel as
+ * their nonces within the payment the response answers; the receiving
+ * sender maps them back to the hashes the recipient signed.
+ *
+ * We are the only producer, so decoding is strict: unknown fields, a
+ * signature that is not 65 bytes, an integer longer than 32 bytes or not
+ * minimal (a leading zero byte) are TK_ERR_MALFORMED. */
+
+/** The name of the HTTP response header that carries a base64 receipt. */
+#define TK_WIRE_RECEIPT_HEADER "Libticket-Receipt"
+
+/** Pack a signed receipt: its ticket and winner nonces, creditedWei and
+ *  blockNumber (minimal big-endian) and signature. The hashes are not
+ *  sent (the sender recomputes them).
+ *  Returns: TK_OK; TK_ERR_BUFFER_TOO_SMALL (*outlen = size needed);
+ *           TK_ERR_INVALID_LENGTH (more winners than tickets);
+ *           TK_ERR_ILLEGAL_ARG (NULL, or a nonce array NULL with a
+ *           nonzero count).
+ *  In/Out:  outlen: as tk_wire_payment_pack. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_receipt_pack(uint8_t *out,
+    size_t *outlen, const tk_signed_receipt *r)
+    TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
+
+/** Unpack a LibticketReceipt sent in answer to the payment `sent`, and
+ *  map it back to the receipt the recipient signed: sender, recipient and
+ *  recipientRandHash from `sent`, each nonce to the hash of the ticket of
+ *  `sent` with that nonce. The listed tickets must appear in `sent` in
+ *  payment order and the winners must be a subsequence of them. The
+ *  signature is NOT checked here: pass out->receipt and out->sig to
+ *  tk_exposure_apply_receipt (or tk_receipt_verify).
+ *  Returns: TK_OK; TK_ERR_MALFORMED (bad bytes, see above);
+ *           TK_ERR_RECEIPT_UNKNOWN_TICKET (a nonce not in `sent`);
+ *           TK_ERR_RECEIPT_MALFORMED (a ticket listed twice or out of
+ *           payment order, winners not a subsequence of the tickets);
+ *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, buf NULL with len > 0).
+ *  Out:     out: owns its storage (tk_signed_receipt_clear); zeroed on
+ *           failure. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_receipt_unpack(
+    tk_signed_receipt *out, const uint8_t *buf, size_t len,
+    const tk_payment *sent) TK_ARG_NONNULL(1) TK_ARG_NONNULL(4);
+
+/** tk_wire_receipt_pack as a Libticket-Receipt header value, with the size
+ *  protocol of tk_wire_encode_payment_header. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_encode_receipt_header(
+    char *out, size_t *outlen, const tk_signed_receipt *r)
+    TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
+
+/** Strict base64, then tk_wire_receipt_unpack. A bad base64 string is
+ *  TK_ERR_MALFORMED. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_decode_receipt_header(
+    tk_signed_receipt *out, const char *b64, size_t len,
+    const tk_payment *sent) TK_ARG_NONNULL(1) TK_ARG_NONNULL(4);
 
 /* ---- Base64 (RFC 4648 section 4: standard alphabet, '=' padding) ------*/
 

@@ -132,64 +132,32 @@ tk_status tk_wire_encode_payment(uint8_t *out, size_t *outlen,
     return st;
 }
 
+static tk_status decode_payment_bytes(void *out, const uint8_t *buf,
+                                     size_t len, const void *arg)
+{
+    (void)arg;
+    return tk_wire_decode_payment(out, buf, len);
+}
+
+static tk_status encode_payment_bytes(uint8_t *out, size_t *outlen,
+                                      const void *msg)
+{
+    return tk_wire_encode_payment(out, outlen, msg);
+}
+
 tk_status tk_wire_decode_payment_header(tk_payment *out, const char *b64,
                                         size_t len)
 {
-    uint8_t *bytes;
-    size_t n;
-    tk_status st;
-
     TK_ARG_CHECK_NOCTX(out != NULL);
     memset(out, 0, sizeof *out);
     TK_ARG_CHECK_NOCTX(b64 != NULL || len == 0);
-    if (len > TK_BASE64_ENCODED_LEN(TK_WIRE_MAX_MESSAGE_LEN))
-        return TK_ERR_MALFORMED;
-    n = len / 4 * 3;
-    bytes = malloc(n + 1); /* + 1: never malloc(0) */
-    if (bytes == NULL)
-        return TK_ERR_NOMEM;
-    st = tk_base64_decode(bytes, &n, b64, len);
-    if (st == TK_OK)
-        st = tk_wire_decode_payment(out, bytes, n);
-    free(bytes);
-    return st;
+    return tk__wire_header_decode(out, b64, len, decode_payment_bytes, NULL);
 }
 
 tk_status tk_wire_encode_payment_header(char *out, size_t *outlen,
                                         const tk_payment *p)
 {
-    uint8_t *bytes = NULL;
-    size_t n = 0, need;
-    tk_status st;
-
     TK_ARG_CHECK_NOCTX(outlen != NULL);
     TK_ARG_CHECK_NOCTX(p != NULL);
-    st = tk_wire_encode_payment(NULL, &n, p);
-    if (st != TK_ERR_BUFFER_TOO_SMALL) {
-        *outlen = 0;
-        return st == TK_OK ? TK_ERR_INTERNAL : st;
-    }
-    need = TK_BASE64_ENCODED_LEN(n) + 1;
-    if (out == NULL || *outlen < need) {
-        *outlen = need;
-        return TK_ERR_BUFFER_TOO_SMALL;
-    }
-    bytes = malloc(n + 1);
-    if (bytes == NULL) {
-        *outlen = 0;
-        return TK_ERR_NOMEM;
-    }
-    st = tk_wire_encode_payment(bytes, &n, p);
-    if (st == TK_OK) {
-        size_t cap = *outlen;
-        st = tk_base64_encode(out, &cap, bytes, n);
-    }
-    free(bytes);
-    if (st != TK_OK) {
-        out[0] = '\0';
-        *outlen = 0;
-        return st;
-    }
-    *outlen = need - 1;
-    return TK_OK;
+    return tk__wire_header_encode(out, outlen, encode_payment_bytes, p);
 }

@@ -9,6 +9,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "libticket_receipt.pb-c.h"
 #include "livepeer.pb-c.h"
 
 /* A protobuf-c allocator that refuses to hand out more than `budget` bytes
@@ -73,5 +74,20 @@ tk_status tk__wire_params_to_wire(tk_wire_ticket_params *tp,
 /* Pack a generated message into out with the *outlen size protocol. */
 tk_status tk__wire_pack(uint8_t *out, size_t *outlen,
                         const ProtobufCMessage *m);
+
+/* The base64 header form of a message, shared by the Livepeer-Payment and
+ * Libticket-Receipt headers. `encode` has the size protocol of
+ * tk_wire_payment_pack; tk__wire_header_encode has that of
+ * tk_wire_encode_payment_header. `decode` gets the decoded bytes (and arg);
+ * a bad base64 string or one longer than a maximal message is
+ * TK_ERR_MALFORMED. */
+typedef tk_status (*tk__wire_encode_fn)(uint8_t *out, size_t *outlen,
+                                        const void *msg);
+typedef tk_status (*tk__wire_decode_fn)(void *out, const uint8_t *buf,
+                                        size_t len, const void *arg);
+tk_status tk__wire_header_encode(char *out, size_t *outlen,
+                                 tk__wire_encode_fn encode, const void *msg);
+tk_status tk__wire_header_decode(void *out, const char *b64, size_t len,
+                                 tk__wire_decode_fn decode, const void *arg);
 
 #endif

@@ -304,6 +304,29 @@ def seeds_keystore(v):
     return out
 
 
+def seeds_receipt(v):
+    # LibticketReceipt messages against fuzz_receipt.c's sent payment
+    # (nonces 0..15, 7 twice): the receipts' counts, credit, block and
+    # signature, the tickets as the first nonces, every other one a winner.
+    def uint(n):
+        b = n.to_bytes(32, "big").lstrip(b"\x00")
+        return ld(3, b) if b else b""
+
+    def packed(num, xs):
+        return ld(num, b"".join(varint(x) for x in xs)) if xs else b""
+
+    out = []
+    for c in load(v, "receipts.json")["cases"]:
+        m, sig = c["message"], c.get("signature", "0x")
+        n = min(len(m["tickets"]), 16)
+        tickets = list(range(n))
+        block = int(m["block_number"]).to_bytes(32, "big").lstrip(b"\x00")
+        out.append(packed(1, tickets) + packed(2, tickets[::2]) +
+                   uint(int(m["credited_wei"])) +
+                   (ld(4, block) if block else b"") + ld(5, hexbytes(sig)))
+    return out
+
+
 TARGETS = {
     "hex": seeds_hex,
     "signature": seeds_signature,
@@ -314,6 +337,7 @@ TARGETS = {
     "receive": seeds_receive,
     "ticketctl": seeds_ticketctl,
     "keystore": seeds_keystore,
+    "receipt": seeds_receipt,
 }
 
 

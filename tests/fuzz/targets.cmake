@@ -10,6 +10,7 @@ set(TK_FUZZ_TARGETS
   "payment:wire"
   "params:wire"
   "base64:wire"
+  "receipt:wire"
   "calldata:redeem"
   "receive:recipient,wire"
   "ticketctl:ALL"
