@@ -10,6 +10,8 @@
  * the node (one nonce, one transaction). */
 #include "test_support.h"
 
+#include "anvil_node.h"
+
 #include "ticket/abi.h"
 #include "ticket/eth_tx.h"
 #include "ticket/keccak.h"
@@ -23,66 +25,28 @@
 
 typedef struct fixture {
     tk_ctx *ctx;
+    anvil_env e;
     tk_rpc *rpc;
     uint64_t chain_id;
     uint8_t keys[3][32];
     tk_address accounts[3];
 } fixture;
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL || *v == '\0')
-        fail_msg("%s is not set: run under tools/chain/tkchain.py run", name);
-    return v;
-}
-
-static tk_address env_address(const char *name)
-{
-    tk_address a;
-    const char *v = env(name);
-    assert_int_equal(tk_address_from_hex(&a, v, strlen(v)), TK_OK);
-    return a;
-}
-
-/* The i-th comma-separated entry of an environment list. */
-static void list_item(char *out, size_t cap, const char *list, int i)
-{
-    const char *p = list, *end;
-    for (; i > 0; i--) {
-        p = strchr(p, ',');
-        assert_non_null(p);
-        p++;
-    }
-    end = strchr(p, ',');
-    if (end == NULL)
-        end = p + strlen(p);
-    assert_true((size_t)(end - p) < cap);
-    memcpy(out, p, (size_t)(end - p));
-    out[end - p] = '\0';
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     tk_rpc_options o;
-    const char *url = env("TK_ANVIL_URL");
-    char item[128];
 
     assert_non_null(f);
     assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
     assert_int_equal(tk_rpc_options_default(&o), TK_OK);
-    o.endpoints = &url;
+    anvil_env_load(&f->e);
+    o.endpoints = &f->e.url;
     o.n_endpoints = 1;
     assert_int_equal(tk_rpc_create(f->ctx, &f->rpc, &o), TK_OK);
-    f->chain_id = strtoull(env("TK_CHAIN_ID"), NULL, 10);
-    for (int i = 0; i < 3; i++) {
-        list_item(item, sizeof item, env("TK_DEV_KEYS"), i);
-        tk_test_hex(f->keys[i], 32, item);
-        list_item(item, sizeof item, env("TK_DEV_ACCOUNTS"), i);
-        assert_int_equal(tk_address_from_hex(&f->accounts[i], item,
-                                             strlen(item)), TK_OK);
-    }
+    f->chain_id = f->e.chain_id;
+    memcpy(f->keys, f->e.keys, sizeof f->keys);
+    memcpy(f->accounts, f->e.accounts, sizeof f->accounts);
     *state = f;
     return 0;
 }
@@ -91,6 +55,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     tk_memzero(f->keys, sizeof f->keys);
+    tk_memzero(f->e.keys, sizeof f->e.keys);
     tk_rpc_destroy(f->rpc);
     tk_ctx_destroy(f->ctx);
     free(f);
@@ -139,10 +104,10 @@ static void test_chain_and_block(void **state)
 static void test_contract_reads(void **state)
 {
     fixture *f = *state;
-    tk_address controller = env_address("TK_CONTROLLER");
-    tk_address broker = env_address("TK_TICKET_BROKER");
-    tk_address rounds = env_address("TK_ROUNDS_MANAGER");
-    tk_address bonding = env_address("TK_BONDING_MANAGER");
+    tk_address controller = f->e.controller;
+    tk_address broker = f->e.broker;
+    tk_address rounds = f->e.rounds;
+    tk_address bonding = f->e.bonding;
     tk_address got;
     tk_u256 w[2];
     tk_hash id, bh;
@@ -195,7 +160,7 @@ static void test_contract_reads(void **state)
 static void test_revert_reason(void **state)
 {
     fixture *f = *state;
-    tk_address broker = env_address("TK_TICKET_BROKER");
+    tk_address broker = f->e.broker;
     uint8_t cd[4];
     size_t cdlen = sizeof cd;
     uint64_t gas = 1;
@@ -288,7 +253,7 @@ static void test_transfer(void **state)
 static void test_fund_deposit_and_reserve(void **state)
 {
     fixture *f = *state;
-    tk_address broker = env_address("TK_TICKET_BROKER");
+    tk_address broker = f->e.broker;
     tk_abi_sender_info before, after;
     tk_u256 w[2], dep, res, sum;
     uint8_t cd[68], out[128], raw[500];

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TICKET_ETH_REDEEM_H
+#define TICKET_ETH_REDEEM_H
+
+/** Redemption on-chain (library ticket_eth, ticket::eth): the redemption
+ *  queue of redeem.h wired to the transaction sender, so that "winners in
+ *  the store -> money in the account" needs only linking. docs/chain.md
+ *  ("The redemption path") explains the rules; docs/redemption.md the
+ *  queue.
+ *
+ *  The redeemer owns a tk_redeem_queue. The node calls
+ *  tk_eth_redeemer_on_block(r, block) on every new L1 block; it
+ *    1. learns what became of every transaction in flight (receipt, revert
+ *       reason by eth_call replay at its block, or no receipt after
+ *       lost_after_blocks) and, for a mined one, reads usedTickets at the
+ *       receipt's block for every ticket it carried BEFORE reporting the
+ *       outcome to the queue: nothing is marked redeemed on the word of a
+ *       receipt (batchRedeemWinningTickets skips a failing ticket - one
+ *       that ran out of gas included - and still succeeds); a read that
+ *       fails keeps the transaction in flight until the next block;
+ *    2. runs the queue, whose submit callback
+ *       - runs eth_estimateGas on the calldata: a revert is not sent (the
+ *         winners stay queued, TK_REDEEM_DEFER_SUBMIT) - the estimate only
+ *         catches reverts;
+ *       - sets the gas limit from the queue's per-ticket figure
+ *         (redeem_gas, or batch_base_gas + n * batch_ticket_gas) plus
+ *         gas_margin_pct, never below the estimate plus the margin: a node's
+ *         estimate for a batch can be too low for its last tickets;
+ *       - signs and sends the transaction to the TicketBroker.
+ *  The queue itself asks the chain again (ticket_used, read fresh from the
+ *  node: never from a cache) for every ticket of a transaction whose
+ *  outcome it applies, so a reverted redemption keeps its ticket unless the
+ *  chain says it was used.
+ *
+ *  Restarts: winners the store holds as SUBMITTED are tracked again at
+ *  creation (their receipts are polled by hash).
+ *
+ *  Thread safety: every function takes the redeemer's mutex; the rpc
+ *  client given at creation must not be used by anything else while the
+ *  redeemer lives (it is not locked, see rpc.h). The queue's chain view and
+ *  store are used as redeem.h says. */
+
+#include "ticket/chain.h"
+#include "ticket/common.h"
+#include "ticket/context.h"
+#include "ticket/monitor.h"
+#include "ticket/redeem.h"
+#include "ticket/rpc.h"
+#include "ticket/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tk_eth_redeemer tk_eth_redeemer;
+
+/** Options. Start from tk_eth_redeemer_options_default(). */
+typedef struct tk_eth_redeemer_options {
+    tk_address broker;          /* the TicketBroker */
+    uint64_t chain_id;          /* checked against eth_chainId at create */
+    const uint8_t *seckey;      /* 32 bytes: the account that pays the gas
+                                   (any account: the contract pays the
+                                   ticket's recipient); copied, wiped on
+                                   destroy */
+    uint32_t gas_margin_pct;    /* added to the gas limit; default 25 */
+    uint64_t lost_after_blocks; /* no receipt this many blocks after the
+                                   send: reported TK_REDEEM_RPC_ERROR (the
+                                   queue then asks the chain); default 50 */
+    tk_u256 max_gas_price;      /* fee cap ceiling, wei; default 500 gwei */
+    tk_u256 fallback_tip;       /* when the node has no
+                                   eth_maxPriorityFeePerGas; default 1 gwei */
+} tk_eth_redeemer_options;
+
+/** Counters since creation. */
+typedef struct tk_eth_redeemer_stats {
+    uint64_t txs_sent;
+    uint64_t estimate_reverts;  /* calls not sent: the estimate reverted */
+    uint64_t send_errors;       /* estimate / sign / send failed otherwise */
+    uint64_t mined_ok;
+    uint64_t mined_reverted;
+    uint64_t lost;              /* no receipt within lost_after_blocks */
+    uint64_t tickets_skipped;   /* carried by a mined, successful batch but
+                                   not used at its block */
+    uint64_t used_reads;        /* usedTickets reads made after a receipt */
+    size_t in_flight;           /* transactions awaiting an outcome */
+    tk_redeem_stats queue;      /* the queue's own counters */
+} tk_eth_redeemer_stats;
+
+/** What happened to one transaction (for the event callback). */
+typedef struct tk_eth_redeem_tx_event {
+    tk_hash tx_hash;
+    tk_redeem_outcome outcome;
+    uint64_t block;             /* mined in (0 when not mined) */
+    uint64_t gas_used;
+    size_t tickets;             /* carried */
+    size_t tickets_used;        /* used at the receipt's block */
+    const char *reason;         /* revert reason or NULL; valid during call */
+} tk_eth_redeem_tx_event;
+
+/** Called once per transaction outcome, under the redeemer's mutex; must
+ *  not call the redeemer. */
+typedef void (*tk_eth_redeem_tx_fn)(const tk_eth_redeem_tx_event *ev,
+                                    void *data);
+
+/** Defaults: no broker, chain id 0 (must be set), margin 25%, lost after
+ *  50 blocks, max gas price 500 gwei, fallback tip 1 gwei. */
+TK_API tk_status tk_eth_redeemer_options_default(tk_eth_redeemer_options *o)
+    TK_ARG_NONNULL(1);
+
+/** Create a redeemer and its queue (tk_redeem_queue_create's arguments:
+ *  cfg, store, chain, monitor; cfg's redeem_gas / batch figures are the
+ *  gas limits). The chain view's ticket_used is replaced, for the queue, by
+ *  a fresh usedTickets read over rpc. rpc is borrowed and must outlive the
+ *  redeemer. Reads eth_chainId (mismatch: TK_ERR_CHAIN) and lists the
+ *  store's SUBMITTED winners to track their transactions.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL, no key, zero broker or chain
+ *           id, an invalid key); TK_ERR_CHAIN; errors of
+ *           tk_redeem_queue_create, of the rpc client and of the store. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_redeemer_create(
+    const tk_ctx *ctx, tk_eth_redeemer **out,
+    const tk_eth_redeemer_options *opts, const tk_redeem_config *cfg,
+    const tk_store *store, const tk_chain *chain, tk_monitor *monitor,
+    tk_rpc *rpc)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7) TK_ARG_NONNULL(8);
+
+/** Destroy (NULL: no-op); the key is wiped. Transactions in flight stay in
+ *  the store as SUBMITTED and are picked up by the next redeemer. */
+TK_API void tk_eth_redeemer_destroy(tk_eth_redeemer *r);
+
+/** Optional per-transaction outcome callback (NULL to remove). */
+TK_API tk_status tk_eth_redeemer_set_tx_callback(tk_eth_redeemer *r,
+    tk_eth_redeem_tx_fn fn, void *data) TK_ARG_NONNULL(1);
+
+/** The account paying the gas. */
+TK_API tk_status tk_eth_redeemer_address(const tk_eth_redeemer *r,
+    tk_address *out) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** Settle what can be settled of the transactions in flight (step 1
+ *  above), then run the queue for `block` (step 2).
+ *  Returns: TK_OK (transactions whose state could not be read are retried
+ *  on the next call); errors of tk_redeem_queue_on_block. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_redeemer_on_block(
+    tk_eth_redeemer *r, uint64_t block) TK_ARG_NONNULL(1);
+
+/** Step 1 only (e.g. between blocks). `block` is the current block (for
+ *  lost_after_blocks). *settled: transactions settled (may be NULL). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_redeemer_poll(
+    tk_eth_redeemer *r, uint64_t block, size_t *settled) TK_ARG_NONNULL(1);
+
+/** Operator re-queue (tk_redeem_queue_requeue through the redeemer). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_redeemer_requeue(
+    tk_eth_redeemer *r, const tk_hash *ticket_hash)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+TK_API tk_status tk_eth_redeemer_get_stats(tk_eth_redeemer *r,
+    tk_eth_redeemer_stats *out) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/* ---- The broadcaster's calls on the TicketBroker ------------------------*/
+
+/** fundDepositAndReserve(deposit, reserve) with value deposit + reserve,
+ *  unlock(), cancelUnlock(), withdraw(): estimated (a revert is
+ *  TK_ERR_RPC_REVERTED, nothing sent, reason in tk_rpc_last_error), sent
+ *  with the estimate plus opts->gas_margin_pct, and waited for up to
+ *  timeout_ms. The calls use a redeemer-less path with the same options
+ *  (broker, chain id, key, fees).
+ *  Out:  tx_hash (may be NULL): the transaction; receipt (may be NULL).
+ *  Returns: TK_OK (mined, status 1); TK_ERR_RPC_REVERTED (estimate or
+ *           mined with status 0); TK_ERR_STATE (not mined in time: it may
+ *           still be); TK_ERR_OVERFLOW (deposit + reserve); rpc errors. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_broker_fund(const tk_ctx *ctx,
+    tk_rpc *rpc, tk_hash *tx_hash, tk_rpc_receipt *receipt,
+    const tk_eth_redeemer_options *opts, const tk_u256 *deposit,
+    const tk_u256 *reserve, long timeout_ms)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(5) TK_ARG_NONNULL(6)
+    TK_ARG_NONNULL(7);
+
+typedef enum tk_eth_broker_call {
+    TK_ETH_BROKER_UNLOCK = 0,
+    TK_ETH_BROKER_CANCEL_UNLOCK = 1,
+    TK_ETH_BROKER_WITHDRAW = 2
+} tk_eth_broker_call;
+
+/** unlock() / cancelUnlock() / withdraw(); as tk_eth_broker_fund. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_broker_call0(const tk_ctx *ctx,
+    tk_rpc *rpc, tk_hash *tx_hash, tk_rpc_receipt *receipt,
+    const tk_eth_redeemer_options *opts, tk_eth_broker_call call,
+    long timeout_ms)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(5);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TICKET_ETH_REDEEM_H */

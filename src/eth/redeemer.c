@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* The redeemer: the queue's submit callback on a real account, and the
+ * chain view the queue sees (ticket_used read fresh from the node, or
+ * from the reads at a receipt's block while that receipt is applied). */
+#include "eth/redeem_internal.h"
+
+#include "core/internal.h"
+#include "core/memzero.h"
+#include "ticket/ticket.h"
+#include "ticket/u256.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+tk_status tk_eth_redeemer_options_default(tk_eth_redeemer_options *o)
+{
+    TK_ARG_CHECK_NOCTX(o != NULL);
+    memset(o, 0, sizeof *o);
+    o->gas_margin_pct = 25;
+    o->lost_after_blocks = 50;
+    (void)tk_u256_from_u64(&o->max_gas_price, 500000000000u);
+    (void)tk_u256_from_u64(&o->fallback_tip, 1000000000u);
+    return TK_OK;
+}
+
+/* ---- the queue's chain view --------------------------------------------*/
+
+#define INNER(self) (&((tk_eth_redeemer *)(self))->inner)
+
+static tk_status w_last_block(void *self, uint64_t *b)
+{
+    return INNER(self)->last_block(INNER(self)->self, b);
+}
+static tk_status w_rounds(void *self, tk_round_info *out)
+{
+    return INNER(self)->rounds(INNER(self)->self, out);
+}
+static tk_status w_funds(void *self, const tk_address *s, tk_sender_funds *o)
+{
+    return INNER(self)->sender_funds(INNER(self)->self, s, o);
+}
+static tk_status w_claimed(void *self, const tk_address *s,
+                           const tk_address *c, tk_u256 *o)
+{
+    return INNER(self)->claimed_reserve(INNER(self)->self, s, c, o);
+}
+static tk_status w_pool(void *self, uint64_t *o)
+{
+    return INNER(self)->pool_size(INNER(self)->self, o);
+}
+static tk_status w_gas(void *self, tk_u256 *o)
+{
+    return INNER(self)->gas_price(INNER(self)->self, o);
+}
+
+/* The queue decides a ticket's fate from this: while a receipt is applied
+ * it gets the reads made at the receipt's block (the redemption's own
+ * block), otherwise a fresh read. A cached view could call a redeemed
+ * ticket unused (resubmitted: wasted gas) or miss a skipped one. */
+static tk_status w_used(void *self, const tk_hash *h, int *used)
+{
+    tk_eth_redeemer *r = self;
+    const tk__inflight *f = r->answering;
+
+    for (size_t i = 0; f != NULL && i < f->n; i++)
+        if (memcmp(f->tickets[i].bytes, h->bytes, TK_HASH_LEN) == 0) {
+            *used = r->answers[i];
+            return TK_OK;
+        }
+    return tk__broker_used(r->acct.rpc, &r->broker, h, "latest", 0, used);
+}
+
+/* ---- submit ---------------------------------------------------------------*/
+
+/* The ticket hashes a call carries (decoded from the calldata we are
+ * about to send: the queue knows them, but only by this route). */
+static tk_status carried(tk_hash **out, const uint8_t *cd, size_t len,
+                         size_t n)
+{
+    tk_ticket *t = calloc(n, sizeof *t);
+    tk_sig *s = calloc(n, sizeof *s);
+    tk_u256 *rands = calloc(n, sizeof *rands);
+    tk_hash *h = calloc(n, sizeof *h);
+    size_t cnt = n;
+    tk_status st = t && s && rands && h ? TK_OK : TK_ERR_NOMEM;
+
+    if (st == TK_OK)
+        st = n == 1 ? tk_redeem_decode_single(t, s, rands, cd, len)
+                    : tk_redeem_decode_batch(t, s, rands, &cnt, cd, len);
+    if (st == TK_OK && cnt != n)
+        st = TK_ERR_INTERNAL;
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        st = tk_ticket_hash(&h[i], &t[i]);
+    if (rands != NULL)
+        tk_memzero(rands, n * sizeof *rands);
+    free(t);
+    free(s);
+    free(rands);
+    if (st != TK_OK) {
+        free(h);
+        h = NULL;
+    }
+    *out = h;
+    return st;
+}
+
+static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
+                        size_t len, uint64_t gas_limit, size_t n)
+{
+    tk_eth_redeemer *r = data;
+    tk_hash *tickets = NULL;
+    uint64_t est = 0, gas;
+    tk_status st = carried(&tickets, cd, len, n);
+
+    /* The estimate only catches a revert (round not initialized, funds
+     * short): for a batch it can be too low for the last tickets, which
+     * the contract then skips while the transaction succeeds. */
+    if (st == TK_OK) {
+        st = tk__account_estimate(&r->acct, &est, &r->broker, NULL, cd, len);
+        if (st == TK_ERR_RPC_REVERTED)
+            r->stats.estimate_reverts++;
+    }
+    if (st == TK_OK) {
+        gas = tk__gas_with_margin(gas_limit > est ? gas_limit : est,
+                                  r->acct.gas_margin_pct);
+        st = tk__account_send(&r->acct, tx_hash, &r->broker, NULL, cd, len,
+                              gas);
+    }
+    if (st == TK_OK) {
+        r->stats.txs_sent++;
+        st = tk__redeemer_track(r, tx_hash, tickets, n, cd, len);
+        /* Tracking failed (NOMEM): the store still says SUBMITTED, and a
+         * restarted redeemer tracks it; this one reports it lost. */
+        st = TK_OK;
+    } else if (st != TK_ERR_RPC_REVERTED) {
+        r->stats.send_errors++;
+    }
+    free(tickets);
+    return st;
+}
+
+/* ---- create / destroy ----------------------------------------------------*/
+
+typedef struct restore_ctx {
+    tk_eth_redeemer *r;
+    tk_status st;
+} restore_ctx;
+
+/* A SUBMITTED winner from an earlier run: track its transaction. */
+static int restore_one(const tk_winner *w, void *data)
+{
+    restore_ctx *rc = data;
+    tk_eth_redeemer *r = rc->r;
+
+    for (size_t i = 0; i < r->n_fl; i++) {
+        tk__inflight *f = &r->fl[i];
+        if (memcmp(f->tx_hash.bytes, w->tx_hash.bytes, TK_HASH_LEN) == 0) {
+            tk_hash *nt = realloc(f->tickets, (f->n + 1) * sizeof *nt);
+            if (nt == NULL) {
+                rc->st = TK_ERR_NOMEM;
+                return 1;
+            }
+            f->tickets = nt;
+            f->tickets[f->n++] = w->ticket_hash;
+            return 0;
+        }
+    }
+    rc->st = tk__redeemer_track(r, &w->tx_hash, &w->ticket_hash, 1, NULL, 0);
+    return rc->st != TK_OK;
+}
+
+tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
+                                 const tk_eth_redeemer_options *opts,
+                                 const tk_redeem_config *cfg,
+                                 const tk_store *store, const tk_chain *chain,
+                                 tk_monitor *monitor, tk_rpc *rpc)
+{
+    static const tk_address zero;
+    tk_eth_redeemer *r;
+    restore_ctx rc;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(ctx != NULL);
+    TK_ARG_CHECK(ctx, out != NULL);
+    *out = NULL;
+    TK_ARG_CHECK(ctx, opts != NULL && cfg != NULL && store != NULL &&
+                          chain != NULL && monitor != NULL && rpc != NULL);
+    TK_ARG_CHECK(ctx, opts->seckey != NULL && opts->chain_id != 0);
+    TK_ARG_CHECK(ctx, memcmp(&opts->broker, &zero, sizeof zero) != 0);
+    TK_ARG_CHECK(ctx, chain->ticket_used != NULL && store->list != NULL);
+    if ((r = calloc(1, sizeof *r)) == NULL)
+        return TK_ERR_NOMEM;
+    r->ctx = ctx;
+    r->broker = opts->broker;
+    r->lost_after = opts->lost_after_blocks;
+    r->inner = *chain;
+    r->wrapped = (tk_chain){r, w_last_block, w_rounds, w_funds, w_claimed,
+                            w_pool, w_gas, w_used};
+    r->qcfg = *cfg;
+    pthread_mutex_init(&r->mu, NULL);
+    st = tk__account_init(&r->acct, ctx, rpc, opts);
+    if (st == TK_OK)
+        st = tk_redeem_queue_create(ctx, &r->q, cfg, store, &r->wrapped,
+                                    monitor, submit, r);
+    if (st == TK_OK) {
+        rc.r = r;
+        rc.st = TK_OK;
+        st = store->list(store->self, NULL,
+                         TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED),
+                         restore_one, &rc);
+        if (st == TK_OK)
+            st = rc.st;
+    }
+    if (st != TK_OK) {
+        tk_eth_redeemer_destroy(r);
+        return st;
+    }
+    *out = r;
+    return TK_OK;
+}
+
+void tk_eth_redeemer_destroy(tk_eth_redeemer *r)
+{
+    if (r == NULL)
+        return;
+    tk_redeem_queue_destroy(r->q);
+    for (size_t i = 0; i < r->n_fl; i++)
+        tk__inflight_free(&r->fl[i]);
+    free(r->fl);
+    tk__account_wipe(&r->acct);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
+tk_status tk_eth_redeemer_set_tx_callback(tk_eth_redeemer *r,
+                                          tk_eth_redeem_tx_fn fn, void *data)
+{
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    pthread_mutex_lock(&r->mu);
+    r->tx_fn = fn;
+    r->tx_data = data;
+    pthread_mutex_unlock(&r->mu);
+    return TK_OK;
+}
+
+tk_status tk_eth_redeemer_address(const tk_eth_redeemer *r, tk_address *out)
+{
+    TK_ARG_CHECK_NOCTX(out != NULL);
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    *out = r->acct.from; /* set at creation, never changed */
+    return TK_OK;
+}
+
+tk_status tk_eth_redeemer_requeue(tk_eth_redeemer *r,
+                                  const tk_hash *ticket_hash)
+{
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    TK_ARG_CHECK(r->ctx, ticket_hash != NULL);
+    pthread_mutex_lock(&r->mu);
+    st = tk_redeem_queue_requeue(r->q, ticket_hash);
+    pthread_mutex_unlock(&r->mu);
+    return st;
+}
+
+tk_status tk_eth_redeemer_get_stats(tk_eth_redeemer *r,
+                                    tk_eth_redeemer_stats *out)
+{
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(out != NULL);
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(r != NULL);
+    pthread_mutex_lock(&r->mu);
+    *out = r->stats;
+    out->in_flight = r->n_fl;
+    st = tk_redeem_queue_stats(r->q, &out->queue);
+    pthread_mutex_unlock(&r->mu);
+    if (st != TK_OK)
+        memset(out, 0, sizeof *out);
+    return st;
+}
