@@ -20,9 +20,20 @@
  * request unchanged, as an attacker with a captured copy would, and
  * expects it refused.
  *
- * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] [--replay] */
+ * Receipts (demo_receipts.h): every response's Libticket-Receipt header is
+ * decoded against the payment sent and applied to the sender's books, so
+ * the broadcaster knows what was credited and which tickets won at once;
+ * the books also hold each batch to the deposit-risk rule.
+ *
+ * --prepay pays the whole job's EV up front with the first segment, then
+ * streams the others on that credit (0-ticket payments); the receipts show
+ * what was credited and the credit drawn down segment by segment.
+ *
+ * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] [--replay]
+ *                    [--prepay] */
 
 #include "demo_common.h"
+#include "demo_receipts.h"
 
 #include "ticket/chain.h"
 #include "ticket/context.h"
@@ -41,6 +52,7 @@ typedef struct http_reply {
     char *body; /* NUL-terminated */
     size_t len;
     uint64_t block; /* DEMO_BLOCK_HEADER, 0 if absent */
+    char *receipt;  /* TK_WIRE_RECEIPT_HEADER's value, NULL if absent */
 } http_reply;
 
 static size_t on_body(char *p, size_t size, size_t n, void *data)
@@ -70,6 +82,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
                 num[k++] = p[i];
         num[k] = '\0';
         r->block = strtoull(num, NULL, 10);
+    }
+    name = strlen(TK_WIRE_RECEIPT_HEADER);
+    if (len > name + 1 && r->receipt == NULL &&
+        strncasecmp(p, TK_WIRE_RECEIPT_HEADER, name) == 0 && p[name] == ':') {
+        size_t b = name + 1, e = len;
+        while (b < e && isspace((unsigned char)p[b]))
+            b++;
+        while (e > b && isspace((unsigned char)p[e - 1]))
+            e--;
+        if ((r->receipt = malloc(e - b + 1)) != NULL) {
+            memcpy(r->receipt, p + b, e - b);
+            r->receipt[e - b] = '\0';
+        }
     }
     return len;
 }
@@ -127,6 +152,9 @@ typedef struct broadcaster {
     mpq_t credit; /* EV sent but not yet spent on fees */
     mpq_t ev;     /* EV of one ticket of the session */
     size_t tickets, refreshes;
+    demo_books books; /* what the receipts said */
+    int prepay;       /* pay the whole job with the first segment */
+    mpq_t fees;       /* fees of the segments served so far */
     /* The last request as sent: --replay sends it again, as an attacker
      * who captured it would. */
     char *last_hdr, last_seq[64], last_sig[64 + 2 * TK_SIG_LEN];
@@ -154,6 +182,7 @@ static int fetch_params(broadcaster *b)
     if (!http(b->curl, &r, url, NULL, NULL, 0, NULL))
         return 0;
     follow_chain(b, r.block);
+    free(r.receipt);
     if (r.code != 200) {
         fprintf(stderr, "broadcaster: /params: HTTP %ld %s", r.code,
                 r.body != NULL ? r.body : "\n");
@@ -249,7 +278,17 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
     mpq_inits(fee, sent, NULL);
     memset(&pay, 0, sizeof pay);
     demo_segment_fee(fee, &b->params.price);
-    n = tickets_for(fee, b->credit, b->ev);
+    if (b->prepay && i == 1) {
+        /* The whole job's EV now: fee x segments. */
+        mpq_t job;
+        mpq_init(job);
+        mpq_set_ui(job, total, 1);
+        mpq_mul(job, job, fee);
+        n = tickets_for(job, b->credit, b->ev);
+        mpq_clear(job);
+    } else {
+        n = tickets_for(fee, b->credit, b->ev);
+    }
     /* A batch of n tickets (n may be 0 when earlier credit covers the fee:
      * the payment then carries params and sender only). */
     st = tk_sender_create_batch(b->sender, &pay, &b->params.recipient_rand_hash,
@@ -287,6 +326,22 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
            r.body != NULL ? r.body : "\n");
     ok = r.code == 200;
     free(r.body);
+    /* The receipt of this payment, against the batch we sent. */
+    (void)demo_books_receipt(&b->books, r.receipt, &pay);
+    free(r.receipt);
+    if (ok)
+        mpq_add(b->fees, b->fees, fee);
+    if (b->prepay && ok) {
+        tk_exposure_stats s;
+        mpq_t left;
+        mpq_init(left);
+        (void)tk_exposure_stats_get(b->books.x, &s);
+        mpz_import(mpq_numref(left), 32, 1, 1, 1, 0, s.credited_wei.bytes);
+        mpq_sub(left, left, b->fees);
+        printf("[broadcaster]   prepaid credit left (receipted - fees): %s wei\n",
+               demo_wei(w, sizeof w, left));
+        mpq_clear(left);
+    }
     free(b->last_hdr);
     b->last_hdr = hdr;
     hdr = NULL;
@@ -308,10 +363,11 @@ static int setup(broadcaster *b)
     tk_status st;
     char addr[TK_ADDRESS_HEX_MAX];
 
-    /* Limits: at most 0.01 ETH of EV per ticket and per batch. */
+    /* Limits: at most 0.01 ETH of EV per ticket and per batch (prepaying
+     * a job: up to the deposit in one batch). */
     memset(&cfg, 0, sizeof cfg);
     cfg.max_ev = demo_u256("10000000000000000");
-    cfg.max_total_ev = cfg.max_ev;
+    cfg.max_total_ev = b->prepay ? demo_u256(DEMO_DEPOSIT_WEI) : cfg.max_ev;
     cfg.deposit_multiplier = 1;
 
     /* The dev chain, with this broadcaster's deposit and reserve on it, and
@@ -336,6 +392,8 @@ static int setup(broadcaster *b)
         return 0;
     }
     tk_memzero(key, sizeof key); /* the sender keeps its own copy */
+    if (!demo_books_init(&b->books, b->ctx, b->sender, &b->address))
+        return 0;
     (void)tk_address_to_hex(addr, sizeof addr, &b->address, 1);
     printf("[broadcaster] sender %s, paying %s\n", addr, b->url);
     return 1;
@@ -360,6 +418,7 @@ static int replay_last(broadcaster *b)
     printf("[broadcaster] replayed the last request -> HTTP %ld %s", r.code,
            r.body != NULL ? r.body : "\n");
     free(r.body);
+    free(r.receipt);
     return refused;
 }
 
@@ -378,16 +437,18 @@ int main(int argc, char **argv)
             segments = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--replay") == 0)
             replay = 1;
+        else if (strcmp(argv[i], "--prepay") == 0)
+            b.prepay = 1;
         else
             b.url = NULL, i = argc;
     }
     if (b.url == NULL || segments == 0) {
         fprintf(stderr, "usage: broadcaster --url http://127.0.0.1:PORT "
-                        "[--segments N] [--replay]\n");
+                        "[--segments N] [--replay] [--prepay]\n");
         return EXIT_FAILURE;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    mpq_inits(b.credit, b.ev, NULL);
+    mpq_inits(b.credit, b.ev, b.fees, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     b.curl = curl_easy_init();
 
@@ -405,13 +466,18 @@ int main(int argc, char **argv)
            "%zu params fetch(es), credit left %s wei\n",
            ok ? "done" : "FAILED", done, segments, b.tickets, b.refreshes,
            demo_wei(w, sizeof w, b.credit));
+    if (b.books.x != NULL) {
+        tk_u256 deposit = demo_u256(DEMO_DEPOSIT_WEI);
+        demo_books_summary(&b.books, &deposit);
+    }
 
     free(b.last_hdr);
+    demo_books_free(&b.books);
     tk_sender_destroy(b.sender);
     tk_chain_mem_destroy(b.chain);
     tk_ctx_destroy(b.ctx);
     curl_easy_cleanup(b.curl);
     curl_global_cleanup();
-    mpq_clears(b.credit, b.ev, NULL);
+    mpq_clears(b.credit, b.ev, b.fees, NULL);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

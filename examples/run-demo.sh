@@ -6,7 +6,8 @@
 # its summary and the redemption calldata) and exits non-zero if either
 # side failed or the transcoder's books do not balance. Builds nothing.
 # Environment: DEMO_WORKDIR keeps the winner store and logs there (default:
-# a temporary directory, removed afterwards).
+# a temporary directory, removed afterwards); DEMO_BROADCASTER_ARGS adds
+# broadcaster options (e.g. --prepay: pay the whole job up front).
 set -euo pipefail
 
 build=${1:-}
@@ -49,7 +50,7 @@ port=$(cat "$work/port")
 brc=0
 # --replay: a captured request sent again must be refused (and cost nothing).
 "$build/examples/broadcaster" --url "http://127.0.0.1:$port" \
-  --segments "$segments" --replay 2>&1 | tee "$work/broadcaster.log" || brc=$?  # pipefail
+  --segments "$segments" --replay ${DEMO_BROADCASTER_ARGS:-} 2>&1 | tee "$work/broadcaster.log" || brc=$?  # pipefail
 
 kill -TERM "$tpid"
 trc=0

@@ -19,6 +19,9 @@
  * tk_recipient_debit_request): a replayed or forged request gets 403 and
  * costs the sender nothing.
  *
+ * Every paid segment's response carries a Libticket-Receipt header
+ * (demo_receipts.h): the signed receipt of what this payment credited.
+ *
  * On SIGTERM or SIGINT it stops, prints a summary (with the refused
  * payments and requests counted) and the calldata it would submit to
  * redeem its winners, and exits 0 only if the books balance: winners
@@ -27,6 +30,7 @@
  * usage: transcoder [--port N] [--port-file FILE] [--store FILE] */
 
 #include "demo_common.h"
+#include "demo_receipts.h"
 
 #include "ticket/chain.h"
 #include "ticket/context.h"
@@ -67,6 +71,8 @@ typedef struct transcoder {
     mpq_t debited;
     mpq_t ev;           /* EV of the last payment's tickets */
     tk_hash session;    /* keccak(stream id): the balance all fees use */
+    uint8_t key[32];    /* signs the receipts; wiped on teardown */
+    unsigned receipts;  /* receipts sent */
 } transcoder;
 
 /* One POST: MHD calls the handler several times per request. The body is
@@ -78,7 +84,7 @@ typedef struct upload {
 
 static enum MHD_Result reply(struct MHD_Connection *conn, transcoder *t,
                              unsigned code, const void *body, size_t len,
-                             const char *type)
+                             const char *type, const char *receipt)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -93,6 +99,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, transcoder *t,
     snprintf(block, sizeof block, "%llu", (unsigned long long)b);
     MHD_add_response_header(r, DEMO_BLOCK_HEADER, block);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (receipt != NULL)
+        MHD_add_response_header(r, TK_WIRE_RECEIPT_HEADER, receipt);
     ret = MHD_queue_response(conn, code, r);
     MHD_destroy_response(r);
     return ret;
@@ -101,7 +109,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, transcoder *t,
 static enum MHD_Result reply_text(struct MHD_Connection *conn, transcoder *t,
                                   unsigned code, const char *text)
 {
-    return reply(conn, t, code, text, strlen(text), "text/plain");
+    return reply(conn, t, code, text, strlen(text), "text/plain", NULL);
 }
 
 /* GET /params?sender=0x...: issue params for this sender (section 4). */
@@ -142,7 +150,7 @@ static enum MHD_Result handle_params(struct MHD_Connection *conn, transcoder *t)
     printf("[transcoder] params #%u: face value %s wei, expire at block %s, "
            "round %lld\n", t->params_issued, fv, eb,
            (long long)params.creation_round);
-    return reply(conn, t, MHD_HTTP_OK, buf, len, "application/x-protobuf");
+    return reply(conn, t, MHD_HTTP_OK, buf, len, "application/x-protobuf", NULL);
 }
 
 /* The segment's request credential from its headers (the manifest id is
@@ -190,6 +198,10 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
     unsigned code = MHD_HTTP_OK;
     uint64_t block = 0;
     unsigned seg;
+    char *receipt = NULL;
+    size_t listed = 0, won = 0;
+    tk_status rst = TK_OK;
+    enum MHD_Result ret;
 
     if (hdr == NULL)
         return reply_text(conn, t, MHD_HTTP_PAYMENT_REQUIRED,
@@ -209,6 +221,11 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
         st = tk_recipient_receive(t->rcpt, res, pay.count, &sum, credited,
                                   &pay, &t->session);
     }
+    /* The signed receipt of what this payment credited, for the sender's
+     * books (a sender that ignores the header loses nothing). */
+    if (st == TK_OK)
+        receipt = demo_receipt_header(t->rcpt, t->key, &pay, res, &listed,
+                                      &won, &rst);
 
     pthread_mutex_lock(&t->mu);
     seg = ++t->segments;
@@ -226,6 +243,7 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
         for (size_t i = 0; i < pay.count; i++)
             t->replayed += res[i].status == TK_ERR_REPLAYED_NONCE;
         t->winners += sum.winners;
+        t->receipts += receipt != NULL;
         mpq_add(t->credited, t->credited, credited);
         mpq_set_ui(fee, (unsigned long)sum.accepted, 1);
         mpq_mul(fee, fee, ev);
@@ -261,10 +279,17 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
     printf("[transcoder] segment %u: %zu ticket(s), fee %s wei -> %.*s "
            "(now block %llu)\n", seg, pay.count, demo_wei(b, sizeof b, fee),
            (int)strcspn(body, "\n"), body, (unsigned long long)block);
+    if (receipt != NULL)
+        printf("[transcoder]   receipt: %zu accepted, %zu won, %zu chars\n",
+               listed, won, strlen(receipt));
+    else if (rst != TK_OK)
+        printf("[transcoder]   no receipt: %s\n", tk_status_name(rst));
     mpq_clears(credited, ev, fee, balance, NULL);
     free(res);
     tk_payment_clear(&pay);
-    return reply_text(conn, t, code, body);
+    ret = reply(conn, t, code, body, strlen(body), "text/plain", receipt);
+    free(receipt);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -422,6 +447,7 @@ static int print_summary(transcoder *t, const char *store_path)
            mpq_equal(t->credited, t->expected) ? "yes" : "NO");
     printf("fees debited  %s wei\n", demo_wei(a, sizeof a, t->debited));
     printf("balance       %s wei\n", demo_wei(b, sizeof b, balance));
+    printf("receipts      %u signed and sent\n", t->receipts);
     print_calldata(t);
     printf("SUMMARY segments=%u refused=%u requests_refused=%u tickets=%zu accepted=%zu "
            "replayed=%zu winners_found=%zu winners_stored=%llu ev=",
@@ -435,6 +461,7 @@ static int print_summary(transcoder *t, const char *store_path)
     mpq_out_str(stdout, 10, t->debited);
     printf(" balance=");
     mpq_out_str(stdout, 10, balance);
+    printf(" receipts=%u", t->receipts);
     printf("\nsummary: %s\n", ok ? "OK" : "MISMATCH");
     mpq_clear(balance);
     return ok;
@@ -457,7 +484,8 @@ static int setup(transcoder *t, const char *store_path)
         fprintf(stderr, "transcoder: key: %s\n", tk_status_str(st));
         return 0;
     }
-    tk_memzero(key, sizeof key); /* the demo never redeems on-chain */
+    memcpy(t->key, key, sizeof key); /* it signs the receipts */
+    tk_memzero(key, sizeof key);
     cfg.ev = demo_u256(DEMO_EV_WEI);
     cfg.redeem_gas = DEMO_REDEEM_GAS;
     cfg.tx_cost_multiplier = DEMO_TX_COST_MULTIPLIER;
@@ -491,6 +519,7 @@ static void teardown(transcoder *t)
     tk_store_sqlite_destroy(t->db);
     tk_chain_mem_destroy(t->chain);
     tk_ctx_destroy(t->ctx);
+    tk_memzero(t->key, sizeof t->key);
     mpq_clears(t->credited, t->expected, t->debited, t->ev, NULL);
     pthread_mutex_destroy(&t->mu);
 }

@@ -51,7 +51,8 @@ stage_tsan() {
 # Memcheck over the C test executables of the gcc build (no sanitizers):
 # any error or any definitely/indirectly lost block fails the test. Left
 # out: tests whose command is a script (package, cli, anvil, contracts,
-# fuzz_corpus_fresh, vectors_agree: python, node or sh drivers), ctime
+# fuzz_corpus_fresh, vectors_agree, demo_e2e_prepay: python, node or sh
+# drivers), ctime
 # (runs valgrind itself), the benchmark smoke,
 # crash (SIGKILLs children at random moments: under valgrind's slowdown
 # they are killed before doing anything) and sender_keystore (its real
@@ -71,7 +72,7 @@ stage_valgrind() {
   log "stage valgrind: memcheck on the suite (gcc build): zero errors, zero leaks"
   local dir=$build_root/gcc rc=0 f
   local skip_labels='package|ctime|cli|bench|crash|compile|anvil|contracts'
-  local skip_tests='^(fuzz_corpus_fresh|vectors_agree|sender_keystore)$'
+  local skip_tests='^(fuzz_corpus_fresh|vectors_agree|demo_e2e_prepay|sender_keystore)$'
   CC=gcc configure_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
   rm -f "$dir"/Testing/Temporary/MemoryChecker.*.log
   tk_memcheck "$dir" -LE "$skip_labels|threads" -E "$skip_tests" || rc=$?

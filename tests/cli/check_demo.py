@@ -8,7 +8,18 @@ EV (exact fractions), balance == credited - debited, every ticket accepted
 but those of the replayed request, the replay refused and debiting nothing,
 and the redemption calldata has the length its ticket count implies.
 
-usage: check_demo.py RUN_DEMO_SH BUILD_DIR TICKETCTL WORK_DIR [SEGMENTS]
+Receipts: every segment's response carried one and the broadcaster's books
+applied it (none refused or missing); each receipt credits exactly
+floor(accepted x EV) (recomputed here with exact fractions), their sum is
+the books' credited total, the tickets they list are the accepted ones,
+the winners they name are the winners the transcoder stored (known before
+any redemption), and nothing is left outstanding.
+
+With `prepay`: the first segment pays the whole job (its receipt credits at
+least SEGMENTS x fee), every later segment carries no ticket, and the credit
+the receipts show is drawn down by exactly one fee per segment.
+
+usage: check_demo.py RUN_DEMO_SH BUILD_DIR TICKETCTL WORK_DIR [SEGMENTS [prepay]]
 """
 
 import json
@@ -19,13 +30,60 @@ import sys
 from fractions import Fraction
 
 
+def check_receipts(out, f, segments, fee, prepay, check):
+    ev = Fraction(f["ev"])
+    # Every request that reached the handler got one (the replay too).
+    check(int(f.get("receipts", -1)) == segments + 1,
+          "transcoder sent %s receipts, want %d" % (f.get("receipts"), segments + 1))
+    b = re.search(r"^BOOKS (.*)$", out, re.M)
+    check(b is not None, "no BOOKS line")
+    if b is None:
+        return
+    books = dict(kv.split("=", 1) for kv in b.group(1).split())
+    check(int(books["receipts"]) == segments, "books applied %s receipts" % books["receipts"])
+    check(books["refused"] == "0" and books["missing"] == "0", "receipts refused or missing")
+    check(int(books["outstanding"]) == 0, "tickets left outstanding")
+    check(int(books["known_winners"]) == int(f["winners_found"]),
+          "books know %s winners, transcoder found %s"
+          % (books["known_winners"], f["winners_found"]))
+    rs = re.findall(r"receipt: (\d+) of (\d+) ticket\(s\) accepted, (\d+) won, "
+                    r"credited (\d+) wei", out)
+    check(len(rs) == segments, "%d receipt lines" % len(rs))
+    total = 0
+    for acc, sent, won, cred in rs:
+        acc, sent, won, cred = int(acc), int(sent), int(won), int(cred)
+        want = acc * ev.numerator // ev.denominator
+        check(cred == want, "receipt credits %d, floor(%d x EV) = %d" % (cred, acc, want))
+        check(won <= acc <= sent, "receipt counts %d/%d/%d" % (won, acc, sent))
+        total += cred
+    check(total == int(books["credited"]), "receipts sum %d != books %s"
+          % (total, books["credited"]))
+    check(sum(int(r[0]) for r in rs) == int(f["accepted"]), "receipted tickets != accepted")
+    if not prepay:
+        return
+    sent = [int(n) for n in re.findall(r"\[broadcaster\] segment \d+/\d+: (\d+) ticket", out)]
+    check(len(sent) == segments and sent[0] > 0 and not any(sent[1:]),
+          "prepay: tickets per segment %s" % sent)
+    check(rs and int(rs[0][3]) >= segments * fee, "prepay: first receipt does not cover the job")
+    left = [int(x) for x in re.findall(r"prepaid credit left \(receipted - fees\): (\d+) wei",
+                                       out)]
+    check(len(left) == segments, "prepay: %d credit lines" % len(left))
+    if rs and len(left) == segments:
+        want = [int(rs[0][3]) - (i + 1) * fee for i in range(segments)]
+        check(left == want, "prepay: credit drawn down %s, want %s" % (left, want))
+        check(left[-1] >= 0, "prepay: credit overdrawn")
+
+
 def main():
     if len(sys.argv) < 5:
         print(__doc__)
         return 2
     script, build, ticketctl, work = sys.argv[1:5]
     segments = int(sys.argv[5]) if len(sys.argv) > 5 else 8
+    prepay = len(sys.argv) > 6 and sys.argv[6] == "prepay"
     env = dict(os.environ, DEMO_WORKDIR=work)
+    if prepay:
+        env["DEMO_BROADCASTER_ARGS"] = "--prepay"
     p = subprocess.run(["bash", script, build, str(segments)], env=env,
                        capture_output=True, text=True, timeout=240)
     out = p.stdout + p.stderr
@@ -64,6 +122,7 @@ def main():
         fee = Fraction(12000000 * 55296000)  # demo_common.h: price x pixels
         check(debited == segments * fee,
               "debited %s != %d segments x fee %s" % (debited, segments, fee))
+        check_receipts(out, f, segments, fee, prepay, check)
 
         # The store file, read by another program.
         q = subprocess.run([ticketctl, "store-list"],
