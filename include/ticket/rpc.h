@@ -107,6 +107,13 @@ typedef struct tk_rpc_receipt {
     tk_u256 effective_gas_price; /* 0 when the node omits it */
 } tk_rpc_receipt;
 
+/** Counters of a client's work since it was created. */
+typedef struct tk_rpc_stats {
+    uint64_t requests;      /* calls made (each eth_* function call) */
+    uint64_t failed;        /* of those, the ones that returned an error */
+    uint64_t http_attempts; /* HTTP POSTs (retries and failover included) */
+} tk_rpc_stats;
+
 /** Fill *opts with the defaults (no endpoints). */
 TK_API tk_status tk_rpc_options_default(tk_rpc_options *opts)
     TK_ARG_NONNULL(1);
@@ -126,6 +133,10 @@ TK_API void tk_rpc_destroy(tk_rpc *rpc);
 /** The details of the last call that failed (status TK_OK if none).
  *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG. */
 TK_API tk_status tk_rpc_last_error(const tk_rpc *rpc, tk_rpc_error *out)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
+/** The client's counters. Returns: TK_OK; TK_ERR_ILLEGAL_ARG. */
+TK_API tk_status tk_rpc_stats_get(const tk_rpc *rpc, tk_rpc_stats *out)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
 /** Every call below returns TK_OK or: TK_ERR_RPC_TRANSPORT,

@@ -153,8 +153,18 @@ static void reset_error(tk_rpc *rpc)
     rpc->err.endpoint = -1;
 }
 
+tk_status tk_rpc_stats_get(const tk_rpc *rpc, tk_rpc_stats *out)
+{
+    TK_ARG_CHECK_NOCTX(out != NULL);
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(rpc != NULL);
+    *out = rpc->stats;
+    return TK_OK;
+}
+
 tk_status tk__rpc_fail(tk_rpc *rpc, tk_status st, const char *msg)
 {
+    rpc->stats.failed++;
     rpc->err.status = st;
     tk__rpc_copy_message(rpc->err.message, sizeof rpc->err.message, msg);
     return st;
@@ -171,6 +181,7 @@ static tk_status attempt(tk_rpc *rpc, json_t **result, size_t i,
 
     reset_error(rpc);
     rpc->err.endpoint = (int)i;
+    rpc->stats.http_attempts++;
     st = tk__http_post(rpc, &reply, &msg, rpc->ep[i].url, text, strlen(text));
     rpc->err.http_status = reply.status;
     if (st == TK_OK && reply.status != 200) {
@@ -198,6 +209,7 @@ tk_status tk__rpc_request(tk_rpc *rpc, json_t **result, const char *method,
 
     *result = NULL;
     reset_error(rpc);
+    rpc->stats.requests++;
     if (text == NULL)
         return tk__rpc_fail(rpc, TK_ERR_NOMEM, "out of memory");
     for (unsigned round = 0; round <= rpc->opts.retries; round++) {
@@ -226,5 +238,7 @@ out:
     free(text);
     if (st == TK_OK)
         reset_error(rpc);
+    else
+        rpc->stats.failed++;
     return st;
 }

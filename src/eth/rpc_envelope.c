@@ -9,7 +9,8 @@
 char *tk__rpc_request_text(uint64_t id, const char *method, json_t *params)
 {
     json_t *req;
-    char *text;
+    char *text = NULL;
+    size_t n;
 
     if (params == NULL)
         return NULL;
@@ -17,7 +18,18 @@ char *tk__rpc_request_text(uint64_t id, const char *method, json_t *params)
                     (json_int_t)id, "method", method, "params", params);
     if (req == NULL)
         return NULL;
-    text = json_dumps(req, JSON_COMPACT);
+    /* Into our own buffer, not json_dumps': the application may have
+     * given jansson another allocator (json_set_alloc_funcs), and the
+     * text is freed with free(). */
+    n = json_dumpb(req, NULL, 0, JSON_COMPACT);
+    if (n > 0 && (text = malloc(n + 1)) != NULL) {
+        if (json_dumpb(req, text, n, JSON_COMPACT) == n) {
+            text[n] = '\0';
+        } else {
+            free(text);
+            text = NULL;
+        }
+    }
     json_decref(req);
     return text;
 }

@@ -31,6 +31,7 @@ struct tk_rpc {
     size_t n_ep;
     uint64_t next_id;
     tk_rpc_error err;
+    tk_rpc_stats stats;
 };
 
 /* One attempt's outcome, before classification. */
@@ -64,7 +65,8 @@ tk_status tk__rpc_request(tk_rpc *rpc, json_t **result, const char *method,
                           json_t *params);
 
 /* Record a failure found after the envelope (a result that does not
- * parse): BAD_RESPONSE with a static message. Returns the status. */
+ * parse): st with a static message, counted as a failed request.
+ * Returns st. */
 tk_status tk__rpc_fail(tk_rpc *rpc, tk_status st, const char *msg);
 
 /* Copy s into dst (cap >= 1) as printable text. */

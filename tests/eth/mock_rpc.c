@@ -29,7 +29,9 @@ struct mock_rpc {
     size_t head, tail;
     reply dflt;
     char *methods[MAX_LOG], *bodies[MAX_LOG];
-    size_t n_log;
+    size_t n_log, n_requests;
+    mock_rpc_handler handler;
+    void *handler_data;
 };
 
 typedef struct conn {
@@ -82,6 +84,7 @@ static void record(mock_rpc *m, const char *body, long long *id)
 
     *id = (long long)json_integer_value(json_object_get(req, "id"));
     pthread_mutex_lock(&m->mu);
+    m->n_requests++;
     if (m->n_log < MAX_LOG) {
         m->methods[m->n_log] = dup_str(method ? method : "");
         m->bodies[m->n_log] = dup_str(body);
@@ -91,13 +94,41 @@ static void record(mock_rpc *m, const char *body, long long *id)
     json_decref(req);
 }
 
-static reply next_reply(mock_rpc *m)
+/* The handler's reply to body (the mutex held: one call at a time). */
+static reply handled(mock_rpc *m, const char *body)
+{
+    static const char pre[] = "{\"jsonrpc\":\"2.0\",\"id\":%ID%,\"result\":";
+    json_t *req = json_loads(body, 0, NULL);
+    const char *method = json_string_value(json_object_get(req, "method"));
+    char *params = json_dumps(json_object_get(req, "params"), JSON_COMPACT);
+    char *res = m->handler(m->handler_data, method ? method : "",
+                           params ? params : "[]");
+    reply r = {500, 0, NULL};
+
+    free(params);
+    json_decref(req);
+    if (res == NULL) {
+        r.body = dup_str("handler refused");
+        return r;
+    }
+    r.status = 200;
+    r.body = malloc(sizeof pre + strlen(res) + 2);
+    if (r.body == NULL)
+        abort();
+    snprintf(r.body, sizeof pre + strlen(res) + 2, "%s%s}", pre, res);
+    free(res);
+    return r;
+}
+
+static reply next_reply(mock_rpc *m, const char *body)
 {
     reply r;
     pthread_mutex_lock(&m->mu);
     if (m->head != m->tail) {
         r = m->script[m->head % MAX_SCRIPT];
         m->head++;
+    } else if (m->handler != NULL) {
+        r = handled(m, body);
     } else {
         r = m->dflt;
         r.body = dup_str(r.body);
@@ -141,7 +172,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     record(m, cn->buf ? cn->buf : "", &id);
-    r = next_reply(m);
+    r = next_reply(m, cn->buf ? cn->buf : "");
     if (r.delay_ms > 0) {
         struct timespec ts = {r.delay_ms / 1000, (r.delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -257,11 +288,19 @@ void mock_rpc_set_default(mock_rpc *m, int http_status, const char *body)
     pthread_mutex_unlock(&m->mu);
 }
 
+void mock_rpc_set_handler(mock_rpc *m, mock_rpc_handler fn, void *data)
+{
+    pthread_mutex_lock(&m->mu);
+    m->handler = fn;
+    m->handler_data = data;
+    pthread_mutex_unlock(&m->mu);
+}
+
 size_t mock_rpc_count(mock_rpc *m)
 {
     size_t n;
     pthread_mutex_lock(&m->mu);
-    n = m->n_log;
+    n = m->n_requests;
     pthread_mutex_unlock(&m->mu);
     return n;
 }

@@ -28,7 +28,14 @@ void mock_rpc_result(mock_rpc *m, const char *result_json);
 /* The reply when the script is empty (default: HTTP 500). */
 void mock_rpc_set_default(mock_rpc *m, int http_status, const char *body);
 
-/* Requests received so far; the method and body of request i (copies
+/* A fake node: when the script is empty, fn(data, method, params) gives
+ * the result (JSON text, malloc'd; the mock wraps and frees it), or NULL
+ * for an HTTP 500. Called from the server's threads, one at a time. */
+typedef char *(*mock_rpc_handler)(void *data, const char *method,
+                                  const char *params_json);
+void mock_rpc_set_handler(mock_rpc *m, mock_rpc_handler fn, void *data);
+
+/* Requests received so far (all of them; the first 256 are logged); the method and body of request i (copies
  * owned by the mock, valid until stop). */
 size_t mock_rpc_count(mock_rpc *m);
 const char *mock_rpc_method(mock_rpc *m, size_t i);
