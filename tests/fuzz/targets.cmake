@@ -21,12 +21,13 @@ set(TK_FUZZ_TARGETS
 )
 
 # Targets that need more than src/ layers ("ALL" links the whole
-# libticket archive): ticketctl's command code without its main().
+# libticket archive): ticketctl's command code without its main(). Its
+# chain commands (cmd_chain.c, not fuzzed: they do network I/O) need tk_eth.
 file(GLOB TK_FUZZ_ticketctl_SOURCES CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/tools/ticketctl/*.c)
 list(FILTER TK_FUZZ_ticketctl_SOURCES EXCLUDE REGEX "/main\\.c$")
 set(TK_FUZZ_ticketctl_INCLUDES ${PROJECT_SOURCE_DIR}/tools/ticketctl)
-set(TK_FUZZ_ticketctl_LIBS PkgConfig::JANSSON)
+set(TK_FUZZ_ticketctl_LIBS tk_eth PkgConfig::JANSSON)
 
 # tk_fuzz_target_info(<entry> <name-var> <layers-var>)
 function(tk_fuzz_target_info entry name_var layers_var)

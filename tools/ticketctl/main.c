@@ -17,7 +17,7 @@ static const tc_command *const commands[] = {
     &tc_cmd_pay,            &tc_cmd_receive,         &tc_cmd_store_list,
     &tc_cmd_store_requeue,  &tc_cmd_request_sign,    &tc_cmd_request_verify,
     &tc_cmd_receipt_hash,   &tc_cmd_receipt_sign,    &tc_cmd_receipt_verify,
-    &tc_cmd_risk,
+    &tc_cmd_risk,           &tc_cmd_chain_info,      &tc_cmd_sender_info,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -125,6 +125,36 @@ out:
     return req;
 }
 
+/* --rpc URL (repeatable: failover endpoints) and --controller ADDR become
+ * the request's rpc and controller; a field given both ways is a usage
+ * error. */
+static int merge_flags(tc *c, json_t *req, int n, char **args)
+{
+    json_t *rpc = NULL;
+    int rc = 0;
+
+    for (int i = 0; i < n && rc == 0; i += 2) {
+        int is_rpc = strcmp(args[i], "--rpc") == 0;
+        int is_ctl = strcmp(args[i], "--controller") == 0;
+        if ((!is_rpc && !is_ctl) || i + 1 >= n) {
+            rc = tc_fail(c, "usage", "expected --rpc URL or --controller ADDR");
+        } else if (json_object_get(req, is_rpc ? "rpc" : "controller") != NULL) {
+            rc = tc_fail(c, "usage", "'%s' is given twice (flag and request)",
+                         is_rpc ? "rpc" : "controller");
+        } else if (is_ctl) {
+            json_object_set_new(req, "controller", json_string(args[i + 1]));
+        } else {
+            if (rpc == NULL)
+                rpc = json_array();
+            json_array_append_new(rpc, json_string(args[i + 1]));
+        }
+    }
+    if (rc == 0 && rpc != NULL)
+        json_object_set(req, "rpc", rpc);
+    json_decref(rpc);
+    return rc;
+}
+
 static const tc_command *find(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++)
@@ -173,7 +203,7 @@ int main(int argc, char **argv)
         printf("ticketctl %s: %s\n\n%s", cmd->name, cmd->summary, cmd->help);
         return 0;
     }
-    if (argc > 2)
+    if (argc > 2 && !tc_takes_chain_flags(cmd))
         return fail_out("usage", "a command takes no arguments: the request "
                                  "is read from stdin");
 
@@ -181,6 +211,10 @@ int main(int argc, char **argv)
         return fail_out(tk_status_name(st), tk_status_str(st));
     c.out = json_object();
     req = read_request(&c);
+    if (req != NULL && merge_flags(&c, req, argc - 2, argv + 2) < 0) {
+        json_decref(req);
+        req = NULL;
+    }
     if (req != NULL && c.out != NULL && cmd->run(&c, req) == 0) {
         rc = emit(c.out) == 0 ? 0 : 1;
     } else {

@@ -58,6 +58,10 @@ extern const tc_command tc_cmd_store_list, tc_cmd_store_requeue;
 extern const tc_command tc_cmd_request_sign, tc_cmd_request_verify;
 extern const tc_command tc_cmd_receipt_hash, tc_cmd_receipt_sign;
 extern const tc_command tc_cmd_receipt_verify, tc_cmd_risk;
+extern const tc_command tc_cmd_chain_info, tc_cmd_sender_info;
+/* Whether cmd reads the chain over RPC: it then takes --rpc URL and
+ * --controller ADDR on the command line (cmd_chain.c). */
+int tc_takes_chain_flags(const tc_command *cmd);
 
 /* ---- Errors (return -1 so that callers can `return tc_fail(...)`) ----- */
 int tc_fail(tc *c, const char *code, const char *fmt, ...)
