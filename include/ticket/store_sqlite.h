@@ -5,9 +5,16 @@
 /** The durable winning-ticket store: one SQLite file (plus its -wal and
  *  -shm companions while open), the default for nodes.
  *
- *  Durability: journal_mode=WAL, synchronous=FULL; every write call is one
- *  transaction that is on disk when the call returns, so a winner whose
+ *  Durability: journal_mode=WAL, synchronous=FULL; every write call is in
+ *  a transaction that is on disk when the call returns, so a winner whose
  *  put_winner returned TK_OK survives a crash or a kill of the process.
+ *  Group commit: the write calls of threads that wait at the same time
+ *  share one transaction, so one COMMIT (one fsync of the WAL) covers all
+ *  of them; each call still returns only after the transaction holding
+ *  its write committed, and when that commit fails, every call of the
+ *  transaction fails (nothing of it is stored). A write that fails on its
+ *  own (e.g. a stale seq) is undone alone. A lone writer never waits for
+ *  company: it commits at once.
  *  The file is created with mode 0600, and an existing file and its
  *  -wal/-shm files are set to 0600 when opened for writing (the open fails
  *  with TK_ERR_STORE when that is not possible, e.g. another user's
@@ -21,8 +28,9 @@
  *  another application's database gives TK_ERR_STORE_CORRUPT and is left
  *  untouched.
  *
- *  Thread safety: one connection guarded by a mutex; every function may be
- *  called from many threads. list() and nonce_load() copy the matching
+ *  Thread safety: one connection guarded by a mutex (held by one writer
+ *  for each whole group transaction, so readers never see a write before
+ *  it commits); every function may be called from many threads. list() and nonce_load() copy the matching
  *  rows first and run the visitor without the lock, so a visitor may call
  *  back into the store (e.g. set_state). Several processes may open the
  *  same file (SQLite's locking and the busy timeout arbitrate), and
@@ -59,6 +67,14 @@ typedef struct tk_store_state_total {
     uint64_t count;
     char face_value[TK_STORE_TOTAL_DEC_MAX]; /* decimal wei */
 } tk_store_state_total;
+
+/** Write counters since the store was opened (tk_store_sqlite_write_stats). */
+typedef struct tk_store_sqlite_stats {
+    uint64_t writes;  /* vtable write calls that succeeded (durably) */
+    uint64_t commits; /* transactions that committed them: each is one
+                         fsync of the WAL; writes / commits is the mean
+                         group size */
+} tk_store_sqlite_stats;
 
 typedef struct tk_store_totals {
     tk_store_state_total state[6]; /* indexed by tk_winner_state */
@@ -120,6 +136,11 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_totals(
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_requeue(
     tk_store_sqlite *s, tk_winner_state *state, const tk_hash *ticket_hash)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(3);
+
+/** The write counters (for monitoring and the bench: fsyncs per payment).
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (a NULL argument; out zeroed). */
+TK_API tk_status tk_store_sqlite_write_stats(tk_store_sqlite *s,
+    tk_store_sqlite_stats *out) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
 /** Run PRAGMA integrity_check. *ok = 1 when it reports "ok". */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_integrity_check(

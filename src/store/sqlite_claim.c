@@ -2,13 +2,15 @@
 /* The SQLite store's nonce writes: nonce_add_many, and the judge of
  * replays: nonce_claim and nonce_prune.
  *
- * Both run as one BEGIN IMMEDIATE transaction that first raises the block
- * mark (the single row of table block_mark). IMMEDIATE takes the file's
- * write lock at once, so claims and prunes of every connection and process
- * on the file are serialized: a nonce is inserted by exactly one of them
- * (ON CONFLICT DO NOTHING; sqlite3_changes() tells which one), and a claim
- * either sees a nonce before a prune deletes it or sees the mark the prune
- * raised, never neither. */
+ * Both run inside one BEGIN IMMEDIATE transaction (shared with other
+ * threads' writes: group commit, sqlite_commit.c) and first raise the
+ * block mark (the single row of table block_mark). IMMEDIATE takes the
+ * file's write lock at once, so claims and prunes of every connection and
+ * process on the file are serialized, and the writes inside one
+ * transaction run one after the other: a nonce is inserted by exactly one
+ * of them (ON CONFLICT DO NOTHING; sqlite3_changes() tells which one), and
+ * a claim either sees a nonce before a prune deletes it or sees the mark
+ * the prune raised, never neither. */
 #include "store/sqlite_internal.h"
 
 #include "core/internal.h"
@@ -72,37 +74,47 @@ static tk_status insert_nonces(tk_store_sqlite *s, const tk_hash *rand_hash,
     return st;
 }
 
-/* Commit, or roll back whatever the failed step left open. */
-static tk_status finish(tk_store_sqlite *s, tk_status st)
+typedef struct claim_args {
+    const tk_hash *rand_hash;
+    const uint32_t *nonces;
+    size_t n;
+    const tk_u256 *expiration_block;
+    uint64_t seen_block; /* claim only */
+    uint8_t *fresh;      /* NULL for nonce_add_many */
+    uint64_t mark;       /* out, claim only */
+} claim_args;
+
+/* The n nonces in one write: when any row fails the savepoint around the
+ * write undoes the others, so none of them is stored (and the recipient
+ * may retry the payment). */
+static tk_status add_many_tx(tk_store_sqlite *s, void *arg)
 {
-    if (st == TK_OK)
-        st = tk__sqlite_exec_stmt(s, TK_SQL_COMMIT);
-    /* A failed row or COMMIT (e.g. busy) leaves the transaction open; an
-     * I/O error may already have rolled it back. */
-    if (st != TK_OK && !sqlite3_get_autocommit(s->db))
-        (void)tk__sqlite_exec_stmt(s, TK_SQL_ROLLBACK);
-    return st;
+    claim_args *a = arg;
+    return insert_nonces(s, a->rand_hash, a->nonces, a->n,
+                         a->expiration_block, NULL);
 }
 
-/* The n nonces in one transaction: on any failure it is rolled back, so
- * none of them is stored (and the recipient may retry the payment). */
 tk_status tk__sqlite_nonce_add_many(void *self, const tk_hash *rand_hash,
                                     const uint32_t *nonces, size_t n,
                                     const tk_u256 *expiration_block)
 {
-    tk_store_sqlite *s = self;
-    tk_status st;
+    claim_args a = {rand_hash, nonces, n, expiration_block, 0, NULL, 0};
 
-    TK_ARG_CHECK_NOCTX(s != NULL && rand_hash != NULL &&
+    TK_ARG_CHECK_NOCTX(self != NULL && rand_hash != NULL &&
                        expiration_block != NULL && (nonces != NULL || n == 0));
     if (n == 0)
         return TK_OK;
-    pthread_mutex_lock(&s->mu);
-    st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN);
-    if (st == TK_OK)
-        st = finish(s, insert_nonces(s, rand_hash, nonces, n,
-                                     expiration_block, NULL));
-    pthread_mutex_unlock(&s->mu);
+    return tk__sqlite_write(self, add_many_tx, &a);
+}
+
+static tk_status claim_tx(tk_store_sqlite *s, void *arg)
+{
+    claim_args *a = arg;
+    tk_status st = raise_mark(s, a->seen_block, &a->mark);
+
+    if (st == TK_OK && a->n > 0)
+        st = insert_nonces(s, a->rand_hash, a->nonces, a->n,
+                           a->expiration_block, a->fresh);
     return st;
 }
 
@@ -112,56 +124,52 @@ tk_status tk__sqlite_nonce_claim(void *self, const tk_hash *rand_hash,
                                  uint64_t seen_block, uint8_t *fresh,
                                  uint64_t *mark)
 {
-    tk_store_sqlite *s = self;
-    uint64_t m = 0;
+    claim_args a = {rand_hash, nonces, n, expiration_block, seen_block,
+                    fresh, 0};
     tk_status st;
 
     if (mark != NULL)
         *mark = 0;
     if (fresh != NULL && n > 0)
         memset(fresh, 0, n);
-    TK_ARG_CHECK_NOCTX(s != NULL && mark != NULL);
+    TK_ARG_CHECK_NOCTX(self != NULL && mark != NULL);
     TK_ARG_CHECK_NOCTX(n == 0 || (rand_hash != NULL && nonces != NULL &&
                                   fresh != NULL && expiration_block != NULL));
-    pthread_mutex_lock(&s->mu);
-    st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN);
-    if (st == TK_OK) {
-        st = raise_mark(s, seen_block, &m);
-        if (st == TK_OK && n > 0)
-            st = insert_nonces(s, rand_hash, nonces, n, expiration_block,
-                               fresh);
-        st = finish(s, st);
-    }
-    pthread_mutex_unlock(&s->mu);
+    st = tk__sqlite_write(self, claim_tx, &a);
     if (st != TK_OK) {
         if (n > 0)
             memset(fresh, 0, n); /* rolled back: nothing was recorded */
         return st;
     }
-    *mark = m;
+    *mark = a.mark;
     return TK_OK;
+}
+
+typedef struct prune_args {
+    uint64_t last_block;
+} prune_args;
+
+static tk_status prune_tx(tk_store_sqlite *s, void *arg)
+{
+    const prune_args *a = arg;
+    sqlite3_stmt *q;
+    tk_u256 block;
+    uint64_t m;
+    tk_status st = raise_mark(s, a->last_block, &m);
+
+    if (st != TK_OK)
+        return st;
+    (void)tk_u256_from_u64(&block, a->last_block); /* cannot fail */
+    if ((q = tk__sqlite_stmt(s, TK_SQL_NONCE_PRUNE, &st)) == NULL)
+        return st;
+    sqlite3_bind_blob(q, 1, block.bytes, 32, SQLITE_STATIC);
+    return tk__sqlite_step_done(q);
 }
 
 tk_status tk__sqlite_nonce_prune(void *self, uint64_t last_block)
 {
-    tk_store_sqlite *s = self;
-    sqlite3_stmt *q;
-    tk_u256 block;
-    uint64_t m;
-    tk_status st;
+    prune_args a = {last_block};
 
-    TK_ARG_CHECK_NOCTX(s != NULL);
-    (void)tk_u256_from_u64(&block, last_block); /* cannot fail */
-    pthread_mutex_lock(&s->mu);
-    st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN);
-    if (st == TK_OK) {
-        st = raise_mark(s, last_block, &m);
-        if (st == TK_OK && (q = tk__sqlite_stmt(s, TK_SQL_NONCE_PRUNE, &st)) != NULL) {
-            sqlite3_bind_blob(q, 1, block.bytes, 32, SQLITE_STATIC);
-            st = tk__sqlite_step_done(q);
-        }
-        st = finish(s, st);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return st;
+    TK_ARG_CHECK_NOCTX(self != NULL);
+    return tk__sqlite_write(self, prune_tx, &a);
 }

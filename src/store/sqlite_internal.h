@@ -29,14 +29,39 @@ typedef enum tk__sqlite_stmt_id {
     TK_SQL_BEGIN, /* BEGIN IMMEDIATE, COMMIT, ROLLBACK: batch writes */
     TK_SQL_COMMIT,
     TK_SQL_ROLLBACK,
+    TK_SQL_SAVEPOINT, /* one write inside a group transaction */
+    TK_SQL_RELEASE,
+    TK_SQL_ROLLBACK_TO,
     TK_SQL_COUNT
 } tk__sqlite_stmt_id;
 
+struct tk__sqlite_write_req;
+
 struct tk_store_sqlite {
     sqlite3 *db;
-    pthread_mutex_t mu; /* guards db and stmt */
+    pthread_mutex_t mu; /* guards db, stmt and stats */
     sqlite3_stmt *stmt[TK_SQL_COUNT];
+    tk_store_sqlite_stats stats;
+    /* The group-commit queue (sqlite_commit.c), guarded by qmu. */
+    pthread_mutex_t qmu;
+    pthread_cond_t qcv;
+    struct tk__sqlite_write_req *qhead, **qtail; /* waiting writes */
+    int leading; /* a writer is running a transaction for the queue */
 };
+
+/* One write, run inside a transaction by tk__sqlite_write (s->mu held).
+ * A failure must leave the database as the write found it, or fail in a
+ * way SQLite rolls back (the savepoint around it undoes the rest). */
+typedef tk_status (*tk__sqlite_write_fn)(tk_store_sqlite *s, void *arg);
+
+/* Run fn(s, arg) in a transaction shared with the writes of other threads
+ * waiting at the same time (group commit), and return once that
+ * transaction has committed: TK_OK only when fn succeeded and its write is
+ * durable. fn's own failure status when it failed (its write undone,
+ * the others' kept); the commit's status when the transaction failed
+ * (then every write of it fails). Caller does not hold s->mu. */
+tk_status tk__sqlite_write(tk_store_sqlite *s, tk__sqlite_write_fn fn,
+                           void *arg);
 
 /* The statement id, prepared and reset; NULL on failure (*st set).
  * Caller holds s->mu. */

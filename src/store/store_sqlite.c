@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The durable winning-ticket store over SQLite: opening (durability
  * pragmas, schema check and migration), cached statements, and the
- * tk_store vtable. One connection, one mutex; each write is one
- * transaction (autocommit, or BEGIN IMMEDIATE ... COMMIT for a batch of
- * nonces), so it is durable (WAL + synchronous=FULL) when the call
- * returns. */
+ * tk_store vtable. One connection, one mutex; every write of the vtable
+ * runs in a transaction it may share with other threads' writes (group
+ * commit, sqlite_commit.c), and is durable (WAL + synchronous=FULL) when
+ * the call returns. */
 #include "store/sqlite_internal.h"
 #include "store/winner_vec.h"
 
@@ -59,6 +59,9 @@ static const char *const stmt_sql[TK_SQL_COUNT] = {
     [TK_SQL_BEGIN] = "BEGIN IMMEDIATE",
     [TK_SQL_COMMIT] = "COMMIT",
     [TK_SQL_ROLLBACK] = "ROLLBACK",
+    [TK_SQL_SAVEPOINT] = "SAVEPOINT tk_write",
+    [TK_SQL_RELEASE] = "RELEASE tk_write",
+    [TK_SQL_ROLLBACK_TO] = "ROLLBACK TO tk_write",
 };
 
 sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
@@ -156,46 +159,48 @@ tk_status tk__sqlite_step_done(sqlite3_stmt *q)
 
 /* ---- vtable ------------------------------------------------------------ */
 
+static tk_status put_winner_tx(tk_store_sqlite *s, void *arg)
+{
+    const tk_winner *w = arg;
+    const tk_ticket *t = &w->ticket;
+    tk_status st;
+    sqlite3_stmt *q = tk__sqlite_stmt(s, TK_SQL_PUT_WINNER, &st);
+
+    if (q == NULL)
+        return st;
+    sqlite3_bind_blob(q, 1, w->ticket_hash.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, t->recipient.bytes, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, t->sender.bytes, 20, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 4, t->face_value.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 5, t->win_prob.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, t->sender_nonce);
+    sqlite3_bind_blob(q, 7, t->recipient_rand_hash.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 8, t->creation_round);
+    sqlite3_bind_blob(q, 9, t->creation_round_block_hash.bytes, 32,
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(q, 10, w->sig.bytes, 65, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 11, w->recipient_rand.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 12, w->expiration_block.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int(q, 13, (int)w->state);
+    if (!is_zero(w->tx_hash.bytes, 32))
+        sqlite3_bind_blob(q, 14, w->tx_hash.bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 15, w->attempts);
+    st = tk__sqlite_step_done(q);
+    sqlite3_clear_bindings(q); /* drop the pointer to the rand */
+    return st;
+}
+
 static tk_status sq_put_winner(void *self, const tk_winner *w)
 {
     tk_store_sqlite *s = self;
-    sqlite3_stmt *q;
     tk_hash h;
-    tk_status st;
 
     TK_ARG_CHECK_NOCTX(s != NULL && w != NULL);
     TK_ARG_CHECK_NOCTX((unsigned)w->state <= (unsigned)TK_WINNER_EXPIRED);
     /* The row is keyed by the hash: refuse a key that is not the ticket's. */
     TK_ARG_CHECK_NOCTX(tk_ticket_hash(&h, &w->ticket) == TK_OK &&
                        memcmp(h.bytes, w->ticket_hash.bytes, 32) == 0);
-    pthread_mutex_lock(&s->mu);
-    q = tk__sqlite_stmt(s, TK_SQL_PUT_WINNER, &st);
-    if (q != NULL) {
-        const tk_ticket *t = &w->ticket;
-        sqlite3_bind_blob(q, 1, w->ticket_hash.bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 2, t->recipient.bytes, 20, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 3, t->sender.bytes, 20, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 4, t->face_value.bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 5, t->win_prob.bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 6, t->sender_nonce);
-        sqlite3_bind_blob(q, 7, t->recipient_rand_hash.bytes, 32,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(q, 8, t->creation_round);
-        sqlite3_bind_blob(q, 9, t->creation_round_block_hash.bytes, 32,
-                          SQLITE_STATIC);
-        sqlite3_bind_blob(q, 10, w->sig.bytes, 65, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 11, w->recipient_rand.bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 12, w->expiration_block.bytes, 32,
-                          SQLITE_STATIC);
-        sqlite3_bind_int(q, 13, (int)w->state);
-        if (!is_zero(w->tx_hash.bytes, 32))
-            sqlite3_bind_blob(q, 14, w->tx_hash.bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 15, w->attempts);
-        st = tk__sqlite_step_done(q);
-        sqlite3_clear_bindings(q); /* drop the pointer to the rand */
-    }
-    pthread_mutex_unlock(&s->mu);
-    return st;
+    return tk__sqlite_write(s, put_winner_tx, (void *)(uintptr_t)w);
 }
 
 static tk_status sq_get_winner(void *self, const tk_hash *ticket_hash,
@@ -224,28 +229,38 @@ static tk_status sq_get_winner(void *self, const tk_hash *ticket_hash,
     return st;
 }
 
+typedef struct set_state_args {
+    const tk_hash *ticket_hash;
+    tk_winner_state state;
+    const tk_hash *tx_hash;
+} set_state_args;
+
+static tk_status set_state_tx(tk_store_sqlite *s, void *arg)
+{
+    const set_state_args *a = arg;
+    tk_status st;
+    sqlite3_stmt *q = tk__sqlite_stmt(s, TK_SQL_SET_STATE, &st);
+
+    if (q == NULL)
+        return st;
+    sqlite3_bind_blob(q, 1, a->ticket_hash->bytes, 32, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, (int)a->state);
+    if (a->tx_hash != NULL)
+        sqlite3_bind_blob(q, 3, a->tx_hash->bytes, 32, SQLITE_STATIC);
+    st = tk__sqlite_step_done(q);
+    if (st == TK_OK && sqlite3_changes(s->db) == 0)
+        st = TK_ERR_NOT_FOUND;
+    return st;
+}
+
 static tk_status sq_set_state(void *self, const tk_hash *ticket_hash,
                               tk_winner_state state, const tk_hash *tx_hash)
 {
-    tk_store_sqlite *s = self;
-    sqlite3_stmt *q;
-    tk_status st;
+    set_state_args a = {ticket_hash, state, tx_hash};
 
-    TK_ARG_CHECK_NOCTX(s != NULL && ticket_hash != NULL);
+    TK_ARG_CHECK_NOCTX(self != NULL && ticket_hash != NULL);
     TK_ARG_CHECK_NOCTX((unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
-    pthread_mutex_lock(&s->mu);
-    q = tk__sqlite_stmt(s, TK_SQL_SET_STATE, &st);
-    if (q != NULL) {
-        sqlite3_bind_blob(q, 1, ticket_hash->bytes, 32, SQLITE_STATIC);
-        sqlite3_bind_int(q, 2, (int)state);
-        if (tx_hash != NULL)
-            sqlite3_bind_blob(q, 3, tx_hash->bytes, 32, SQLITE_STATIC);
-        st = tk__sqlite_step_done(q);
-        if (st == TK_OK && sqlite3_changes(s->db) == 0)
-            st = TK_ERR_NOT_FOUND;
-    }
-    pthread_mutex_unlock(&s->mu);
-    return st;
+    return tk__sqlite_write(self, set_state_tx, &a);
 }
 
 static tk_status sq_list(void *self, const tk_address *sender,
@@ -347,33 +362,57 @@ static tk_status sq_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
     return st;
 }
 
+typedef struct seq_args {
+    const tk_address *sender;
+    const uint8_t *manifest_id;
+    size_t manifest_id_len;
+    uint64_t seq;
+} seq_args;
+
+static tk_status seq_advance_tx(tk_store_sqlite *s, void *arg)
+{
+    const seq_args *a = arg;
+    tk_status st;
+    sqlite3_stmt *q = tk__sqlite_stmt(s, TK_SQL_SEQ_ADVANCE, &st);
+
+    if (q == NULL)
+        return st;
+    sqlite3_bind_blob(q, 1, a->sender->bytes, 20, SQLITE_STATIC);
+    /* A non-NULL pointer: an empty id is an empty blob, not NULL. */
+    sqlite3_bind_blob(q, 2,
+                      a->manifest_id_len > 0 ? (const void *)a->manifest_id : "",
+                      (int)a->manifest_id_len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)a->seq);
+    st = tk__sqlite_step_done(q);
+    if (st == TK_OK && sqlite3_changes(s->db) == 0)
+        st = TK_ERR_STALE_SEQ;
+    sqlite3_clear_bindings(q);
+    return st;
+}
+
 static tk_status sq_seq_advance(void *self, const tk_address *sender,
                                 const uint8_t *manifest_id,
                                 size_t manifest_id_len, uint64_t seq)
 {
-    tk_store_sqlite *s = self;
-    sqlite3_stmt *q;
-    tk_status st;
+    seq_args a = {sender, manifest_id, manifest_id_len, seq};
 
-    TK_ARG_CHECK_NOCTX(s != NULL && sender != NULL &&
+    TK_ARG_CHECK_NOCTX(self != NULL && sender != NULL &&
                        (manifest_id != NULL || manifest_id_len == 0));
     TK_ARG_CHECK_NOCTX(manifest_id_len <= TK_MANIFEST_ID_MAX &&
                        seq <= (uint64_t)INT64_MAX);
+    return tk__sqlite_write(self, seq_advance_tx, &a);
+}
+
+tk_status tk_store_sqlite_write_stats(tk_store_sqlite *s,
+                                      tk_store_sqlite_stats *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(s != NULL && out != NULL);
     pthread_mutex_lock(&s->mu);
-    q = tk__sqlite_stmt(s, TK_SQL_SEQ_ADVANCE, &st);
-    if (q != NULL) {
-        sqlite3_bind_blob(q, 1, sender->bytes, 20, SQLITE_STATIC);
-        /* A non-NULL pointer: an empty id is an empty blob, not NULL. */
-        sqlite3_bind_blob(q, 2, manifest_id_len > 0 ? (const void *)manifest_id : "",
-                          (int)manifest_id_len, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 3, (sqlite3_int64)seq);
-        st = tk__sqlite_step_done(q);
-        if (st == TK_OK && sqlite3_changes(s->db) == 0)
-            st = TK_ERR_STALE_SEQ;
-        sqlite3_clear_bindings(q);
-    }
+    *out = s->stats;
     pthread_mutex_unlock(&s->mu);
-    return st;
+    return TK_OK;
 }
 
 tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
@@ -502,6 +541,18 @@ static tk_status open_store(tk_store_sqlite **out, const char *path,
         free(s);
         return TK_ERR_NOMEM;
     }
+    if (pthread_mutex_init(&s->qmu, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return TK_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&s->qcv, NULL) != 0) {
+        pthread_mutex_destroy(&s->qmu);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return TK_ERR_NOMEM;
+    }
+    s->qtail = &s->qhead;
     st = ro ? TK_OK : make_private(path);
     if (st == TK_OK) {
         rc = sqlite3_open_v2(path, &s->db,
@@ -542,6 +593,8 @@ void tk_store_sqlite_destroy(tk_store_sqlite *s)
     for (int i = 0; i < TK_SQL_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db); /* NULL is a no-op */
+    pthread_cond_destroy(&s->qcv);
+    pthread_mutex_destroy(&s->qmu);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
