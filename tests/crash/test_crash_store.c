@@ -6,7 +6,9 @@
  * SIGKILL at a random moment, reopens the database, and checks that every
  * reported winner is present exactly once and that PRAGMA integrity_check
  * passes. The kill delay (0-250 ms) runs from the child's "ready" byte
- * (set-up done) in four trials of five, from the fork in the fifth.
+ * (set-up done) in four trials of five, from the fork in the fifth. In
+ * every other trial the child receives on four threads sharing the
+ * recipient and the store, so kills land in shared (group) commits too.
  * Trials: TK_TEST_ITERS (default 50); the seed is printed. */
 #include "test_support.h"
 
@@ -17,6 +19,7 @@
 #include "ticket/u256.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +30,13 @@
 
 #define TICKETS_PER_PAYMENT 2
 #define PAYMENTS_PER_PARAMS 100
+#define RECEIVERS 4
 
 static char db_path[300];
 
 /* ---- the child: a transcoder receiving payments ---------------------------*/
 
-static void die(const char *what, tk_status st)
+_Noreturn static void die(const char *what, tk_status st)
 {
     fprintf(stderr, "child: %s: %s\n", what, tk_status_name(st));
     _exit(2);
@@ -52,7 +56,59 @@ static void write_all(int fd, const void *buf, size_t len)
     }
 }
 
-static void child(int fd, int ready_fd)
+/* One receiver: payments on its own params, forever; every winner of a
+ * receipt that returned TK_OK goes to the parent before the next one. */
+typedef struct receiver {
+    tk_recipient *r;
+    tk_sender *s;
+    tk_address sender_addr;
+    tk_price price;
+    int fd;
+} receiver;
+
+static void *receive_loop(void *arg)
+{
+    const receiver *rcv = arg;
+    tk_status st;
+
+    for (;;) {
+        tk_ticket_params params;
+        if ((st = tk_recipient_params(rcv->r, &params, &rcv->sender_addr,
+                                      &rcv->price)) != TK_OK ||
+            (st = tk_sender_session_start(rcv->s, &params, 0)) != TK_OK)
+            die("params", st);
+        for (int i = 0; i < PAYMENTS_PER_PARAMS; i++) {
+            tk_payment pay;
+            tk_ticket_result res[TICKETS_PER_PAYMENT];
+            memset(&pay, 0, sizeof pay);
+            if ((st = tk_sender_create_batch(rcv->s, &pay,
+                                             &params.recipient_rand_hash,
+                                             TICKETS_PER_PAYMENT)) != TK_OK)
+                die("batch", st);
+            st = tk_recipient_receive(rcv->r, res, TICKETS_PER_PAYMENT, NULL,
+                                      NULL, &pay, NULL);
+            if (st != TK_OK)
+                die("receive", st);
+            /* The receipt returned success: report its winners now (one
+             * 32-byte write each: atomic on a pipe, whatever the thread). */
+            for (size_t k = 0; k < pay.count; k++) {
+                tk_ticket t;
+                tk_hash h;
+                if (res[k].status != TK_OK || !res[k].wins)
+                    continue;
+                if (tk_payment_ticket(&t, &pay, k) != TK_OK ||
+                    tk_ticket_hash(&h, &t) != TK_OK)
+                    die("hash", TK_ERR_INTERNAL);
+                write_all(rcv->fd, h.bytes, sizeof h.bytes);
+            }
+            tk_payment_clear(&pay);
+        }
+        (void)tk_sender_session_end(rcv->s, &params.recipient_rand_hash);
+    }
+    return NULL;
+}
+
+static void child(int fd, int ready_fd, unsigned receivers)
 {
     static const uint8_t secret[32] = {7, 7, 7};
     uint8_t key[32] = {0};
@@ -112,38 +168,15 @@ static void child(int fd, int ready_fd)
     write_all(ready_fd, "r", 1);
     close(ready_fd);
 
-    for (;;) {
-        tk_ticket_params params;
-        if ((st = tk_recipient_params(r, &params, &sender_addr, &price)) !=
-                TK_OK ||
-            (st = tk_sender_session_start(s, &params, 0)) != TK_OK)
-            die("params", st);
-        for (int i = 0; i < PAYMENTS_PER_PARAMS; i++) {
-            tk_payment pay;
-            tk_ticket_result res[TICKETS_PER_PAYMENT];
-            memset(&pay, 0, sizeof pay);
-            if ((st = tk_sender_create_batch(s, &pay,
-                                             &params.recipient_rand_hash,
-                                             TICKETS_PER_PAYMENT)) != TK_OK)
-                die("batch", st);
-            st = tk_recipient_receive(r, res, TICKETS_PER_PAYMENT, NULL, NULL,
-                                      &pay, NULL);
-            if (st != TK_OK)
-                die("receive", st);
-            /* The receipt returned success: report its winners now. */
-            for (size_t k = 0; k < pay.count; k++) {
-                tk_ticket t;
-                tk_hash h;
-                if (res[k].status != TK_OK || !res[k].wins)
-                    continue;
-                if (tk_payment_ticket(&t, &pay, k) != TK_OK ||
-                    tk_ticket_hash(&h, &t) != TK_OK)
-                    die("hash", TK_ERR_INTERNAL);
-                write_all(fd, h.bytes, sizeof h.bytes);
-            }
-            tk_payment_clear(&pay);
-        }
-        (void)tk_sender_session_end(s, &params.recipient_rand_hash);
+    {
+        receiver rcv = {r, s, sender_addr, price, fd};
+        pthread_t th;
+        /* The others share the recipient, the sender and the store: their
+         * writes meet in the store's group commit. */
+        for (unsigned i = 1; i < receivers; i++)
+            if (pthread_create(&th, NULL, receive_loop, &rcv) != 0)
+                die("thread", TK_ERR_NOMEM);
+        receive_loop(&rcv);
     }
 }
 
@@ -255,6 +288,9 @@ static void test_sigkill_keeps_reported_winners(void **state)
          * (sanitizers, a loaded CI host) still kills mid-receive rather
          * than always before the first receipt. */
         int from_fork = (t % 5) == 0;
+        /* Odd trials: RECEIVERS threads share the recipient and the
+         * store (group commit); even ones: one receiver. */
+        unsigned receivers = (t % 2) ? RECEIVERS : 1;
         long delay_us = (long)(tk_test_rand64() % 250000);
         struct timespec ts = {delay_us / 1000000, (delay_us % 1000000) * 1000};
         pid_t pid;
@@ -267,7 +303,7 @@ static void test_sigkill_keeps_reported_winners(void **state)
         if (pid == 0) {
             close(fds[0]);
             close(ready[0]);
-            child(fds[1], ready[1]);
+            child(fds[1], ready[1], receivers);
             _exit(0);
         }
         close(fds[1]);
