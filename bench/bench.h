@@ -19,7 +19,7 @@
 #define BENCH_UNIT_MAX 16
 #define BENCH_MIN_REPS 5
 #define BENCH_MAX_REPS 1000
-#define BENCH_MAX_RATIOS 32
+#define BENCH_MAX_RATIOS 64
 
 typedef struct bench_cfg {
     int quick;             /* --quick: a short run of everything */
@@ -162,6 +162,7 @@ void bench_section_e2e(bench_run *run);
 void bench_section_scaling(bench_run *run);
 void bench_section_memory(bench_run *run);
 void bench_section_risk(bench_run *run);
+void bench_section_durable(bench_run *run);
 
 /* The child process of the memory section; returns the exit code. */
 int bench_memory_child(const char *nonces, const char *per_rand);

@@ -36,6 +36,8 @@ static const bench_section SECTIONS[] = {
      "replay-set bytes per tracked nonce, peak RSS (child processes)"},
     {"risk", bench_section_risk,
      "deposit-risk batch check and exact risk, 10 / 1k / 100k outstanding"},
+    {"durable", bench_section_durable,
+     "durable payments/s: mem vs SQLite (FULL), 1/2/8 receivers, 10/1 tickets"},
 };
 #define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
 

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The targets of issue 7. Each reads a ratio, a figure's median, or the
+/* The targets of issues 7 and 13. Each reads a ratio, a figure's median, or the
  * bytes per tracked nonce of this run. */
 enum { SRC_RATIO, SRC_MEDIAN, SRC_BYTES_PER_NONCE };
 
@@ -30,6 +30,15 @@ static const bench_target TARGETS[] = {
      "recipient, 2 threads / 1 thread"},
     {"bytes_per_nonce", SRC_BYTES_PER_NONCE, 0, 32,
      "replay-set bytes per tracked nonce"},
+    /* Issue 13: durable (SQLite, synchronous=FULL) / in-memory store. */
+    {"durable_sqlite_p10_t2_vs_mem", SRC_RATIO, 1, 0.9,
+     "durable payments/s, SQLite / mem, 10-ticket, 2 receivers"},
+    {"durable_sqlite_p1_t2_vs_mem", SRC_RATIO, 1, 0.6,
+     "durable payments/s, SQLite / mem, 1-ticket, 2 receivers"},
+    {"durable_sqlite_p10_t8_vs_mem", SRC_RATIO, 1, 0.9,
+     "durable payments/s, SQLite / mem, 10-ticket, 8 receivers"},
+    {"durable_sqlite_p1_t8_vs_mem", SRC_RATIO, 1, 0.6,
+     "durable payments/s, SQLite / mem, 1-ticket, 8 receivers"},
 };
 #define NTARGETS (sizeof TARGETS / sizeof TARGETS[0])
 
