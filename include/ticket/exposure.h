@@ -58,8 +58,11 @@ TK_API void tk_exposure_destroy(tk_exposure *x);
  *  Returns: TK_OK (held); TK_ERR_RISK_OVER_LIMIT (nothing held);
  *           TK_ERR_OUT_OF_RANGE (eps NaN or negative); TK_ERR_NOMEM;
  *           TK_ERR_ILLEGAL_ARG.
- *  Fast path: 0 when everything fits, then a Chernoff bound; the exact
- *  risk (tk_risk) only when the bound exceeds eps. */
+ *  Fast path: 0 when everything fits, then a Chernoff bound, then the
+ *  books' kept risk distribution (of a superset of the outstanding
+ *  tickets: an upper bound), extended by the batch when needed; rebuilt
+ *  from the exact set only when that bound exceeds eps, so a refusal is
+ *  always exact (docs/PERFORMANCE.md). */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_exposure_hold(tk_exposure *x,
     const tk_u256 *face_value, const tk_u256 *win_prob, uint64_t count,
     const tk_u256 *deposit, double eps)

@@ -17,6 +17,8 @@
 #include "ticket/ticket.h"
 #include "ticket/u256.h"
 
+#include "risk_dist.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -179,66 +181,76 @@ static void binomial(double *b, double *tail, const struct grp *g,
         tail[k] = tail[k + 1] + b[k];
 }
 
+/* Convolve the distribution pmf[0..*hi] on [0, cells] with one group
+ * (scratch c: cells + 1 doubles); mass beyond cells, and cells below prune,
+ * go to *tail. */
+static tk_status convolve_group(double *pmf, double *c, uint64_t *hi,
+                                double *tail, const struct grp *g,
+                                uint64_t cells, double prune)
+{
+    uint64_t kmax = cells / g->a, nhi = 0;
+    double *b, *bt, t = *tail;
+
+    if (kmax > g->n)
+        kmax = g->n;
+    b = malloc((kmax + 1) * sizeof *b);
+    bt = malloc((kmax + 2) * sizeof *bt);
+    if (b == NULL || bt == NULL) {
+        free(b);
+        free(bt);
+        return TK_ERR_NOMEM;
+    }
+    binomial(b, bt, g, kmax);
+    memset(c, 0, (cells + 1) * sizeof *c);
+    for (uint64_t s = 0; s <= *hi; s++) {
+        double x = pmf[s];
+        uint64_t km;
+        if (x == 0.0)
+            continue;
+        km = (cells - s) / g->a;
+        if (km > kmax)
+            km = kmax;
+        for (uint64_t k = 0, at = s; k <= km; k++, at += g->a)
+            c[at] += x * b[k];
+        t += x * bt[km + 1];
+        if (s + km * g->a > nhi)
+            nhi = s + km * g->a;
+    }
+    *hi = 0;
+    for (uint64_t s = 0; s <= nhi; s++) {
+        if (c[s] != 0.0 && c[s] < prune) {
+            t += c[s];
+            c[s] = 0.0;
+        }
+        if (c[s] != 0.0)
+            *hi = s;
+    }
+    memcpy(pmf, c, (nhi + 1) * sizeof *c);
+    if (nhi < cells)
+        memset(pmf + nhi + 1, 0, (cells - nhi) * sizeof *c);
+    free(b);
+    free(bt);
+    *tail = t;
+    return TK_OK;
+}
+
 /* The distribution of the lattice sum on [0, cells] (pmf, calloc'd by the
  * caller, cells + 1 entries) and *tail = P(sum > cells). */
 static tk_status convolve(double *pmf, double *tail, const struct prep *p,
                           uint64_t cells, double prune)
 {
-    double *c = calloc(cells + 1, sizeof *c), *b = NULL, *bt = NULL, t = 0.0;
+    double *c = calloc(cells + 1, sizeof *c);
     uint64_t hi = 0; /* highest nonzero cell */
+    tk_status st = TK_OK;
 
     if (c == NULL)
         return TK_ERR_NOMEM;
     pmf[0] = 1.0;
-    for (size_t i = 0; i < p->ng; i++) {
-        const struct grp *g = &p->g[i];
-        uint64_t kmax = cells / g->a, nhi = 0;
-        if (kmax > g->n)
-            kmax = g->n;
-        free(b);
-        free(bt);
-        b = malloc((kmax + 1) * sizeof *b);
-        bt = malloc((kmax + 2) * sizeof *bt);
-        if (b == NULL || bt == NULL) {
-            free(b);
-            free(bt);
-            free(c);
-            return TK_ERR_NOMEM;
-        }
-        binomial(b, bt, g, kmax);
-        memset(c, 0, (cells + 1) * sizeof *c);
-        for (uint64_t s = 0; s <= hi; s++) {
-            double x = pmf[s];
-            uint64_t km;
-            if (x == 0.0)
-                continue;
-            km = (cells - s) / g->a;
-            if (km > kmax)
-                km = kmax;
-            for (uint64_t k = 0, at = s; k <= km; k++, at += g->a)
-                c[at] += x * b[k];
-            t += x * bt[km + 1];
-            if (s + km * g->a > nhi)
-                nhi = s + km * g->a;
-        }
-        hi = 0;
-        for (uint64_t s = 0; s <= nhi; s++) {
-            if (c[s] != 0.0 && c[s] < prune) {
-                t += c[s];
-                c[s] = 0.0;
-            }
-            if (c[s] != 0.0)
-                hi = s;
-        }
-        memcpy(pmf, c, (nhi + 1) * sizeof *c);
-        if (nhi < cells)
-            memset(pmf + nhi + 1, 0, (cells - nhi) * sizeof *c);
-    }
-    free(b);
-    free(bt);
+    *tail = 0.0;
+    for (size_t i = 0; i < p->ng && st == TK_OK; i++)
+        st = convolve_group(pmf, c, &hi, tail, &p->g[i], cells, prune);
     free(c);
-    *tail = t;
-    return TK_OK;
+    return st;
 }
 
 static double finish(double t)
@@ -406,4 +418,93 @@ tk_status tk_risk_required_deposit(tk_u256 *deposit, int *exact,
     mpz_clears(span, unit, out, NULL);
     prep_clear(&p);
     return st;
+}
+
+/* ---- The incremental distribution (risk_dist.h) ---------------------- */
+
+void tk__risk_dist_init(tk__risk_dist *d)
+{
+    memset(d, 0, sizeof *d);
+    mpz_init(d->unit);
+}
+
+void tk__risk_dist_clear(tk__risk_dist *d)
+{
+    free(d->pmf);
+    free(d->scratch);
+    mpz_clear(d->unit);
+    memset(d, 0, sizeof *d);
+}
+
+tk_status tk__risk_dist_build(tk__risk_dist *d, const tk_risk_group *groups,
+                              size_t n, const mpz_t span)
+{
+    struct prep p;
+    tk_status st;
+
+    free(d->pmf);
+    free(d->scratch);
+    d->pmf = d->scratch = NULL;
+    d->valid = 0;
+    st = prep_init(&p, groups, n);
+    if (st != TK_OK)
+        return st;
+    if (p.ng == 0 || mpz_cmp(span, p.max) >= 0 || mpz_sgn(p.known) != 0) {
+        prep_clear(&p);
+        return TK_ERR_STATE; /* no lattice to keep: use tk_risk */
+    }
+    d->exact = pick_unit(d->unit, &d->cells, p.gcd, span);
+    set_units(&p, d->unit, d->cells);
+    d->pmf = calloc(d->cells + 1, sizeof *d->pmf);
+    d->scratch = malloc((d->cells + 1) * sizeof *d->scratch);
+    if (d->pmf == NULL || d->scratch == NULL) {
+        st = TK_ERR_NOMEM;
+    } else {
+        d->pmf[0] = 1.0;
+        d->hi = 0;
+        d->tail = 0.0;
+        for (size_t i = 0; i < p.ng && st == TK_OK; i++)
+            st = convolve_group(d->pmf, d->scratch, &d->hi, &d->tail, &p.g[i],
+                                d->cells, PRUNE);
+    }
+    prep_clear(&p);
+    d->valid = st == TK_OK;
+    return st;
+}
+
+tk_status tk__risk_dist_add(tk__risk_dist *d, const tk_u256 *face,
+                            const tk_u256 *win_prob, uint64_t count)
+{
+    struct grp g;
+    mpz_t f, a;
+    tk_status st = TK_OK;
+
+    if (!d->valid)
+        return TK_ERR_STATE;
+    if (count == 0 || tk_u256_is_zero(face) || tk_u256_is_zero(win_prob))
+        return TK_OK; /* cannot win: the sum does not move */
+    mpz_inits(f, a, NULL);
+    (void)tk_u256_to_mpz(f, face);
+    /* On the exact lattice the face value must be a multiple of the unit
+     * (else the gcd changed); a coarse lattice rounds it up, as tk_risk. */
+    if (d->exact && !mpz_divisible_p(f, d->unit))
+        st = TK_ERR_STATE;
+    if (st == TK_OK) {
+        memset(&g, 0, sizeof g);
+        g.n = count;
+        probs(&g, win_prob);
+        mpz_cdiv_q(a, f, d->unit);
+        g.a = mpz_cmp_ui(a, d->cells) > 0 ? d->cells + 1 : mpz_get_ui(a);
+        st = convolve_group(d->pmf, d->scratch, &d->hi, &d->tail, &g,
+                            d->cells, PRUNE);
+        if (st != TK_OK)
+            d->valid = 0; /* half convolved: unusable */
+    }
+    mpz_clears(f, a, NULL);
+    return st;
+}
+
+double tk__risk_dist_value(const tk__risk_dist *d)
+{
+    return finish(d->tail);
 }

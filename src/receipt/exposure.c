@@ -2,8 +2,15 @@
 /* A sender's books: outstanding tickets, receipts, deposit-risk holds
  * (RECEIPTS.md R1, R2). Tickets live in one array, found by hash through an
  * open-addressing index; identical tickets (same face value and winProb)
- * share a group, so the risk sees at most one group per kind of ticket. */
+ * share a group, so the risk sees at most one group per kind of ticket.
+ *
+ * The batch check is incremental: the books keep the risk distribution of
+ * a superset of their outstanding tickets (model/risk_dist.h). A batch is
+ * convolved into it; tickets that leave (receipts, expiry, redemption,
+ * release) stay in it, which only over-states the risk, so a pass is always
+ * safe; it is rebuilt from the exact set only when the bound refuses. */
 #include "core/internal.h"
+#include "model/risk_dist.h"
 
 #include "ticket/exposure.h"
 #include "ticket/risk.h"
@@ -64,6 +71,14 @@ struct tk_exposure {
     mpz_t credited;
     mpz_t max_sum; /* face values of every ticket that can still win */
     double theta;  /* last Chernoff parameter (in units of 1/deposit) */
+    /* The superset distribution: dist_n[g] tickets of group g (g <
+     * dist_ng; later groups 0) for deposit dist_deposit with known winners
+     * of face sum dist_known (the span is the deposit minus it). */
+    tk__risk_dist dist;
+    uint64_t *dist_n;
+    size_t dist_ng, dist_cap;
+    tk_u256 dist_deposit;
+    mpz_t dist_known;
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -198,7 +213,8 @@ tk_status tk_exposure_create(const tk_ctx *ctx, tk_exposure **out,
     x->ctx = ctx;
     x->sender = *sender;
     x->domain = *domain;
-    mpz_inits(x->credited, x->max_sum, NULL);
+    mpz_inits(x->credited, x->max_sum, x->dist_known, NULL);
+    tk__risk_dist_init(&x->dist);
     x->theta = 1.0;
     *out = x;
     return TK_OK;
@@ -209,7 +225,9 @@ void tk_exposure_destroy(tk_exposure *x)
     if (x == NULL)
         return;
     pthread_mutex_destroy(&x->mu);
-    mpz_clears(x->credited, x->max_sum, NULL);
+    mpz_clears(x->credited, x->max_sum, x->dist_known, NULL);
+    tk__risk_dist_clear(&x->dist);
+    free(x->dist_n);
     free(x->g);
     free(x->p);
     free(x->t);
@@ -265,16 +283,120 @@ static tk_status exact_risk(const tk_exposure *x, double *r,
     return st;
 }
 
-/* Is risk(deposit) <= eps with `extra` tickets more in group eg? */
-static tk_status within(tk_exposure *x, const tk_u256 *deposit, double eps,
-                        size_t eg, uint64_t extra, int *ok)
+/* Face values of the known winners. */
+static void known_sum(const tk_exposure *x, mpz_t k)
 {
-    const struct grp *g = &x->g[eg];
-    double d = u256_double(deposit), le = log(eps), r, lo, hi, maxf = 0.0;
-    mpz_t sum, dep;
+    mpz_t f;
+    mpz_init(f);
+    mpz_set_ui(k, 0);
+    for (size_t i = 0; i < x->ng; i++)
+        if (x->g[i].win > 0) {
+            (void)tk_u256_to_mpz(f, &x->g[i].face);
+            mpz_addmul_ui(k, f, x->g[i].win);
+        }
+    mpz_clear(f);
+}
+
+/* Outstanding (and held) tickets of group i, and in the distribution. */
+static uint64_t live_n(const tk_exposure *x, size_t i)
+{
+    return x->g[i].out + x->g[i].held;
+}
+
+static uint64_t dist_n(const tk_exposure *x, size_t i)
+{
+    return i < x->dist_ng ? x->dist_n[i] : 0;
+}
+
+/* Rebuild the distribution from the live set with `extra` more in eg.
+ * TK_ERR_STATE: nothing to keep (then use exact_risk). */
+static tk_status dist_rebuild(tk_exposure *x, const tk_u256 *deposit,
+                              const mpz_t known, size_t eg, uint64_t extra)
+{
+    tk_risk_group *rg;
+    size_t n = 0;
+    mpz_t span;
     tk_status st;
 
-    *ok = 0;
+    x->dist.valid = 0; /* until rebuilt for the new keys below */
+    if (grow((void **)&x->dist_n, &x->dist_cap, x->ng, sizeof *x->dist_n) < 0 ||
+        (rg = calloc(x->ng + 1, sizeof *rg)) == NULL)
+        return TK_ERR_NOMEM;
+    for (size_t i = 0; i < x->ng; i++) {
+        uint64_t c = live_n(x, i) + (i == eg ? extra : 0);
+        x->dist_n[i] = c;
+        if (c > 0) {
+            rg[n].face_value = x->g[i].face;
+            rg[n].win_prob = x->g[i].wp;
+            rg[n++].count = c;
+        }
+    }
+    x->dist_ng = x->ng;
+    mpz_init(span);
+    (void)tk_u256_to_mpz(span, deposit);
+    mpz_sub(span, span, known);
+    st = mpz_sgn(span) < 0 ? TK_ERR_STATE
+                           : tk__risk_dist_build(&x->dist, rg, n, span);
+    mpz_clear(span);
+    free(rg);
+    x->dist_deposit = *deposit;
+    mpz_set(x->dist_known, known);
+    return st;
+}
+
+/* The decision from the kept distribution when it can give one: TK_OK with
+ * *ok set, or TK_ERR_STATE (rebuild). Without `convolve` it answers only
+ * when the distribution already holds the batch. */
+static tk_status dist_within(tk_exposure *x, const tk_u256 *deposit,
+                             const mpz_t known, double eps, size_t eg,
+                             uint64_t extra, int convolve, int *ok)
+{
+    uint64_t need = live_n(x, eg) + extra;
+    int exact = 1;
+    tk_status st;
+
+    if (!x->dist.valid ||
+        memcmp(&x->dist_deposit, deposit, sizeof *deposit) != 0 ||
+        mpz_cmp(known, x->dist_known) > 0)
+        return TK_ERR_STATE; /* more known winners: no longer an upper bound */
+    for (size_t i = 0; i < x->ng; i++) {
+        if (i != eg && live_n(x, i) > dist_n(x, i))
+            return TK_ERR_STATE;
+        exact &= i == eg || live_n(x, i) == dist_n(x, i);
+    }
+    if (dist_n(x, eg) < need) {
+        if (!convolve)
+            return TK_ERR_STATE;
+        if (grow((void **)&x->dist_n, &x->dist_cap, x->ng, sizeof *x->dist_n) < 0)
+            return TK_ERR_NOMEM;
+        while (x->dist_ng < x->ng)
+            x->dist_n[x->dist_ng++] = 0;
+        st = tk__risk_dist_add(&x->dist, &x->g[eg].face, &x->g[eg].wp,
+                               need - x->dist_n[eg]);
+        if (st != TK_OK)
+            return st;
+        x->dist_n[eg] = need;
+    }
+    if (tk__risk_dist_value(&x->dist) <= eps) {
+        *ok = 1;
+        return TK_OK;
+    }
+    /* The distribution is of exactly this request: the refusal stands. */
+    if (exact && dist_n(x, eg) == need && mpz_cmp(known, x->dist_known) == 0) {
+        *ok = 0;
+        return TK_OK;
+    }
+    return TK_ERR_STATE;
+}
+
+/* Does everything winning (with `extra` more in eg) fit the deposit? */
+static int all_fit(const tk_exposure *x, const tk_u256 *deposit, size_t eg,
+                   uint64_t extra)
+{
+    const struct grp *g = &x->g[eg];
+    mpz_t sum, dep;
+    int fit;
+
     mpz_inits(sum, dep, NULL);
     mpz_set(sum, x->max_sum);
     if (!tk_u256_is_zero(&g->wp)) {
@@ -285,37 +407,73 @@ static tk_status within(tk_exposure *x, const tk_u256 *deposit, double eps,
         mpz_clear(f);
     }
     (void)tk_u256_to_mpz(dep, deposit);
-    *ok = mpz_cmp(sum, dep) <= 0; /* everything winning fits: risk 0 */
+    fit = mpz_cmp(sum, dep) <= 0;
     mpz_clears(sum, dep, NULL);
-    if (*ok || eps >= 1.0) {
-        *ok = 1;
+    return fit;
+}
+
+/* The Chernoff bound over t (the log is convex in t) is within eps; the
+ * best t is kept for the next check. */
+static int chernoff_min_ok(tk_exposure *x, double d, double le, size_t eg,
+                           uint64_t extra)
+{
+    double lo = 0.0, hi, maxf = 0.0;
+
+    for (size_t i = 0; i < x->ng; i++)
+        if (x->g[i].f > maxf)
+            maxf = x->g[i].f;
+    hi = 700.0 * d / maxf;
+    for (int it = 0; it < 100 && hi - lo > 1e-9 * hi; it++) {
+        double m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
+        if (chernoff_log(x, d, m1, eg, extra) < chernoff_log(x, d, m2, eg, extra))
+            hi = m2;
+        else
+            lo = m1;
+    }
+    if (chernoff_log(x, d, lo, eg, extra) + 1e-9 > le)
+        return 0;
+    x->theta = lo;
+    return 1;
+}
+
+/* Is risk(deposit) <= eps with `extra` tickets more in group eg? From the
+ * cheapest answer to the dearest: everything fits (exact integers); the
+ * Chernoff bound at the last good t (O(groups)); the kept distribution if
+ * it already covers the batch (O(groups)); the best Chernoff bound; the
+ * batch convolved into the kept distribution (O(cells x batch)); the
+ * distribution rebuilt from the exact set; tk_risk. Every pass is an upper
+ * bound within eps; a refusal comes only from a distribution of exactly
+ * this request. */
+static tk_status within(tk_exposure *x, const tk_u256 *deposit, double eps,
+                        size_t eg, uint64_t extra, int *ok)
+{
+    double d = u256_double(deposit), le = log(eps), r;
+    int bounds = eps > 0.0 && d > 0.0; /* any t > 0 gives an upper bound */
+    mpz_t known;
+    tk_status st;
+
+    *ok = 1;
+    if (eps >= 1.0 || all_fit(x, deposit, eg, extra) ||
+        (bounds && chernoff_log(x, d, x->theta, eg, extra) + 1e-9 <= le))
         return TK_OK;
+    *ok = 0;
+    mpz_init(known);
+    known_sum(x, known);
+    st = dist_within(x, deposit, known, eps, eg, extra, 0, ok);
+    if (st == TK_ERR_STATE && bounds && chernoff_min_ok(x, d, le, eg, extra)) {
+        *ok = 1;
+        st = TK_OK;
     }
-    if (eps > 0.0 && d > 0.0) {
-        /* Any t > 0 gives an upper bound: first the last good one, then the
-         * minimum over t (the log is convex in t). */
-        if (chernoff_log(x, d, x->theta, eg, extra) + 1e-9 <= le) {
-            *ok = 1;
-            return TK_OK;
-        }
-        for (size_t i = 0; i < x->ng; i++)
-            if (x->g[i].f > maxf)
-                maxf = x->g[i].f;
-        lo = 0.0;
-        hi = 700.0 * d / maxf;
-        for (int it = 0; it < 100 && hi - lo > 1e-9 * hi; it++) {
-            double m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
-            if (chernoff_log(x, d, m1, eg, extra) < chernoff_log(x, d, m2, eg, extra))
-                hi = m2;
-            else
-                lo = m1;
-        }
-        if (chernoff_log(x, d, lo, eg, extra) + 1e-9 <= le) {
-            x->theta = lo;
-            *ok = 1;
-            return TK_OK;
-        }
+    if (st == TK_ERR_STATE)
+        st = dist_within(x, deposit, known, eps, eg, extra, 1, ok);
+    if (st == TK_ERR_STATE) {
+        st = dist_rebuild(x, deposit, known, eg, extra);
+        if (st == TK_OK)
+            *ok = tk__risk_dist_value(&x->dist) <= eps;
     }
+    mpz_clear(known);
+    if (st != TK_ERR_STATE)
+        return st;
     st = exact_risk(x, &r, deposit, eg, extra);
     if (st == TK_OK)
         *ok = r <= eps;
