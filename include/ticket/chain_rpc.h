@@ -17,7 +17,8 @@
  *  every known sender, TicketBroker getSenderInfo and
  *  claimedReserve(sender, recipient) (claimed_reserve answers for that
  *  recipient only). A poll at the same block fetches
- *  only senders registered since the last poll. A poll that fails changes
+ *  only senders registered since the last poll (a poll whose header is
+ *  below the cached block reads nothing more). A poll that fails changes
  *  nothing (the cache is replaced all at once or not at all). The block
  *  number never moves back: a header at or below the cached number (a
  *  lagging endpoint) is ignored. last_block reports the header's
@@ -29,9 +30,11 @@
  *  TK_ERR_CHAIN, a retryable error that records nothing) before the first
  *  successful poll, when the last successful poll is older than
  *  max_age_ms, and for a sender the cache does not hold yet: that sender
- *  is registered (up to max_senders) and the next poll fetches it. A node
- *  that registers a sender when it issues it ticket params
- *  (tk_chain_rpc_watch) never sees that miss. ticket_used is read on
+ *  is registered (up to max_senders) and the next poll fetches it (and
+ *  drops it again if it has no deposit, reserve or unlock: made-up
+ *  addresses must not fill the table). A node that registers a sender
+ *  when it issues it ticket params (tk_chain_rpc_watch: never dropped)
+ *  never sees that miss. ticket_used is read on
  *  demand (one eth_call at "latest"); only the redemption queue calls it.
  *
  *  Thread safety: every function may be called from any thread. The cache

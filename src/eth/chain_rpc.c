@@ -127,21 +127,25 @@ size_t tk__crpc_find(const tk_chain_rpc *v, const tk_address *addr,
     return lo;
 }
 
-/* Add addr (not fetched) if it is new. Caller holds mu. TK_ERR_STATE when
- * the table is full. */
-static tk_status register_sender(tk_chain_rpc *v, const tk_address *addr)
+/* Add addr (not fetched) if it is new; mark it watched if asked. Caller
+ * holds mu. TK_ERR_STATE when the table is full. */
+static tk_status register_sender(tk_chain_rpc *v, const tk_address *addr,
+                                 int watched)
 {
     int found;
     size_t i = tk__crpc_find(v, addr, &found);
 
-    if (found)
+    if (found) {
+        v->senders[i].watched |= watched;
         return TK_OK;
+    }
     if (v->n_senders == v->opts.max_senders)
         return TK_ERR_STATE;
     memmove(&v->senders[i + 1], &v->senders[i],
             (v->n_senders - i) * sizeof v->senders[0]);
     memset(&v->senders[i], 0, sizeof v->senders[i]);
     v->senders[i].addr = *addr;
+    v->senders[i].watched = watched;
     v->n_senders++;
     return TK_OK;
 }
@@ -153,7 +157,7 @@ tk_status tk_chain_rpc_watch(tk_chain_rpc *v, const tk_address *sender)
     TK_ARG_CHECK_NOCTX(v != NULL);
     TK_ARG_CHECK(v->ctx, sender != NULL);
     pthread_mutex_lock(&v->mu);
-    st = register_sender(v, sender);
+    st = register_sender(v, sender, 1);
     pthread_mutex_unlock(&v->mu);
     return st;
 }
@@ -277,7 +281,7 @@ static const tk__crpc_sender *lookup(tk_chain_rpc *v, const tk_address *sender,
     i = tk__crpc_find(v, sender, &found);
     *st = TK_ERR_NOT_FOUND;
     if (!found) {
-        (void)register_sender(v, sender); /* full: stays unknown */
+        (void)register_sender(v, sender, 0); /* full: stays unknown */
         return NULL;
     }
     if (!v->senders[i].fetched)

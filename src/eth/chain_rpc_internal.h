@@ -12,10 +12,12 @@
 
 #include <pthread.h>
 
-/* One known sender. fetched = 0 until a poll has read it. */
+/* One known sender. fetched = 0 until a poll has read it; watched = 1
+ * when tk_chain_rpc_watch registered it (else a callback did). */
 typedef struct tk__crpc_sender {
     tk_address addr;
     int fetched;
+    int watched;
     tk_sender_funds funds;
     tk_u256 claimed;          /* claimedReserve(addr, recipient) */
 } tk__crpc_sender;

@@ -220,6 +220,27 @@ static size_t stage_senders(tk_chain_rpc *v, int all)
     return k;
 }
 
+/* A sender a callback registered whose funds are all zero: most likely an
+ * address someone made up (a payment naming it registers it before its
+ * signatures are checked). Dropped, so that such addresses neither fill
+ * the table nor cost requests at every block. */
+static int unfunded_stranger(const tk__crpc_sender *e)
+{
+    return e->fetched && !e->watched && tk_u256_is_zero(&e->funds.deposit) &&
+           tk_u256_is_zero(&e->funds.reserve_funds_remaining) &&
+           tk_u256_is_zero(&e->funds.withdraw_round);
+}
+
+static void drop_strangers(tk_chain_rpc *v)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < v->n_senders; i++)
+        if (!unfunded_stranger(&v->senders[i]))
+            v->senders[k++] = v->senders[i];
+    v->n_senders = k; /* the order (sorted) is kept */
+}
+
 /* Install what the poll read. Caller holds mu. */
 static void install(tk_chain_rpc *v, const tk__crpc_state *s, size_t k)
 {
@@ -236,9 +257,13 @@ static void install(tk_chain_rpc *v, const tk__crpc_state *s, size_t k)
     for (size_t j = 0; j < k; j++) {
         int found;
         size_t i = tk__crpc_find(v, &v->staging[j].addr, &found);
-        if (found) /* always: senders are never removed */
+        if (found) { /* always: only install removes senders */
+            int watched = v->senders[i].watched;
             v->senders[i] = v->staging[j];
+            v->senders[i].watched = watched;
+        }
     }
+    drop_strangers(v);
     v->polls++;
     v->last_ok_ms = tk__crpc_now_ms();
 }
@@ -266,7 +291,9 @@ tk_status tk_chain_rpc_poll(tk_chain_rpc *v, int *refreshed)
     pthread_mutex_lock(&v->mu);
     is_new = !v->valid || hdr.number > v->st.block;
     at = is_new ? hdr.number : v->st.block;
-    k = stage_senders(v, is_new);
+    /* A header below the cached block: this endpoint lags, and may not
+     * have the cached block to read new senders at. Nothing is read. */
+    k = hdr.number < at ? 0 : stage_senders(v, is_new);
     pthread_mutex_unlock(&v->mu);
 
     if (is_new)

@@ -227,14 +227,21 @@ static void test_block_never_moves_back(void **state)
     b = snap(f);
     assert_memory_equal(&a, &b, sizeof a);
     assert_true(b.last_block == 2000);
+    /* A sender registered meanwhile is not read from the lagging endpoint
+     * (it may not have block 2000); the fake node counts a read at another
+     * block than its header's as wrong. */
+    assert_int_equal(tk_chain_rpc_watch(f->view, &f->bob), TK_OK);
+    assert_int_equal(poll_counting(f, TK_OK, 0), 1);
+    assert_int_equal(f->node.wrong_calls, 0);
     /* Then it recovers past the old mark. */
     pthread_mutex_lock(&f->node.mu);
     f->node.block = 2001;
     f->node.last_round = 10;
     pthread_mutex_unlock(&f->node.mu);
-    (void)poll_counting(f, TK_OK, 1);
+    assert_int_equal(poll_counting(f, TK_OK, 1), 1 + 7 + 2 * 2);
     b = snap(f);
     assert_true(b.last_block == 2001 && b.pool == 9);
+    assert_int_equal(f->node.wrong_calls, 0);
 }
 
 static void test_l1_block_number(void **state)
@@ -404,12 +411,17 @@ static void test_unknown_sender(void **state)
     assert_int_equal(f->chain.claimed_reserve(f->chain.self, &f->alice,
                                               &f->bob, &claimed),
                      TK_ERR_NOT_FOUND);
-    /* A sender the node has never seen: zero funds once fetched. */
+    /* A sender the node has never seen, watched: zero funds once fetched,
+     * and kept. */
     memset(x.bytes, 0x33, 20);
     assert_int_equal(tk_chain_rpc_watch(f->view, &x), TK_OK);
     assert_int_equal(poll_counting(f, TK_OK, 0), 1 + 2);
     assert_int_equal(f->chain.sender_funds(f->chain.self, &x, &funds), TK_OK);
     assert_true(tk_u256_is_zero(&funds.deposit));
+    assert_int_equal(poll_counting(f, TK_OK, 0), 1);
+    set_block(f, 1001);
+    assert_int_equal(poll_counting(f, TK_OK, 1), 1 + 7 + 2 * 2);
+    assert_int_equal(f->chain.sender_funds(f->chain.self, &x, &funds), TK_OK);
 
     /* The table is bounded: a third sender is not registered. */
     o = options(f, &url);
@@ -449,6 +461,58 @@ static void test_no_recipient(void **state)
     assert_int_equal(f->chain.claimed_reserve(f->chain.self, &f->alice,
                                               &o.recipient, &claimed),
                      TK_ERR_NOT_FOUND);
+}
+
+/* Made-up senders named by payments: registered, fetched once, dropped
+ * (no funds), so they neither fill the table nor cost requests at every
+ * block; a legitimate sender can register afterwards. */
+static void test_unfunded_strangers_dropped(void **state)
+{
+    fixture *f = *state;
+    tk_chain_rpc_options o;
+    tk_chain_rpc_info info;
+    tk_sender_funds funds;
+    const char *url;
+    tk_address junk;
+
+    o = options(f, &url);
+    o.max_senders = 4;
+    create_with(f, &o);
+    (void)poll_counting(f, TK_OK, 1);
+    for (int i = 0; i < 6; i++) {
+        memset(junk.bytes, 0x50 + i, 20);
+        assert_int_equal(f->chain.sender_funds(f->chain.self, &junk, &funds),
+                         TK_ERR_NOT_FOUND);
+    }
+    assert_int_equal(tk_chain_rpc_info_get(f->view, &info), TK_OK);
+    assert_true(info.senders == 4); /* full: the last two not kept */
+    assert_int_equal(tk_chain_rpc_watch(f->view, &f->alice), TK_ERR_STATE);
+    /* One poll reads the four and drops them. */
+    assert_int_equal(poll_counting(f, TK_OK, 0), 1 + 4 * 2);
+    assert_int_equal(tk_chain_rpc_info_get(f->view, &info), TK_OK);
+    assert_true(info.senders == 0);
+    assert_int_equal(poll_counting(f, TK_OK, 0), 1);
+    /* A funded sender a payment named stays; alice can register. */
+    assert_int_equal(f->chain.sender_funds(f->chain.self, &f->bob, &funds),
+                     TK_ERR_NOT_FOUND);
+    assert_int_equal(tk_chain_rpc_watch(f->view, &f->alice), TK_OK);
+    assert_int_equal(poll_counting(f, TK_OK, 0), 1 + 2 * 2);
+    assert_int_equal(tk_chain_rpc_info_get(f->view, &info), TK_OK);
+    assert_true(info.senders == 2);
+    assert_int_equal(f->chain.sender_funds(f->chain.self, &f->bob, &funds),
+                     TK_OK);
+    assert_true(u64_of(&funds.deposit) == 100);
+    /* A sender that is unlocking (no funds left, withdraw round set) is
+     * not a stranger: the recipient must see it unlocking. */
+    pthread_mutex_lock(&f->node.mu);
+    (void)tk_u256_from_u64(&f->node.senders[1].funds.deposit, 0);
+    (void)tk_u256_from_u64(&f->node.senders[1].funds.withdraw_round, 12);
+    f->node.block++;
+    pthread_mutex_unlock(&f->node.mu);
+    (void)poll_counting(f, TK_OK, 1);
+    assert_int_equal(f->chain.sender_funds(f->chain.self, &f->bob, &funds),
+                     TK_OK);
+    assert_true(u64_of(&funds.withdraw_round) == 12);
 }
 
 static void test_not_polled_and_stale(void **state)
@@ -594,6 +658,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_keeps_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_recipient, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unfunded_strangers_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_polled_and_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_controller_and_explicit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticket_used_on_demand, setup, teardown),
