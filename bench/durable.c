@@ -13,6 +13,10 @@
  * repetition, so that a change in machine load hits all of them alike,
  * and each durable/mem ratio is the median of the per-repetition ratios.
  *
+ * PostgreSQL (when the build has its store and TK_PG_CONNINFO is set, e.g.
+ * under tools/pg/tkpg.py run): one connection and one recipient per
+ * thread (durable_pg.c), the server grouping the commits.
+ *
  * The SQLite files go to a new directory under $TK_BENCH_DIR (default:
  * the current directory; a tmpfs would make fsync free), removed at the
  * end. Figures: durable_<store>_p<tickets>_t<threads> (payments/s),
@@ -20,6 +24,7 @@
  * fsyncs, per payment, from tk_store_sqlite_write_stats); ratios:
  * durable_<store>_p<tickets>_t<threads>_vs_mem. */
 #include "bench.h"
+#include "durable_pg.h"
 #include "fixture.h"
 
 #include "ticket/store_sqlite.h"
@@ -36,8 +41,8 @@ static const unsigned COUNTS[] = {1, 2, DUR_MAX_THREADS};
 static const size_t SIZES[] = {10, 1};
 #define NSIZES (sizeof SIZES / sizeof SIZES[0])
 
-typedef enum dur_kind { DUR_MEM, DUR_SQLITE, DUR_NKINDS } dur_kind;
-static const char *const KIND_NAME[DUR_NKINDS] = {"mem", "sqlite"};
+typedef enum dur_kind { DUR_MEM, DUR_SQLITE, DUR_PG, DUR_NKINDS } dur_kind;
+static const char *const KIND_NAME[DUR_NKINDS] = {"mem", "sqlite", "pg"};
 
 typedef struct dur_worker {
     tk_recipient *r;
@@ -52,6 +57,7 @@ typedef struct dur_state {
     bench_world w;
     tk_sender *sender;
     tk_recipient *issuer; /* issues the params the payments are made on */
+    bench_pg *pg;         /* NULL: PostgreSQL not measured */
     char dir[DUR_PATH_MAX], db[DUR_PATH_MAX];
     tk_payment *pays[DUR_MAX_THREADS];
     size_t made; /* payments in each pays[i] */
@@ -90,6 +96,32 @@ static void remove_db(const dur_state *s)
 /* One timed run: a new empty store of kind k and a new recipient, t
  * threads. Returns payments per second, or -1. *commits gets the SQLite
  * store's commits (0 for mem). */
+static void set_workers(dur_state *s, unsigned t, size_t per_pay,
+                        tk_recipient *const *r)
+{
+    for (unsigned i = 0; i < t; i++) {
+        s->wk[i].r = r[i];
+        s->wk[i].pays = s->pays[i];
+        s->wk[i].ops = s->ops;
+        s->wk[i].per_pay = per_pay;
+    }
+}
+
+/* PostgreSQL: a recipient and a connection per thread. */
+static double run_pg(dur_state *s, unsigned t, size_t per_pay)
+{
+    tk_recipient *r[DUR_MAX_THREADS] = {NULL};
+    double wall;
+
+    if (bench_pg_recipients(s->pg, s->w.ctx, &s->w.rcfg, s->w.secret,
+                            &s->w.chain, t, r) != 0)
+        return -1;
+    set_workers(s, t, per_pay, r);
+    wall = bench_threads(t, dur_worker_main, s->args);
+    bench_pg_release(s->pg, t, r);
+    return wall > 0 ? (double)t * (double)s->ops / wall : -1;
+}
+
 static double run_once(dur_state *s, dur_kind k, unsigned t,
                        size_t per_pay, uint64_t *commits)
 {
@@ -102,6 +134,8 @@ static double run_once(dur_state *s, dur_kind k, unsigned t,
     tk_status st;
 
     *commits = 0;
+    if (k == DUR_PG)
+        return run_pg(s, t, per_pay);
     if (k == DUR_MEM) {
         st = tk_store_mem_create(&mem);
         if (st == TK_OK)
@@ -116,12 +150,10 @@ static double run_once(dur_state *s, dur_kind k, unsigned t,
         st = tk_recipient_create(s->w.ctx, &r, &s->w.rcfg, s->w.secret,
                                  &s->w.chain, &store);
     if (st == TK_OK) {
-        for (unsigned i = 0; i < t; i++) {
-            s->wk[i].r = r;
-            s->wk[i].pays = s->pays[i];
-            s->wk[i].ops = s->ops;
-            s->wk[i].per_pay = per_pay;
-        }
+        tk_recipient *shared[DUR_MAX_THREADS];
+        for (unsigned i = 0; i < t; i++)
+            shared[i] = r;
+        set_workers(s, t, per_pay, shared);
         wall = bench_threads(t, dur_worker_main, s->args);
     }
     if (sq != NULL && tk_store_sqlite_write_stats(sq, &stats) == TK_OK)
@@ -167,6 +199,7 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
     uint64_t commits[NCOUNTS] = {0}, pays[NCOUNTS] = {0}, c;
     char name[BENCH_NAME_MAX], rname[BENCH_NAME_MAX];
     int reps = run->cfg.reps;
+    int nkinds = s->pg != NULL ? DUR_NKINDS : DUR_PG;
 
     s->ops = run->cfg.quick ? 3 : (per_pay == 1 ? 1500 : 300);
     if (make_payments(s, per_pay) != 0) {
@@ -174,12 +207,12 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
         return;
     }
     for (size_t ci = 0; ci < NCOUNTS; ci++) /* warm-up */
-        for (int k = 0; k < DUR_NKINDS; k++)
+        for (int k = 0; k < nkinds; k++)
             if (run_once(s, (dur_kind)k, COUNTS[ci], per_pay, &c) < 0)
                 goto fail;
     for (int rep = 0; rep < reps; rep++)
         for (size_t ci = 0; ci < NCOUNTS; ci++)
-            for (int k = 0; k < DUR_NKINDS; k++) {
+            for (int k = 0; k < nkinds; k++) {
                 rate[ci][k][rep] =
                     run_once(s, (dur_kind)k, COUNTS[ci], per_pay, &c);
                 if (rate[ci][k][rep] < 0)
@@ -190,7 +223,7 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
                 }
             }
     for (size_t ci = 0; ci < NCOUNTS; ci++) {
-        for (int k = 0; k < DUR_NKINDS; k++) {
+        for (int k = 0; k < nkinds; k++) {
             snprintf(name, sizeof name, "durable_%s_p%zu_t%u", KIND_NAME[k],
                      per_pay, COUNTS[ci]);
             bench_add(run, name, "payments/s", rate[ci][k], reps);
@@ -245,6 +278,11 @@ void bench_section_durable(bench_run *run)
         bench_fail(run, "durable", "setup failed");
         goto out;
     }
+    s->pg = bench_pg_open(s->w.ctx);
+    if (s->pg == NULL)
+        fprintf(stderr, "ticket-bench: durable: PostgreSQL not measured (no "
+                        "TK_PG_CONNINFO, no PostgreSQL store in this build, "
+                        "or the server refused)\n");
     for (size_t i = 0; i < NSIZES; i++)
         measure_size(run, s, SIZES[i]);
     for (unsigned i = 0; i < DUR_MAX_THREADS; i++) {
@@ -253,6 +291,7 @@ void bench_section_durable(bench_run *run)
             bench_fail(run, "durable", "a receive failed inside a worker");
     }
 out:
+    bench_pg_close(s->pg);
     free_payments(s);
     remove_db(s);
     (void)rmdir(s->dir);

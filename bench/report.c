@@ -39,6 +39,14 @@ static const bench_target TARGETS[] = {
      "durable payments/s, SQLite / mem, 10-ticket, 8 receivers"},
     {"durable_sqlite_p1_t8_vs_mem", SRC_RATIO, 1, 0.6,
      "durable payments/s, SQLite / mem, 1-ticket, 8 receivers"},
+    {"durable_pg_p10_t2_vs_mem", SRC_RATIO, 1, 0.9,
+     "durable payments/s, PostgreSQL / mem, 10-ticket, 2 receivers"},
+    {"durable_pg_p1_t2_vs_mem", SRC_RATIO, 1, 0.6,
+     "durable payments/s, PostgreSQL / mem, 1-ticket, 2 receivers"},
+    {"durable_pg_p10_t8_vs_mem", SRC_RATIO, 1, 0.9,
+     "durable payments/s, PostgreSQL / mem, 10-ticket, 8 receivers"},
+    {"durable_pg_p1_t8_vs_mem", SRC_RATIO, 1, 0.6,
+     "durable payments/s, PostgreSQL / mem, 1-ticket, 8 receivers"},
 };
 #define NTARGETS (sizeof TARGETS / sizeof TARGETS[0])
 
