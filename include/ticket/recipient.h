@@ -145,7 +145,11 @@ typedef struct tk_recipient tk_recipient;
  *                     used when present, and nonce_claim (else
  *                     nonce_add_many; one call per payment) instead of
  *                     nonce_add. With nonce_claim several recipients may
- *                     share the store: each nonce is credited by one. */
+ *                     share the store: each nonce is credited by one.
+ *                     With pending_add / _remove / _total the recipient's
+ *                     monitor is shared (tk_monitor_create_shared): the
+ *                     max float it offers counts the redemptions in
+ *                     flight of every node on the store. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_create(const tk_ctx *ctx,
     tk_recipient **out, const tk_recipient_config *cfg,
     const uint8_t *secret32, const tk_chain *chain, const tk_store *store)

@@ -220,10 +220,14 @@ TK_API tk_status tk_redeem_config_default(tk_redeem_config *cfg)
 
 /** Create a queue over a store, a chain view and the sender monitor.
  *  chain and store are copied (their self pointers must stay valid);
- *  monitor is borrowed. The queue assumes it is the only one adding
- *  pending amounts for these winners: at creation it adds the face value
- *  of every winner the store holds as SUBMITTED to the monitor's pending
- *  (a restarted node thereby restores its in-flight accounting).
+ *  monitor is borrowed. At creation the queue claims the pending amount of
+ *  every winner the store holds as SUBMITTED (tk_monitor_claim_pending; a
+ *  restarted node thereby restores its in-flight accounting). In memory
+ *  the queue must be the only one adding pending amounts for these
+ *  winners. On a shared monitor the claims are idempotent, and the claims
+ *  of NEW / FAILED winners (left by a queue that crashed between its claim
+ *  and its submit) are released: in a fleet only the holder of the
+ *  redeemer lease may run a queue (fleet.h does this).
  *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL; redeem_gas 0; gas_cap below
  *           redeem_gas; batch_ticket_gas 0); TK_ERR_NOMEM; TK_ERR_STORE;
  *           errors of the monitor. */
@@ -254,8 +258,10 @@ TK_API void tk_redeem_queue_destroy(tk_redeem_queue *q);
  *    before it (the contract reverts when it cannot pay in full);
  *  - otherwise grouped per sender into calls whose estimated gas fits the
  *    cap (the single call for one ticket, the batch call for several),
- *    submitted, marked SUBMITTED with the transaction hash, and their face
- *    values added to the sender's pending amount.
+ *    whose pending amounts are claimed first (tk_monitor_claim_pending
+ *    with the funds check; a refused winner is deferred, DEFER_FUNDS),
+ *    submitted (on failure the claims are released) and marked SUBMITTED
+ *    with the transaction hash.
  *  Returns: TK_OK; TK_ERR_CHAIN (rounds or gas price unavailable: nothing
  *           done); TK_ERR_STORE; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG.
  *  Thread safety: calls are serialized by the queue's mutex. */

@@ -134,7 +134,47 @@ typedef struct tk_store {
                              const tk_u256 *expiration_block,
                              uint64_t seen_block, uint8_t *fresh,
                              uint64_t *mark);
+    /* Optional (appended last; all five NULL or all set): what a fleet of
+     * nodes under one address shares besides winners and nonces
+     * (docs/fleet.md). Pending redemptions: one entry per winner whose
+     * redemption is in flight, keyed by ticket hash, so that an entry is
+     * counted once however often it is added (a retry after a crash) and
+     * the total of a sender never goes negative.
+     * pending_add: in ONE atomic step across every user of the store, when
+     * ticket_hash has no entry and (limit is NULL or the sender's total +
+     * face_value <= *limit), record (ticket_hash, sender, face_value) and
+     * set *added = 1; when it has one already, change nothing, *added = 0,
+     * TK_OK (the limit is not checked again); else TK_ERR_PENDING_LIMIT
+     * and nothing changes. face_value must not be zero. */
+    tk_status (*pending_add)(void *self, const tk_hash *ticket_hash,
+                             const tk_address *sender,
+                             const tk_u256 *face_value, const tk_u256 *limit,
+                             int *added);
+    /* Remove ticket_hash's entry; *removed = 1 when there was one, else 0
+     * (TK_OK: removing twice is harmless). */
+    tk_status (*pending_remove)(void *self, const tk_hash *ticket_hash,
+                                int *removed);
+    /* The sum of sender's entries (0 when none); TK_ERR_OVERFLOW when it is
+     * >= 2^256 (out zeroed). */
+    tk_status (*pending_total)(void *self, const tk_address *sender,
+                               tk_u256 *out);
+    /* The redeemer lease (one per store: the store serves one address).
+     * Atomically: when the lease is free, expired, or held by `holder`
+     * (1..TK_LEASE_HOLDER_MAX bytes, NUL-terminated), give it to holder
+     * until now + ttl_ms by the store's clock (SQLite: this machine's
+     * real-time clock; PostgreSQL: the server's) and set *token to the
+     * fencing token: it is unchanged on a renewal of an unexpired lease
+     * by its holder and increases by one on every other acquisition, so
+     * a token names one tenure. Otherwise TK_ERR_LEASE_HELD, *token 0. */
+    tk_status (*lease_acquire)(void *self, const char *holder,
+                               uint32_t ttl_ms, uint64_t *token);
+    /* Give the lease up now when holder holds it (the next acquisition by
+     * anyone is a takeover); otherwise change nothing. TK_OK both ways. */
+    tk_status (*lease_release)(void *self, const char *holder);
 } tk_store;
+
+/** Longest redeemer-lease holder id (bytes, without the NUL). */
+#define TK_LEASE_HOLDER_MAX 64
 
 /* ---- In-memory store ---------------------------------------------------*/
 typedef struct tk_store_mem tk_store_mem;

@@ -48,8 +48,9 @@ extern "C" {
 /** The schema version this library writes. History: 1 = winners table;
  *  2 = adds the persisted seen nonces and the state index; 3 = adds the
  *  request seqs (seq_advance); 4 = adds the
- *  block mark (nonce_claim, nonce_prune). */
-#define TK_STORE_SQLITE_SCHEMA_VERSION 4
+ *  block mark (nonce_claim, nonce_prune); 5 = adds the pending redemptions
+ *  and the redeemer lease (pending_*, lease_*; docs/fleet.md). */
+#define TK_STORE_SQLITE_SCHEMA_VERSION 5
 
 /** Longest decimal total (face values summed over a state may exceed
  *  2^256; this holds any sum of 2^64 uint256 values) plus the NUL. */

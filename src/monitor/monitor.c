@@ -4,10 +4,12 @@
  *
  * Chain values are read on every call (the tk_chain implementation is the
  * node's cache); the monitor itself only keeps the pending face values per
- * sender, under one mutex. The arithmetic is signed GMP so that a negative
+ * sender, under one mutex - or, when created shared, reads and writes
+ * them in the store, where every node of a fleet sees them. The arithmetic is signed GMP so that a negative
  * intermediate (claimed above the allocation) is handled as in go-livepeer
  * and only the final result is clamped at 0. */
 #include "ticket/monitor.h"
+#include "ticket/store.h"
 #include "ticket/ticket.h"
 #include "ticket/u256.h"
 
@@ -28,6 +30,8 @@ struct tk_monitor {
     const tk_ctx *ctx;
     tk_chain chain;
     tk_address recipient;
+    tk_store store;  /* shared mode: the pending_* operations */
+    int shared;
     pthread_mutex_t mu;
     pending_entry *pending;
     size_t n_pending, cap_pending;
@@ -57,6 +61,28 @@ tk_status tk_monitor_create(const tk_ctx *ctx, tk_monitor **out, const tk_chain 
     return TK_OK;
 }
 
+tk_status tk_monitor_create_shared(const tk_ctx *ctx, tk_monitor **out, const tk_chain *chain,
+                                   const tk_address *recipient, const tk_store *store)
+{
+    tk_status st;
+
+    TK_ARG_CHECK(ctx, out != NULL);
+    *out = NULL;
+    TK_ARG_CHECK(ctx, store != NULL && store->pending_add != NULL &&
+                          store->pending_remove != NULL && store->pending_total != NULL);
+    st = tk_monitor_create(ctx, out, chain, recipient);
+    if (st == TK_OK) {
+        (*out)->store = *store;
+        (*out)->shared = 1;
+    }
+    return st;
+}
+
+int tk_monitor_is_shared(const tk_monitor *m)
+{
+    return m != NULL && m->shared;
+}
+
 void tk_monitor_destroy(tk_monitor *m)
 {
     if (m == NULL)
@@ -75,10 +101,16 @@ static pending_entry *pending_find(tk_monitor *m, const tk_address *sender)
     return NULL;
 }
 
-static void pending_get(tk_monitor *m, const tk_address *sender, tk_u256 *out)
+static tk_status pending_get(tk_monitor *m, const tk_address *sender, tk_u256 *out)
 {
     const pending_entry *e;
 
+    if (m->shared) {
+        tk_status st = m->store.pending_total(m->store.self, sender, out);
+        if (st != TK_OK)
+            memset(out, 0, sizeof *out);
+        return st == TK_ERR_OVERFLOW ? st : (st != TK_OK ? TK_ERR_STORE : st);
+    }
     pthread_mutex_lock(&m->mu);
     e = pending_find(m, sender);
     if (e != NULL)
@@ -86,6 +118,7 @@ static void pending_get(tk_monitor *m, const tk_address *sender, tk_u256 *out)
     else
         memset(out, 0, sizeof *out);
     pthread_mutex_unlock(&m->mu);
+    return TK_OK;
 }
 
 /* What the formulas need, as signed integers. */
@@ -112,13 +145,15 @@ static tk_status view_load(tk_monitor *m, sender_view *v, const tk_address *send
     tk_sender_funds funds;
     tk_u256 claimed, pending;
     uint64_t pool = 0;
+    tk_status st;
     mpz_t t;
 
     if (m->chain.sender_funds(m->chain.self, sender, &funds) != TK_OK ||
         m->chain.claimed_reserve(m->chain.self, sender, &m->recipient, &claimed) != TK_OK ||
         m->chain.pool_size(m->chain.self, &pool) != TK_OK)
         return TK_ERR_CHAIN;
-    pending_get(m, sender, &pending);
+    if ((st = pending_get(m, sender, &pending)) != TK_OK)
+        return st;
 
     (void)tk_u256_to_mpz(v->deposit, &funds.deposit);
     (void)tk_u256_to_mpz(v->pending, &pending);
@@ -215,9 +250,10 @@ static pending_entry *pending_new(tk_monitor *m, const tk_address *sender)
     return e;
 }
 
-/* pending += face_value (add) or -= face_value; all or nothing. */
+/* pending += face_value (add) or -= face_value; all or nothing. With a
+ * limit (add only), refused unless the new pending is <= limit. */
 static tk_status pending_update(tk_monitor *m, const tk_address *sender,
-                                const tk_u256 *face_value, int add)
+                                const tk_u256 *face_value, int add, const mpz_t limit)
 {
     tk_status st = TK_OK;
     pending_entry *e;
@@ -225,6 +261,8 @@ static tk_status pending_update(tk_monitor *m, const tk_address *sender,
 
     TK_ARG_CHECK_NOCTX(m != NULL);
     TK_ARG_CHECK(m->ctx, sender != NULL && face_value != NULL);
+    if (m->shared)
+        return TK_ERR_STATE; /* shared pending is keyed: claim / release */
     if (tk_u256_is_zero(face_value))
         return TK_OK;
     mpz_inits(a, b, NULL);
@@ -239,6 +277,8 @@ static tk_status pending_update(tk_monitor *m, const tk_address *sender,
         mpz_sub(a, a, b);
     if (mpz_sgn(a) < 0)
         st = TK_ERR_STATE; /* more than is pending: nothing changes */
+    else if (limit != NULL && mpz_cmp(a, limit) > 0)
+        st = TK_ERR_PENDING_LIMIT;
     else if (mpz_sizeinbase(a, 2) > 256)
         st = TK_ERR_OVERFLOW;
     else if (mpz_sgn(a) == 0)
@@ -255,13 +295,77 @@ static tk_status pending_update(tk_monitor *m, const tk_address *sender,
 tk_status tk_monitor_add_pending(tk_monitor *m, const tk_address *sender,
                                  const tk_u256 *face_value)
 {
-    return pending_update(m, sender, face_value, 1);
+    return pending_update(m, sender, face_value, 1, NULL);
 }
 
 tk_status tk_monitor_sub_pending(tk_monitor *m, const tk_address *sender,
                                  const tk_u256 *face_value)
 {
-    return pending_update(m, sender, face_value, 0);
+    return pending_update(m, sender, face_value, 0, NULL);
+}
+
+/* The limit of a funds-checked claim: reserveAlloc + deposit (what
+ * availableFunds would be with nothing pending). TK_ERR_PENDING_LIMIT when
+ * it is negative. */
+static tk_status claim_limit(tk_monitor *m, mpz_t limit, const tk_address *sender)
+{
+    sender_view v;
+    tk_status st;
+
+    view_init(&v);
+    st = view_load(m, &v, sender);
+    if (st == TK_OK) {
+        mpz_add(limit, v.reserve_alloc, v.deposit);
+        if (mpz_sgn(limit) < 0)
+            st = TK_ERR_PENDING_LIMIT;
+    }
+    view_clear(&v);
+    return st;
+}
+
+tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
+                                   const tk_address *sender, const tk_u256 *face_value,
+                                   int check_funds)
+{
+    tk_status st = TK_OK;
+    tk_u256 lim;
+    mpz_t limit;
+    int added = 0;
+
+    TK_ARG_CHECK_NOCTX(m != NULL);
+    TK_ARG_CHECK(m->ctx, ticket_hash != NULL && sender != NULL && face_value != NULL);
+    if (tk_u256_is_zero(face_value))
+        return TK_OK;
+    mpz_init(limit);
+    if (check_funds)
+        st = claim_limit(m, limit, sender);
+    if (st == TK_OK && !m->shared) {
+        st = pending_update(m, sender, face_value, 1, check_funds ? limit : NULL);
+    } else if (st == TK_OK) {
+        /* A limit of 2^256 or more cannot be reached by a uint256 total. */
+        int unlimited = !check_funds || tk_u256_from_mpz(&lim, limit) != TK_OK;
+        st = m->store.pending_add(m->store.self, ticket_hash, sender, face_value,
+                                  unlimited ? NULL : &lim, &added);
+        if (st != TK_OK && st != TK_ERR_PENDING_LIMIT && st != TK_ERR_OVERFLOW)
+            st = TK_ERR_STORE;
+    }
+    mpz_clear(limit);
+    return st;
+}
+
+tk_status tk_monitor_release_pending(tk_monitor *m, const tk_hash *ticket_hash,
+                                     const tk_address *sender, const tk_u256 *face_value)
+{
+    int removed = 0;
+
+    TK_ARG_CHECK_NOCTX(m != NULL);
+    TK_ARG_CHECK(m->ctx, ticket_hash != NULL && sender != NULL && face_value != NULL);
+    if (!m->shared)
+        return pending_update(m, sender, face_value, 0, NULL);
+    if (tk_u256_is_zero(face_value))
+        return TK_OK;
+    return m->store.pending_remove(m->store.self, ticket_hash, &removed) == TK_OK
+               ? TK_OK : TK_ERR_STORE;
 }
 
 tk_status tk_monitor_pending(tk_monitor *m, tk_u256 *out, const tk_address *sender)
@@ -270,6 +374,5 @@ tk_status tk_monitor_pending(tk_monitor *m, tk_u256 *out, const tk_address *send
         memset(out, 0, sizeof *out);
     TK_ARG_CHECK_NOCTX(m != NULL);
     TK_ARG_CHECK(m->ctx, out != NULL && sender != NULL);
-    pending_get(m, sender, out);
-    return TK_OK;
+    return pending_get(m, sender, out);
 }

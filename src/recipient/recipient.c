@@ -110,7 +110,13 @@ tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
     tk__memzero(secret, sizeof secret);
     if (st != TK_OK)
         goto fail;
-    if ((st = tk_monitor_create(ctx, &r->monitor, chain, &cfg->address)) != TK_OK ||
+    /* A store that keeps pending redemptions shares them with the fleet:
+     * the max float offered here then counts every node's. */
+    st = store->pending_add != NULL && store->pending_remove != NULL &&
+                 store->pending_total != NULL
+             ? tk_monitor_create_shared(ctx, &r->monitor, chain, &cfg->address, store)
+             : tk_monitor_create(ctx, &r->monitor, chain, &cfg->address);
+    if (st != TK_OK ||
         (st = tk__replay_create(&r->replay)) != TK_OK ||
         (st = tk__balances_create(&r->balances)) != TK_OK)
         goto fail;

@@ -192,22 +192,48 @@ void tk_redeem_queue_destroy(tk_redeem_queue *q)
     free(q);
 }
 
-/* A restarted node: in-flight redemptions count as pending again. */
+static tk_status claim_all(tk_redeem_queue *q, const tk__winner_vec *v, size_t *done)
+{
+    tk_status st = TK_OK;
+
+    for (*done = 0; st == TK_OK && *done < v->n; ++*done)
+        st = tk_monitor_claim_pending(q->monitor, &v->v[*done].ticket_hash,
+                                      &v->v[*done].ticket.sender,
+                                      &v->v[*done].ticket.face_value, 0);
+    if (st != TK_OK)
+        --*done; /* the failed one changed nothing */
+    return st;
+}
+
+static void release_all(tk_redeem_queue *q, const tk__winner_vec *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        (void)tk_monitor_release_pending(q->monitor, &v->v[i].ticket_hash,
+                                         &v->v[i].ticket.sender,
+                                         &v->v[i].ticket.face_value);
+}
+
+/* A restarted node: in-flight redemptions count as pending again. On a
+ * shared monitor the claims are idempotent (a winner already counted is
+ * not added twice), and a claim a crashed queue left on a winner it never
+ * marked SUBMITTED (NEW / FAILED) is released. */
 static tk_status restore_pending(tk_redeem_queue *q)
 {
-    tk__winner_vec sub = {NULL, 0, 0};
+    tk__winner_vec sub = {NULL, 0, 0}, idle = {NULL, 0, 0};
     tk_status st = tk__redeem_collect(q, TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED), &sub);
     size_t added = 0;
 
-    for (; st == TK_OK && added < sub.n; added++)
-        st = tk_monitor_add_pending(q->monitor, &sub.v[added].ticket.sender,
-                                    &sub.v[added].ticket.face_value);
-    if (st != TK_OK) /* undo: no partial state change */
-        while (added-- > 0)
-            (void)tk_monitor_sub_pending(q->monitor,
-                                         &sub.v[added].ticket.sender,
-                                         &sub.v[added].ticket.face_value);
+    if (st == TK_OK)
+        st = claim_all(q, &sub, &added);
+    if (st != TK_OK && !tk_monitor_is_shared(q->monitor))
+        release_all(q, &sub, added); /* undo: no partial state change */
+    if (st == TK_OK && tk_monitor_is_shared(q->monitor))
+        st = tk__redeem_collect(q, TK_WINNER_STATE_BIT(TK_WINNER_NEW) |
+                                       TK_WINNER_STATE_BIT(TK_WINNER_FAILED), &idle);
+    if (st == TK_OK)
+        release_all(q, &idle, idle.n);
     tk__winner_vec_free(&sub);
+    tk__winner_vec_free(&idle);
     return st;
 }
 
@@ -274,8 +300,9 @@ tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,
             st = q->store.set_state(q->store.self, ticket_hash,
                                     TK_WINNER_NEW, NULL);
             if (st == TK_OK && w.state == TK_WINNER_SUBMITTED)
-                (void)tk_monitor_sub_pending(q->monitor, &w.ticket.sender,
-                                             &w.ticket.face_value);
+                (void)tk_monitor_release_pending(q->monitor, ticket_hash,
+                                                 &w.ticket.sender,
+                                                 &w.ticket.face_value);
             break;
         case TK_WINNER_USED:
         case TK_WINNER_EXPIRED: {

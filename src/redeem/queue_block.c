@@ -110,8 +110,39 @@ static int ready_now(tk_redeem_queue *q, const block_ctx *b,
     return 1;
 }
 
-/* Encode and submit one call of k winners; on success mark them
- * SUBMITTED and add their face values to the pending amounts. */
+/* Claim the pending amount of each of the k winners (funds checked: on a
+ * shared monitor this is the fleet-wide atomic decision); a refused one is
+ * deferred and dropped from ws. Returns how many are left. */
+static size_t claim_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < k; i++) {
+        tk_status st = tk_monitor_claim_pending(q->monitor, &ws[i]->ticket_hash,
+                                                &ws[i]->ticket.sender,
+                                                &ws[i]->ticket.face_value, 1);
+        if (st == TK_OK)
+            ws[kept++] = ws[i];
+        else
+            defer(q, ws[i], st == TK_ERR_PENDING_LIMIT ? TK_REDEEM_DEFER_FUNDS
+                                                       : TK_REDEEM_DEFER_CHAIN);
+    }
+    return kept;
+}
+
+static void release_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        (void)tk_monitor_release_pending(q->monitor, &ws[i]->ticket_hash,
+                                         &ws[i]->ticket.sender,
+                                         &ws[i]->ticket.face_value);
+}
+
+/* Claim the winners' pending amounts, encode and submit one call, and on
+ * success mark them SUBMITTED; on failure release the claims. The claim
+ * comes first so that a crash after the submit never leaves an in-flight
+ * redemption uncounted (a claim left by a crash before the submit is
+ * released when the next queue starts: restore_pending). */
 static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
 {
     tk_ticket *ts = calloc(k, sizeof *ts);
@@ -121,11 +152,16 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     size_t len = 0;
     uint64_t gas;
     tk_hash tx;
-    tk_status st = TK_ERR_NOMEM, sub;
+    tk_status st = TK_ERR_NOMEM, sub = TK_ERR_STATE;
+    size_t claimed = 0;
 
     memset(&tx, 0, sizeof tx);
     if (ts == NULL || sigs == NULL || rands == NULL)
         goto out;
+    if ((k = claimed = claim_call(q, ws, k)) == 0) {
+        st = TK_OK;
+        goto out;
+    }
     for (size_t i = 0; i < k; i++) {
         ts[i] = ws[i]->ticket;
         sigs[i] = ws[i]->sig;
@@ -160,9 +196,6 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     for (size_t i = 0; i < k; i++) {
         tk_status s2 = q->store.set_state(q->store.self, &ws[i]->ticket_hash,
                                           TK_WINNER_SUBMITTED, &tx);
-        if (s2 == TK_OK)
-            s2 = tk_monitor_add_pending(q->monitor, &ws[i]->ticket.sender,
-                                        &ws[i]->ticket.face_value);
         if (s2 != TK_OK && st == TK_OK)
             st = s2;
         tk__backoff_clear(q, &ws[i]->ticket_hash);
@@ -170,6 +203,8 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
                         ws[i], &tx, TK_REDEEM_CONFIRMED, NULL);
     }
 out:
+    if (sub != TK_OK) /* not sent: nothing is in flight */
+        release_call(q, ws, claimed);
     if (cd != NULL)
         tk__memzero(cd, len); /* holds the rands in clear */
     free(cd);

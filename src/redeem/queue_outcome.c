@@ -72,8 +72,8 @@ tk_status tk_redeem_queue_outcome(tk_redeem_queue *q, const tk_hash *tx_hash,
             continue;
         /* The transaction is no longer in flight, whatever happened. A
          * mismatch (pending lost by a restart) is not fatal. */
-        (void)tk_monitor_sub_pending(q->monitor, &w->ticket.sender,
-                                     &w->ticket.face_value);
+        (void)tk_monitor_release_pending(q->monitor, &w->ticket_hash,
+                                         &w->ticket.sender, &w->ticket.face_value);
         next = decide(q, w, outcome, n_in_tx, &rounds, have_rounds);
         s2 = tk__redeem_settle(q, w, next, outcome, reason);
         if (s2 != TK_OK && err == TK_OK)

@@ -85,6 +85,19 @@ tk_status tk__sqlite_nonce_claim(void *self, const tk_hash *rand_hash,
                                  uint64_t *mark);
 tk_status tk__sqlite_nonce_prune(void *self, uint64_t last_block);
 
+/* The fleet operations (sqlite_fleet.c): vtable entries. */
+tk_status tk__sqlite_pending_add(void *self, const tk_hash *ticket_hash,
+                                 const tk_address *sender,
+                                 const tk_u256 *face_value,
+                                 const tk_u256 *limit, int *added);
+tk_status tk__sqlite_pending_remove(void *self, const tk_hash *ticket_hash,
+                                    int *removed);
+tk_status tk__sqlite_pending_total(void *self, const tk_address *sender,
+                                   tk_u256 *out);
+tk_status tk__sqlite_lease_acquire(void *self, const char *holder,
+                                   uint32_t ttl_ms, uint64_t *token);
+tk_status tk__sqlite_lease_release(void *self, const char *holder);
+
 /* Map a SQLite result code to a status. */
 tk_status tk__sqlite_status(int rc);
 

@@ -64,8 +64,26 @@ static const char schema_v4[] =
     " block INTEGER NOT NULL CHECK (block >= 0));"
     "INSERT INTO block_mark (id, block) VALUES (0, 0);";
 
+/* Version 5: what a fleet of nodes on one file shares besides winners and
+ * nonces (docs/fleet.md): the redemptions in flight, one row per winner,
+ * and the redeemer lease (one row; holder '' = never held). */
+static const char schema_v5[] =
+    "CREATE TABLE pending_redemptions ("
+    " ticket_hash BLOB NOT NULL PRIMARY KEY CHECK (length(ticket_hash) = 32),"
+    " sender BLOB NOT NULL CHECK (length(sender) = 20),"
+    " face_value BLOB NOT NULL CHECK (length(face_value) = 32)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX pending_by_sender ON pending_redemptions (sender);"
+    "CREATE TABLE redeemer_lease ("
+    " id INTEGER NOT NULL PRIMARY KEY CHECK (id = 0),"
+    " holder TEXT NOT NULL CHECK (length(holder) <= 64),"
+    " expires_ms INTEGER NOT NULL CHECK (expires_ms >= 0),"
+    " token INTEGER NOT NULL CHECK (token >= 0));"
+    "INSERT INTO redeemer_lease (id, holder, expires_ms, token)"
+    " VALUES (0, '', 0, 0);";
+
 static const char *const steps[TK_STORE_SQLITE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4,
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
 };
 
 tk_status tk__sqlite_status(int rc)
@@ -172,10 +190,10 @@ static tk_status check_tables(sqlite3 *db)
     tk_status st = query_int(db,
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
         " name IN ('winners', 'seen_nonces', 'request_seqs',"
-        " 'block_mark')", &n);
+        " 'block_mark', 'pending_redemptions', 'redeemer_lease')", &n);
     if (st != TK_OK)
         return st;
-    return n == 4 ? TK_OK : TK_ERR_STORE_CORRUPT;
+    return n == 6 ? TK_OK : TK_ERR_STORE_CORRUPT;
 }
 
 tk_status tk__sqlite_prepare_schema(sqlite3 *db)

@@ -18,6 +18,7 @@
 #include "ticket/u256.h"
 
 #include "core/internal.h"
+#include "store/fleet_table.h"
 #include "store/seq_table.h"
 #include "store/winner_vec.h"
 
@@ -41,6 +42,8 @@ struct tk_store_mem {
     size_t n_nonces, nonce_cap; /* power of two, or 0 */
     tk__seq_table seqs; /* request seqs per (sender, manifest id) */
     uint64_t block_mark; /* highest L1 block claimed or pruned at */
+    tk__pending_table pending; /* redemptions in flight (store.h) */
+    tk__lease lease;           /* the redeemer lease */
 };
 
 /* The keys are Keccak outputs (ticket hashes, rand hashes): their first
@@ -383,6 +386,83 @@ static tk_status mem_seq_advance(void *self, const tk_address *sender, const uin
     return st;
 }
 
+/* ---- pending redemptions and the redeemer lease ----------------------- */
+
+static tk_status mem_pending_add(void *self, const tk_hash *ticket_hash,
+                                 const tk_address *sender, const tk_u256 *face_value,
+                                 const tk_u256 *limit, int *added)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (added != NULL)
+        *added = 0;
+    if (s == NULL || ticket_hash == NULL || sender == NULL || face_value == NULL ||
+        added == NULL || tk_u256_is_zero(face_value))
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    st = tk__pending_table_add(&s->pending, ticket_hash, sender, face_value, limit, added);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status mem_pending_remove(void *self, const tk_hash *ticket_hash, int *removed)
+{
+    tk_store_mem *s = self;
+
+    if (removed != NULL)
+        *removed = 0;
+    if (s == NULL || ticket_hash == NULL || removed == NULL)
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    *removed = tk__pending_table_remove(&s->pending, ticket_hash);
+    pthread_mutex_unlock(&s->mu);
+    return TK_OK;
+}
+
+static tk_status mem_pending_total(void *self, const tk_address *sender, tk_u256 *out)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (s == NULL || sender == NULL || out == NULL)
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    st = tk__pending_table_total(&s->pending, sender, out);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status mem_lease_acquire(void *self, const char *holder, uint32_t ttl_ms,
+                                   uint64_t *token)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (token != NULL)
+        *token = 0;
+    if (s == NULL || token == NULL || !tk__lease_holder_ok(holder))
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    st = tk__lease_acquire(&s->lease, holder, tk__now_ms(), ttl_ms, token);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status mem_lease_release(void *self, const char *holder)
+{
+    tk_store_mem *s = self;
+
+    if (s == NULL || !tk__lease_holder_ok(holder))
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    (void)tk__lease_release(&s->lease, holder);
+    pthread_mutex_unlock(&s->mu);
+    return TK_OK;
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 tk_status tk_store_mem_create(tk_store_mem **out)
@@ -410,6 +490,7 @@ void tk_store_mem_destroy(tk_store_mem *s)
     free(s->index);
     free(s->nonces);
     tk__seq_table_free(&s->seqs);
+    tk__pending_table_free(&s->pending);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -430,5 +511,10 @@ tk_status tk_store_mem_iface(tk_store_mem *s, tk_store *out)
     out->nonce_add_many = mem_nonce_add_many;
     out->seq_advance = mem_seq_advance;
     out->nonce_claim = mem_nonce_claim;
+    out->pending_add = mem_pending_add;
+    out->pending_remove = mem_pending_remove;
+    out->pending_total = mem_pending_total;
+    out->lease_acquire = mem_lease_acquire;
+    out->lease_release = mem_lease_release;
     return TK_OK;
 }

@@ -431,6 +431,11 @@ tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
     out->nonce_add_many = tk__sqlite_nonce_add_many;
     out->seq_advance = sq_seq_advance;
     out->nonce_claim = tk__sqlite_nonce_claim;
+    out->pending_add = tk__sqlite_pending_add;
+    out->pending_remove = tk__sqlite_pending_remove;
+    out->pending_total = tk__sqlite_pending_total;
+    out->lease_acquire = tk__sqlite_lease_acquire;
+    out->lease_release = tk__sqlite_lease_release;
     return TK_OK;
 }
 

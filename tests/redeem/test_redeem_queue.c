@@ -51,6 +51,7 @@ typedef struct fx {
     call calls[MAX_CALLS];
     size_t n_calls;
     int fail_submit;
+    int shared; /* the monitor keeps pending in the store (fleet.h) */
     size_t events[6];
     uint64_t expired_face_sum; /* face values reported by EXPIRED events */
 } fx;
@@ -121,6 +122,18 @@ static void fund(fx *f, int s, uint64_t deposit, uint64_t reserve)
                                                    &funds), TK_OK);
 }
 
+/* The monitor: in memory, or shared over the store's pending_* rows. */
+static void make_monitor(fx *f)
+{
+    if (f->shared)
+        assert_int_equal(tk_monitor_create_shared(f->ctx, &f->mon, &f->chain,
+                                                  &f->recipient, &f->store),
+                         TK_OK);
+    else
+        assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
+                                           &f->recipient), TK_OK);
+}
+
 static void make_queue(fx *f)
 {
     assert_int_equal(tk_redeem_queue_create(f->ctx, &f->q, &f->cfg, &f->store,
@@ -128,11 +141,12 @@ static void make_queue(fx *f)
                      TK_OK);
 }
 
-static int setup_with(void **state, int sqlite)
+static int setup_with(void **state, int sqlite, int shared)
 {
     fx *f = calloc(1, sizeof *f);
 
     assert_non_null(f);
+    f->shared = shared;
     tk_test_seed();
     assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
     assert_int_equal(tk_chain_mem_create(&f->cm, START), TK_OK);
@@ -155,8 +169,7 @@ static int setup_with(void **state, int sqlite)
         tk_test_rand_bytes(f->sender[i].bytes, 20);
         fund(f, i, 1000000000000000000ull, 1000000000000000000ull); /* 1 ETH */
     }
-    assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
-                                       &f->recipient), TK_OK);
+    make_monitor(f);
     assert_int_equal(tk_redeem_config_default(&f->cfg), TK_OK);
     /* 100k gas * 1 gwei = 1e14 wei per redemption. */
     f->cfg.redeem_gas = 100000;
@@ -176,12 +189,22 @@ static int setup_with(void **state, int sqlite)
 
 static int setup_mem(void **state)
 {
-    return setup_with(state, 0);
+    return setup_with(state, 0, 0);
 }
 
 static int setup_sqlite(void **state)
 {
-    return setup_with(state, 1);
+    return setup_with(state, 1, 0);
+}
+
+static int setup_mem_shared(void **state)
+{
+    return setup_with(state, 0, 1);
+}
+
+static int setup_sqlite_shared(void **state)
+{
+    return setup_with(state, 1, 1);
 }
 
 static int teardown(void **state)
@@ -525,8 +548,7 @@ static void test_gas_cap_splits_batches(void **state)
     /* A cap that fits no batch: single calls only. */
     tk_redeem_queue_destroy(f->q);
     tk_monitor_destroy(f->mon); /* a new queue restores pending amounts */
-    assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
-                                       &f->recipient), TK_OK);
+    make_monitor(f);
     f->cfg.gas_cap = 150000;
     f->n_calls = 0;
     make_queue(f);
@@ -578,8 +600,7 @@ static void test_restart_restores_pending(void **state)
         assert_int_equal(tk_store_sqlite_create(&f->sq, path, NULL), TK_OK);
         assert_int_equal(tk_store_sqlite_iface(f->sq, &f->store), TK_OK);
     }
-    assert_int_equal(tk_monitor_create(f->ctx, &f->mon, &f->chain,
-                                       &f->recipient), TK_OK);
+    make_monitor(f);
     make_queue(f);
     assert_int_equal(pending(f, 0), FACE);
     mark_used(f, &h);
@@ -959,10 +980,13 @@ static void test_requeue_final_when_redeemable(void **state)
 
 int main(void)
 {
-/* Every scenario over the in-memory store and over the SQLite store. */
+/* Every scenario over the in-memory store and over the SQLite store, with
+ * the pending amounts in the monitor and shared in the store. */
 #define T(name)                                                               \
     cmocka_unit_test_setup_teardown(name, setup_mem, teardown),               \
-        cmocka_unit_test_setup_teardown(name, setup_sqlite, teardown)
+        cmocka_unit_test_setup_teardown(name, setup_sqlite, teardown),        \
+        cmocka_unit_test_setup_teardown(name, setup_mem_shared, teardown),    \
+        cmocka_unit_test_setup_teardown(name, setup_sqlite_shared, teardown)
     const struct CMUnitTest tests[] = {
         T(test_waits_for_params_expiry),
         T(test_expired_onchain),

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_TEST_FLEET_CONTRACT_H
+#define TK_TEST_FLEET_CONTRACT_H
+
+/* The tk_store fleet contract (store.h: pending_add / _remove / _total,
+ * lease_acquire / _release), checked the same way for every store. */
+
+#include "test_support.h"
+
+#include "ticket/store.h"
+
+/* Single-writer semantics on a store with no pending entries and a lease
+ * never held. Sleeps about 0.3 s (lease expiry). */
+void tk_test_store_pending_contract(const tk_store *st);
+void tk_test_store_lease_contract(const tk_store *st);
+
+/* n_stores views of ONE store (one connection each where the store has
+ * connections): threads add overlapping winners of one sender under one
+ * limit and remove some; the total must never pass the limit, each winner
+ * must count once, and the final total must be the sum of the entries
+ * added and not removed. Then threads race for the lease: exactly one
+ * holds it at a time (tokens strictly increase over tenures). */
+void tk_test_store_fleet_race(const tk_store *stores, size_t n_stores);
+
+#endif
