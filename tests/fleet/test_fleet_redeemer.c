@@ -26,7 +26,7 @@
 #define FACE 1000000000000000ull /* 1e15 wei, above the 1e14 tx cost */
 #define MAX_TX 32
 #define MAX_W 16
-#define LEASE_MS 150
+#define LEASE_MS 400
 
 typedef struct tx {
     tk_hash hash;

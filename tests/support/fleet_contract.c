@@ -136,15 +136,16 @@ void tk_test_store_lease_contract(const tk_store *st)
     assert_int_equal(st->lease_release(st->self, "node-b"), TK_OK);
     assert_int_equal(st->lease_acquire(st->self, "node-b", 10000, &t), TK_ERR_LEASE_HELD);
     assert_int_equal(st->lease_release(st->self, "node-a"), TK_OK);
-    assert_int_equal(st->lease_acquire(st->self, "node-b", 150, &t2), TK_OK);
+    /* (400 ms: long enough for the next call even under valgrind.) */
+    assert_int_equal(st->lease_acquire(st->self, "node-b", 400, &t2), TK_OK);
     assert_int_equal(t2, t1 + 1);
-    /* Expiry: after 150 ms the lease is free for another node. */
+    /* Expiry: after 400 ms the lease is free for another node. */
     assert_int_equal(st->lease_acquire(st->self, "node-a", 10000, &t), TK_ERR_LEASE_HELD);
-    sleep_ms(250);
-    assert_int_equal(st->lease_acquire(st->self, "node-a", 150, &t3), TK_OK);
+    sleep_ms(500);
+    assert_int_equal(st->lease_acquire(st->self, "node-a", 400, &t3), TK_OK);
     assert_int_equal(t3, t2 + 1);
     /* The same holder back after its own expiry starts a new tenure. */
-    sleep_ms(250);
+    sleep_ms(500);
     assert_int_equal(st->lease_acquire(st->self, "node-a", 10000, &t4), TK_OK);
     assert_int_equal(t4, t3 + 1);
     assert_int_equal(st->lease_release(st->self, "node-a"), TK_OK);

@@ -10,7 +10,7 @@
 #include "ticket/store.h"
 
 /* Single-writer semantics on a store with no pending entries and a lease
- * never held. Sleeps about 0.3 s (lease expiry). */
+ * never held. The lease contract sleeps 1 s (lease expiry). */
 void tk_test_store_pending_contract(const tk_store *st);
 void tk_test_store_lease_contract(const tk_store *st);
 

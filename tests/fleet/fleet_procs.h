@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_TEST_FLEET_PROCS_H
+#define TK_TEST_FLEET_PROCS_H
+
+/* The multi-process fleet test (test_fleet_procs.c): what the parent and
+ * the node processes (fleet_node.c) share. The "chain" the nodes redeem on
+ * is a SQLite file of the test (chain.db): the head block the parent sets,
+ * the used ticket hashes, every transaction and every (ticket, transaction)
+ * submission. A transaction is mined when it is submitted. */
+
+#include "ticket/common.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define FLEET_START 1000
+#define FLEET_EV 5000000000ull    /* 5 gwei per ticket */
+#define FLEET_SENDERS 3
+#define FLEET_NODES 3
+#define FLEET_LEASE_MS 1000
+
+/* Parent -> node: a u32 length then a wire Payment; these lengths are
+ * commands instead. */
+#define FLEET_MSG_QUIT 0u
+#define FLEET_MSG_ACK 0xffffffffu
+
+/* Node -> parent, one record per ticket of a received payment (all of a
+ * payment's records in one write: atomic on a pipe), or an ack. */
+typedef struct fleet_record {
+    uint8_t ticket_hash[32];
+    int32_t status;      /* the ticket's result; FLEET_ACK for an ack */
+    uint8_t wins;
+    uint8_t node;
+    uint8_t first;       /* 1 on a payment's first record */
+    uint8_t pad;
+    uint64_t credited;   /* first record: the payment's credit divided by
+                            one ticket's EV (a whole number) */
+} fleet_record;
+#define FLEET_ACK 12345
+
+/* The three secrets' owners: nodes 0 and 1 share secret 0, node 2 has 1. */
+void fleet_secret(uint8_t out[32], int group);
+int fleet_group_of(int node);
+void fleet_sender_key(uint8_t out[32], int s);
+void fleet_recipient_address(tk_address *out);
+
+/* chain.db */
+sqlite3 *fleet_chain_open(const char *dir);
+uint64_t fleet_chain_head(sqlite3 *db);
+
+/* A node process: never returns. */
+void fleet_node_main(int node, const char *dir, const char *holder, int in_fd,
+                     int out_fd);
+
+#endif
