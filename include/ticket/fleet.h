@@ -105,8 +105,9 @@ TK_API void tk_fleet_redeemer_destroy(tk_fleet_redeemer *r);
  *  a queue on a new tenure (tk_redeem_queue_create), reconcile the
  *  SUBMITTED winners by receipt, then tk_redeem_queue_on_block.
  *  Returns: TK_OK (*leading says whether this node is the redeemer);
- *           TK_ERR_STORE (the lease could not be read: this node stops
- *           redeeming until a later call succeeds); the errors of
+ *           the store's status when the lease could not be read or written
+ *           (TK_ERR_STORE...: this node stops redeeming until a later call
+ *           succeeds); the errors of
  *           tk_redeem_queue_create / _on_block / _outcome; TK_ERR_ILLEGAL_ARG.
  *  Out:     leading: 1 when this node held the lease for this block. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_on_block(
@@ -115,7 +116,8 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_on_block(
 
 /** Stop redeeming and give the lease up (another node may take over on
  *  its next block). TK_OK also when the lease was not held.
- *  Returns: TK_OK; TK_ERR_STORE; TK_ERR_ILLEGAL_ARG. */
+ *  Returns: TK_OK; the store's status (TK_ERR_STORE...);
+ *           TK_ERR_ILLEGAL_ARG. */
 TK_API tk_status tk_fleet_redeemer_release(tk_fleet_redeemer *r)
     TK_ARG_NONNULL(1);
 

@@ -61,7 +61,8 @@ TK_API void tk_monitor_destroy(tk_monitor *m);
 /** reserveAlloc, maxFloat and availableFunds of sender (the formulas
  *  above), from one read of the chain view and the pending amount.
  *  Returns: TK_OK; TK_ERR_CHAIN (a chain read failed); TK_ERR_OVERFLOW (the
- *           result is >= 2^256); TK_ERR_ILLEGAL_ARG.
+ *           result is >= 2^256); shared: the store's status when reading
+ *           pending failed (TK_ERR_STORE...); TK_ERR_ILLEGAL_ARG.
  *  Out:     out: the amount in wei, clamped at 0; zeroed on failure.
  *  In:      sender: the sender asked about. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_monitor_reserve_alloc(
@@ -97,8 +98,8 @@ TK_API tk_status tk_monitor_sub_pending(tk_monitor *m,
  *  Without a store the amounts are per sender only: the caller claims and
  *  releases each winner once.
  *  Returns: TK_OK; TK_ERR_PENDING_LIMIT (nothing changes); TK_ERR_CHAIN
- *           (check_funds and a chain read failed); TK_ERR_STORE (shared:
- *           the store failed; nothing changes); the errors of
+ *           (check_funds and a chain read failed); shared: the store's
+ *           status (TK_ERR_STORE..., nothing changes); the errors of
  *           tk_monitor_add_pending / _sub_pending in memory;
  *           TK_ERR_ILLEGAL_ARG.
  *  In:      ticket_hash: the winner; sender, face_value: its ticket's. */
@@ -111,8 +112,8 @@ TK_API tk_status tk_monitor_release_pending(tk_monitor *m,
     const tk_u256 *face_value)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4);
 /** The face value of sender's redemptions in flight.
- *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG; TK_ERR_STORE (shared: the store
- *           failed).
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG; shared: the store's status when
+ *           it failed (TK_ERR_STORE...).
  *  Out:     out: the pending amount (0 when none); zeroed on failure. */
 TK_API tk_status tk_monitor_pending(tk_monitor *m, tk_u256 *out,
     const tk_address *sender)

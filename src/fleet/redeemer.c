@@ -218,7 +218,7 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
     if (st != TK_OK) {
         stop_leading(r); /* held elsewhere, or unknown: do nothing */
         pthread_mutex_unlock(&r->mu);
-        return st == TK_ERR_LEASE_HELD ? TK_OK : TK_ERR_STORE;
+        return st == TK_ERR_LEASE_HELD ? TK_OK : st; /* the store's status */
     }
     if (r->queue == NULL || token != r->state.token) {
         /* A new tenure: whatever this node knew may be stale. */
@@ -250,7 +250,7 @@ tk_status tk_fleet_redeemer_release(tk_fleet_redeemer *r)
     stop_leading(r);
     st = r->store.lease_release(r->store.self, r->holder);
     pthread_mutex_unlock(&r->mu);
-    return st == TK_OK ? TK_OK : TK_ERR_STORE;
+    return st;
 }
 
 tk_status tk_fleet_redeemer_state(tk_fleet_redeemer *r, tk_fleet_state *out,

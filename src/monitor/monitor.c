@@ -109,7 +109,7 @@ static tk_status pending_get(tk_monitor *m, const tk_address *sender, tk_u256 *o
         tk_status st = m->store.pending_total(m->store.self, sender, out);
         if (st != TK_OK)
             memset(out, 0, sizeof *out);
-        return st == TK_ERR_OVERFLOW ? st : (st != TK_OK ? TK_ERR_STORE : st);
+        return st; /* the store's own status: a retryable one stays so */
     }
     pthread_mutex_lock(&m->mu);
     e = pending_find(m, sender);
@@ -346,8 +346,6 @@ tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
         int unlimited = !check_funds || tk_u256_from_mpz(&lim, limit) != TK_OK;
         st = m->store.pending_add(m->store.self, ticket_hash, sender, face_value,
                                   unlimited ? NULL : &lim, &added);
-        if (st != TK_OK && st != TK_ERR_PENDING_LIMIT && st != TK_ERR_OVERFLOW)
-            st = TK_ERR_STORE;
     }
     mpz_clear(limit);
     return st;
@@ -364,8 +362,7 @@ tk_status tk_monitor_release_pending(tk_monitor *m, const tk_hash *ticket_hash,
         return pending_update(m, sender, face_value, 0, NULL);
     if (tk_u256_is_zero(face_value))
         return TK_OK;
-    return m->store.pending_remove(m->store.self, ticket_hash, &removed) == TK_OK
-               ? TK_OK : TK_ERR_STORE;
+    return m->store.pending_remove(m->store.self, ticket_hash, &removed);
 }
 
 tk_status tk_monitor_pending(tk_monitor *m, tk_u256 *out, const tk_address *sender)
