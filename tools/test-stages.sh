@@ -56,7 +56,7 @@ stage_tsan() {
 # (runs valgrind itself), the benchmark smoke,
 # crash (SIGKILLs children at random moments: under valgrind's slowdown
 # they are killed before doing anything; fleet_procs, whose node processes
-# also hold a redeemer lease of 1 s that valgrind's slowdown would expire) and sender_keystore (its real
+# also hold a redeemer lease of 3 s that valgrind's slowdown would expire) and sender_keystore (its real
 # scrypt fixtures take over 300 s under valgrind; fuzz_replay_keystore runs
 # the same code with light KDF settings under memcheck instead). The
 # multi-threaded tests run in a second pass with TK_TEST_ITERS=1 (valgrind

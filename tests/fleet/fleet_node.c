@@ -82,7 +82,7 @@ typedef struct node {
     uint64_t tx_seq;
 } node;
 
-static void die(const node *n, const char *what, long code)
+static _Noreturn void die(const node *n, const char *what, long code)
 {
     fprintf(stderr, "fleet node %d: %s: %ld (%s)\n", n->idx, what, code,
             code < 0 ? tk_status_name((tk_status)code) : "");
@@ -442,7 +442,7 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
             die(&n, "poll", errno);
         if (k > 0) {
             uint32_t len = 0;
-            uint8_t *buf;
+            uint8_t *buf = NULL;
             if (!read_all(&n, in_fd, &len, sizeof len) || len == FLEET_MSG_QUIT)
                 break;
             if (len == FLEET_MSG_ACK) {

@@ -17,7 +17,7 @@
 #define FLEET_EV 5000000000ull    /* 5 gwei per ticket */
 #define FLEET_SENDERS 3
 #define FLEET_NODES 3
-#define FLEET_LEASE_MS 1000
+#define FLEET_LEASE_MS 3000
 
 /* Parent -> node: a u32 length then a wire Payment; these lengths are
  * commands instead. */
