@@ -40,3 +40,5 @@ pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET GLOBAL jansson)
 # libcurl: the JSON-RPC transport of the eth layer (ticket_eth only; the
 # core archive does no network I/O).
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET GLOBAL libcurl)
+# libpq: the PostgreSQL store (ticket_store_pg only; network I/O).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET GLOBAL libpq)

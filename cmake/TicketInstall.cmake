@@ -1,7 +1,8 @@
 include(CMakePackageConfigHelpers)
 # ticket_eth (ticket::eth) is installed beside the core archive; linking
 # it pulls libcurl and jansson, the core does not.
-install(TARGETS ticket ticket_eth EXPORT ticket-targets
+# ticket_store_pg (ticket::store_pg) likewise, with libpq.
+install(TARGETS ticket ticket_eth ticket_store_pg EXPORT ticket-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ticket
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -22,6 +23,9 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket.pc.in
                ${PROJECT_BINARY_DIR}/libticket.pc @ONLY)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket_eth.pc.in
                ${PROJECT_BINARY_DIR}/libticket_eth.pc @ONLY)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/libticket_store_pg.pc.in
+               ${PROJECT_BINARY_DIR}/libticket_store_pg.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/libticket.pc
               ${PROJECT_BINARY_DIR}/libticket_eth.pc
+              ${PROJECT_BINARY_DIR}/libticket_store_pg.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -23,8 +23,12 @@ log() { printf '\n==> %s\n' "$*"; }
 runtime_pkgs=(build-essential cmake pkg-config
   libsecp256k1-dev libssl-dev libgmp-dev libsqlite3-dev
   libprotobuf-c-dev protobuf-c-compiler libjansson-dev
-  libmicrohttpd-dev libcurl4-openssl-dev)
-test_pkgs=(clang libclang-rt-14-dev llvm libcmocka-dev sqlite3 python3 valgrind)
+  libmicrohttpd-dev libcurl4-openssl-dev libpq-dev)
+# postgresql-15: the server the PostgreSQL store tests start privately
+# (tools/pg/tkpg.py: initdb in a temporary directory, never the Debian
+# cluster).
+test_pkgs=(clang libclang-rt-14-dev llvm libcmocka-dev sqlite3 python3 valgrind
+  postgresql-15)
 
 install_missing() {
   local missing=() p
@@ -81,6 +85,9 @@ install_chain_tools() {
 install_chain_tools
 # From here on a missing anvil or solc-js fails the tests instead of skipping.
 export TK_REQUIRE_CHAIN=1
+
+# From here on a missing PostgreSQL fails the pg tests instead of skipping.
+[ "$mode" = test ] && export TK_REQUIRE_PG=1
 
 # ---- 2. Build helpers ----------------------------------------------------
 configure_build() { # dir, then extra cmake args

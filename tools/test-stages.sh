@@ -56,7 +56,10 @@ stage_tsan() {
 # (runs valgrind itself), the benchmark smoke,
 # crash (SIGKILLs children at random moments: under valgrind's slowdown
 # they are killed before doing anything; fleet_procs, whose node processes
-# also hold a redeemer lease of 3 s that valgrind's slowdown would expire) and sender_keystore (its real
+# also hold a redeemer lease of 3 s that valgrind's slowdown would expire), pg (the command is the
+# tools/pg/tkpg.py driver, a Python script that starts a PostgreSQL server;
+# the store code it drives runs under ASan/UBSan and TSan instead) and
+# sender_keystore (its real
 # scrypt fixtures take over 300 s under valgrind; fuzz_replay_keystore runs
 # the same code with light KDF settings under memcheck instead). The
 # multi-threaded tests run in a second pass with TK_TEST_ITERS=1 (valgrind
@@ -72,7 +75,7 @@ tk_memcheck() { # dir, then ctest args
 stage_valgrind() {
   log "stage valgrind: memcheck on the suite (gcc build): zero errors, zero leaks"
   local dir=$build_root/gcc rc=0 f
-  local skip_labels='package|ctime|cli|bench|crash|compile|anvil|contracts'
+  local skip_labels='package|ctime|cli|bench|crash|compile|anvil|contracts|pg'
   local skip_tests='^(fuzz_corpus_fresh|vectors_agree|demo_e2e_prepay|sender_keystore)$'
   CC=gcc configure_build "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
   rm -f "$dir"/Testing/Temporary/MemoryChecker.*.log

@@ -115,6 +115,9 @@ typedef enum tk_status {
     TK_ERR_STORE = -50,         /* storage backend failed (I/O, SQLite) */
     TK_ERR_STORE_CORRUPT = -51, /* not a libticket store, or damaged */
     TK_ERR_STORE_VERSION = -52, /* written by a newer libticket */
+    TK_ERR_STORE_UNAVAILABLE = -53, /* database server unreachable or the
+                                       connection was lost: retryable; the
+                                       call stored nothing it reported */
     TK_ERR_PENDING_LIMIT = -56, /* the fleet's pending redemptions of a
                                    sender would exceed its funds */
     TK_ERR_LEASE_HELD = -57,    /* another node holds the redeemer lease */

@@ -57,6 +57,7 @@ static const struct status_entry entries[] = {
     {TK_ERR_STORE, "store", "storage backend failed"},
     {TK_ERR_STORE_CORRUPT, "store_corrupt", "store file is corrupt or not a libticket store"},
     {TK_ERR_STORE_VERSION, "store_version", "store was written by a newer libticket"},
+    {TK_ERR_STORE_UNAVAILABLE, "store_unavailable", "store database unreachable or connection lost (retryable)"},
     {TK_ERR_PENDING_LIMIT, "pending_limit",
      "pending redemptions of the sender would exceed its funds"},
     {TK_ERR_LEASE_HELD, "lease_held", "another node holds the redeemer lease"},

@@ -42,50 +42,6 @@ static const char *path_of(const char *name)
     return p;
 }
 
-static void make_winner(tk_winner *w, const tk_address *sender,
-                        int64_t round)
-{
-    memset(w, 0, sizeof *w);
-    tk_test_rand_bytes(w->ticket.recipient.bytes, 20);
-    if (sender != NULL)
-        w->ticket.sender = *sender;
-    else
-        tk_test_rand_bytes(w->ticket.sender.bytes, 20);
-    tk_test_rand_bytes(w->ticket.face_value.bytes, 32);
-    tk_test_rand_bytes(w->ticket.win_prob.bytes, 32);
-    w->ticket.sender_nonce = (uint32_t)tk_test_rand64();
-    tk_test_rand_bytes(w->ticket.recipient_rand_hash.bytes, 32);
-    w->ticket.creation_round = round;
-    tk_test_rand_bytes(w->ticket.creation_round_block_hash.bytes, 32);
-    tk_test_rand_bytes(w->sig.bytes, 65);
-    tk_test_rand_bytes(w->recipient_rand.bytes, 32);
-    assert_int_equal(tk_u256_from_u64(&w->expiration_block,
-                                      tk_test_rand64() >> 20), TK_OK);
-    assert_int_equal(tk_ticket_hash(&w->ticket_hash, &w->ticket), TK_OK);
-}
-
-static void assert_winner_equal(const tk_winner *a, const tk_winner *b)
-{
-    assert_memory_equal(a->ticket_hash.bytes, b->ticket_hash.bytes, 32);
-    assert_memory_equal(&a->ticket.recipient, &b->ticket.recipient, 20);
-    assert_memory_equal(&a->ticket.sender, &b->ticket.sender, 20);
-    assert_memory_equal(&a->ticket.face_value, &b->ticket.face_value, 32);
-    assert_memory_equal(&a->ticket.win_prob, &b->ticket.win_prob, 32);
-    assert_int_equal(a->ticket.sender_nonce, b->ticket.sender_nonce);
-    assert_memory_equal(&a->ticket.recipient_rand_hash,
-                        &b->ticket.recipient_rand_hash, 32);
-    assert_int_equal(a->ticket.creation_round, b->ticket.creation_round);
-    assert_memory_equal(&a->ticket.creation_round_block_hash,
-                        &b->ticket.creation_round_block_hash, 32);
-    assert_memory_equal(a->sig.bytes, b->sig.bytes, 65);
-    assert_memory_equal(a->recipient_rand.bytes, b->recipient_rand.bytes, 32);
-    assert_memory_equal(a->expiration_block.bytes, b->expiration_block.bytes,
-                        32);
-    assert_int_equal(a->state, b->state);
-    assert_memory_equal(a->tx_hash.bytes, b->tx_hash.bytes, 32);
-    assert_int_equal(a->attempts, b->attempts);
-}
-
 static tk_store_sqlite *open_ok(const char *name, tk_store *iface)
 {
     tk_store_sqlite *s = NULL;
@@ -117,12 +73,12 @@ static void test_create_put_get(void **state)
     assert_int_equal(stat(path_of("basic.db"), &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600); /* holds recipientRands */
 
-    make_winner(&w, NULL, 7);
+    tk_test_make_winner(&w, NULL, 7);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got),
                      TK_ERR_NOT_FOUND);
     assert_int_equal(st.put_winner(st.self, &w), TK_OK);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
-    assert_winner_equal(&got, &w);
+    tk_test_assert_winner_equal(&got, &w);
 
     /* Idempotent: a second put of the same hash changes nothing. */
     other = w;
@@ -130,7 +86,7 @@ static void test_create_put_get(void **state)
     other.attempts = 9;
     assert_int_equal(st.put_winner(st.self, &other), TK_OK);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
-    assert_winner_equal(&got, &w);
+    tk_test_assert_winner_equal(&got, &w);
 
     /* The key must be the ticket's hash. */
     other = w;
@@ -144,7 +100,7 @@ static void test_create_put_get(void **state)
     tk_store_sqlite_destroy(s);
     s = open_ok("basic.db", &st);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
-    assert_winner_equal(&got, &w);
+    tk_test_assert_winner_equal(&got, &w);
     tk_store_sqlite_destroy(s);
 }
 
@@ -156,7 +112,7 @@ static void test_state_transitions(void **state)
     tk_hash tx1, tx2, missing;
 
     (void)state;
-    make_winner(&w, NULL, 3);
+    tk_test_make_winner(&w, NULL, 3);
     tk_test_rand_bytes(tx1.bytes, 32);
     tk_test_rand_bytes(tx2.bytes, 32);
     tk_test_rand_bytes(missing.bytes, 32);
@@ -225,7 +181,7 @@ static void test_list(void **state)
     tk_test_rand_bytes(b.bytes, 20);
     for (int i = 0; i < 20; i++) {
         /* Rounds out of order, several per round (ties break by hash). */
-        make_winner(&w[i], i % 2 ? &a : &b, (int64_t)((i * 7) % 5));
+        tk_test_make_winner(&w[i], i % 2 ? &a : &b, (int64_t)((i * 7) % 5));
         assert_int_equal(st.put_winner(st.self, &w[i]), TK_OK);
     }
     assert_int_equal(st.set_state(st.self, &w[1].ticket_hash,
@@ -527,7 +483,7 @@ static void test_totals(void **state)
     mpz_init(v);
     for (int i = 0; i < 30; i++) {
         tk_winner_state ws = (tk_winner_state)(i % 6);
-        make_winner(&w, i % 3 == 0 ? &a : NULL, i);
+        tk_test_make_winner(&w, i % 3 == 0 ? &a : NULL, i);
         if (i < 8) /* near 2^256: the sums overflow 256 bits */
             memset(w.ticket.face_value.bytes, 0xff, 32);
         assert_int_equal(tk_ticket_hash(&w.ticket_hash, &w.ticket), TK_OK);
@@ -566,7 +522,7 @@ static void test_requeue(void **state)
 
     (void)state;
     for (int i = 0; i < 6; i++) {
-        make_winner(&w[i], NULL, i);
+        tk_test_make_winner(&w[i], NULL, i);
         assert_int_equal(st.put_winner(st.self, &w[i]), TK_OK);
         assert_int_equal(st.set_state(st.self, &w[i].ticket_hash,
                                       (tk_winner_state)i, NULL), TK_OK);
@@ -688,7 +644,7 @@ static void test_migrate_from_v1(void **state)
     int v = 0;
 
     (void)state;
-    make_winner(&w, NULL, 42);
+    tk_test_make_winner(&w, NULL, 42);
     assert_int_equal(sqlite3_open(path_of("v1.db"), &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(tk__sqlite_migrate(db, 0, 1), TK_OK);
@@ -720,7 +676,7 @@ static void test_migrate_from_v1(void **state)
     assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
     assert_int_equal(v, TK_STORE_SQLITE_SCHEMA_VERSION);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
-    assert_winner_equal(&got, &w);
+    tk_test_assert_winner_equal(&got, &w);
     tk_test_rand_bytes(rh.bytes, 32);
     assert_int_equal(st.nonce_add(st.self, &rh, 1, &w.expiration_block),
                      TK_OK);
@@ -762,7 +718,7 @@ static void test_threads(void **state)
 
     (void)state;
     for (size_t i = 0; i < THREADS * PER_THREAD / 2; i++)
-        make_winner(&shared_w[i], NULL, (int64_t)i);
+        tk_test_make_winner(&shared_w[i], NULL, (int64_t)i);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, writer, &st), 0);
     for (int i = 0; i < THREADS; i++) {
@@ -806,7 +762,7 @@ static void test_file_modes(void **state)
         close(fd);
     }
     s = open_ok("modes.db", &st);
-    make_winner(&w, NULL, 1);
+    tk_test_make_winner(&w, NULL, 1);
     assert_int_equal(st.put_winner(st.self, &w), TK_OK);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(stat(path_of(names[i]), &sb), 0);
@@ -858,7 +814,7 @@ static void test_read_only(void **state)
 
     /* A current store: reads work, writes fail. */
     s = open_ok("ro-cur.db", &st);
-    make_winner(&w, NULL, 1);
+    tk_test_make_winner(&w, NULL, 1);
     assert_int_equal(st.put_winner(st.self, &w), TK_OK);
     tk_store_sqlite_destroy(s);
     assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-cur.db"), NULL), TK_OK);
@@ -866,7 +822,7 @@ static void test_read_only(void **state)
     n = 0;
     assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, count_fn, &n), TK_OK);
     assert_int_equal(n, 1);
-    make_winner(&w, NULL, 2);
+    tk_test_make_winner(&w, NULL, 2);
     assert_int_equal(st.put_winner(st.self, &w), TK_ERR_STORE);
     tk_store_sqlite_destroy(s);
 }

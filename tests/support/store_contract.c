@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "store_contract.h"
 
+#include "ticket/u256.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -10,6 +12,46 @@ static void u256_of(tk_u256 *out, uint64_t v)
     memset(out, 0, sizeof *out);
     for (int i = 31; i >= 24; i--, v >>= 8)
         out->bytes[i] = (uint8_t)v;
+}
+
+void tk_test_make_winner(tk_winner *w, const tk_address *sender, int64_t round)
+{
+    memset(w, 0, sizeof *w);
+    tk_test_rand_bytes(w->ticket.recipient.bytes, 20);
+    if (sender != NULL)
+        w->ticket.sender = *sender;
+    else
+        tk_test_rand_bytes(w->ticket.sender.bytes, 20);
+    tk_test_rand_bytes(w->ticket.face_value.bytes, 32);
+    tk_test_rand_bytes(w->ticket.win_prob.bytes, 32);
+    w->ticket.sender_nonce = (uint32_t)tk_test_rand64();
+    tk_test_rand_bytes(w->ticket.recipient_rand_hash.bytes, 32);
+    w->ticket.creation_round = round;
+    tk_test_rand_bytes(w->ticket.creation_round_block_hash.bytes, 32);
+    tk_test_rand_bytes(w->sig.bytes, 65);
+    tk_test_rand_bytes(w->recipient_rand.bytes, 32);
+    assert_int_equal(tk_u256_from_u64(&w->expiration_block, tk_test_rand64() >> 20), TK_OK);
+    assert_int_equal(tk_ticket_hash(&w->ticket_hash, &w->ticket), TK_OK);
+}
+
+void tk_test_assert_winner_equal(const tk_winner *a, const tk_winner *b)
+{
+    assert_memory_equal(a->ticket_hash.bytes, b->ticket_hash.bytes, 32);
+    assert_memory_equal(&a->ticket.recipient, &b->ticket.recipient, 20);
+    assert_memory_equal(&a->ticket.sender, &b->ticket.sender, 20);
+    assert_memory_equal(&a->ticket.face_value, &b->ticket.face_value, 32);
+    assert_memory_equal(&a->ticket.win_prob, &b->ticket.win_prob, 32);
+    assert_int_equal(a->ticket.sender_nonce, b->ticket.sender_nonce);
+    assert_memory_equal(&a->ticket.recipient_rand_hash, &b->ticket.recipient_rand_hash, 32);
+    assert_int_equal(a->ticket.creation_round, b->ticket.creation_round);
+    assert_memory_equal(&a->ticket.creation_round_block_hash,
+                        &b->ticket.creation_round_block_hash, 32);
+    assert_memory_equal(a->sig.bytes, b->sig.bytes, 65);
+    assert_memory_equal(a->recipient_rand.bytes, b->recipient_rand.bytes, 32);
+    assert_memory_equal(a->expiration_block.bytes, b->expiration_block.bytes, 32);
+    assert_int_equal(a->state, b->state);
+    assert_memory_equal(a->tx_hash.bytes, b->tx_hash.bytes, 32);
+    assert_int_equal(a->attempts, b->attempts);
 }
 
 static int count_nonce(const tk_hash *rh, uint32_t nonce, const tk_u256 *exp, void *data)

@@ -10,6 +10,12 @@
 
 #include "ticket/store.h"
 
+/* A winner with random fields (sender random when NULL) at round, and its
+ * real ticket hash (the durable stores check it). */
+void tk_test_make_winner(tk_winner *w, const tk_address *sender, int64_t round);
+/* Field by field (struct copies need not preserve padding bytes). */
+void tk_test_assert_winner_equal(const tk_winner *a, const tk_winner *b);
+
 /* Single-writer semantics on a store with no nonces yet. */
 void tk_test_store_claim_contract(const tk_store *st);
 

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* The PostgreSQL store's seen nonces and the judge of replays.
+ *
+ * nonce_claim is one transaction: raise the block mark if seen_block is
+ * above it (an UPDATE that locks the mark row only then), read the mark
+ * FOR SHARE, insert the nonces with ON CONFLICT DO NOTHING RETURNING
+ * nonce, commit. The unique key decides which of two concurrent claims of
+ * a nonce inserts it (the other waits for it to commit, then conflicts).
+ * nonce_prune takes the mark row FOR UPDATE (by raising it) before it
+ * deletes, so it waits for the claims holding the share lock and later
+ * claims wait for it and read its raised mark: a claim either sees a
+ * nonce before a prune deletes it or sees the mark the prune raised,
+ * never neither. Claims that do not raise the mark share the lock, so
+ * they run (and commit) side by side. */
+#include "store_pg/pg_internal.h"
+
+#include "core/internal.h"
+#include "ticket/u256.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* No chain reaches 2^63 blocks; int8 is signed. */
+static int64_t block_i64(uint64_t b)
+{
+    return b > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)b;
+}
+
+/* "{n1,n2,...}": the nonces as a text int8[] parameter (malloc'd). */
+static char *nonce_array(const uint32_t *nonces, size_t n)
+{
+    char *a, *p;
+
+    if (n > (SIZE_MAX - 3) / 11)
+        return NULL;
+    a = malloc(11 * n + 3);
+    if (a == NULL)
+        return NULL;
+    p = a;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, i == 0 ? "%u" : ",%u", (unsigned)nonces[i]);
+    *p++ = '}';
+    *p = '\0';
+    return a;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* fresh[i] = 1 for the first occurrence of each nonce the INSERT
+ * returned (duplicates within a call: the first is fresh). */
+static tk_status mark_fresh(const PGresult *r, const uint32_t *nonces,
+                            size_t n, uint8_t *fresh)
+{
+    size_t m = (size_t)PQntuples(r);
+    uint64_t *got = malloc((m > 0 ? m : 1) * sizeof *got), key, *hit;
+    int64_t v;
+
+    if (got == NULL)
+        return TK_ERR_NOMEM;
+    for (size_t j = 0; j < m; j++) {
+        if (!tk__pg_get_i64(r, (int)j, 0, 0, UINT32_MAX, &v)) {
+            free(got);
+            return TK_ERR_STORE_CORRUPT;
+        }
+        got[j] = (uint64_t)v << 1; /* low bit: already handed out */
+    }
+    qsort(got, m, sizeof *got, cmp_u64);
+    for (size_t i = 0; i < n; i++) {
+        key = (uint64_t)nonces[i] << 1;
+        hit = m > 0 ? bsearch(&key, got, m, sizeof *got, cmp_u64) : NULL;
+        fresh[i] = hit != NULL;
+        if (hit != NULL)
+            *hit |= 1; /* no longer equal to key: a repeat is not fresh */
+    }
+    free(got);
+    return TK_OK;
+}
+
+/* The INSERT of n nonces inside the caller's transaction or alone. */
+static tk_status insert_nonces(tk_store_pg *s, const tk_hash *rand_hash,
+                               const uint32_t *nonces, size_t n,
+                               const tk_u256 *expiration_block,
+                               uint8_t *fresh)
+{
+    tk__pg_params p = {0};
+    char *arr = nonce_array(nonces, n);
+    PGresult *r;
+    tk_status st;
+
+    if (arr == NULL)
+        return TK_ERR_NOMEM;
+    tk__pg_param_bytes(&p, rand_hash->bytes, 32);
+    tk__pg_param_text(&p, arr);
+    tk__pg_param_bytes(&p, expiration_block->bytes, 32);
+    r = tk__pg_exec(s, TK_PG_NONCE_ADD, &p, &st);
+    free(arr);
+    if (r != NULL && fresh != NULL)
+        st = mark_fresh(r, nonces, n, fresh);
+    PQclear(r);
+    return st;
+}
+
+tk_status tk__pg_nonce_add_many(void *self, const tk_hash *rand_hash,
+                                const uint32_t *nonces, size_t n,
+                                const tk_u256 *expiration_block)
+{
+    tk_store_pg *s = self;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, rand_hash != NULL && expiration_block != NULL &&
+                 (nonces != NULL || n == 0));
+    if (n == 0)
+        return TK_OK;
+    pthread_mutex_lock(&s->mu);
+    /* One statement: all-or-nothing by itself. */
+    st = tk__pg_ready(s);
+    if (st == TK_OK)
+        st = insert_nonces(s, rand_hash, nonces, n, expiration_block, NULL);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+tk_status tk__pg_nonce_add(void *self, const tk_hash *rand_hash,
+                           uint32_t nonce, const tk_u256 *expiration_block)
+{
+    return tk__pg_nonce_add_many(self, rand_hash, &nonce, 1,
+                                 expiration_block);
+}
+
+/* Raise the mark if seen is above it, then read it under a share lock. */
+static tk_status claim_mark(tk_store_pg *s, uint64_t seen, uint64_t *mark)
+{
+    tk__pg_params p = {0};
+    PGresult *r;
+    int64_t v = 0;
+    tk_status st;
+
+    tk__pg_param_i64(&p, block_i64(seen));
+    if ((st = tk__pg_run(s, TK_PG_MARK_RAISE_IF_LOWER, &p, NULL)) != TK_OK)
+        return st;
+    r = tk__pg_exec(s, TK_PG_MARK_SHARE, NULL, &st);
+    if (r == NULL)
+        return st;
+    /* No row (or a bad one): the table was tampered with. */
+    if (PQntuples(r) != 1 || !tk__pg_get_i64(r, 0, 0, 0, INT64_MAX, &v))
+        st = TK_ERR_STORE_CORRUPT;
+    PQclear(r);
+    *mark = (uint64_t)v;
+    return st;
+}
+
+tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
+                             const uint32_t *nonces, size_t n,
+                             const tk_u256 *expiration_block,
+                             uint64_t seen_block, uint8_t *fresh,
+                             uint64_t *mark)
+{
+    tk_store_pg *s = self;
+    uint64_t m = 0;
+    tk_status st;
+
+    if (mark != NULL)
+        *mark = 0;
+    if (fresh != NULL && n > 0)
+        memset(fresh, 0, n);
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, mark != NULL);
+    TK_ARG_CHECK(s->ctx, n == 0 || (rand_hash != NULL && nonces != NULL &&
+                                    fresh != NULL &&
+                                    expiration_block != NULL));
+    pthread_mutex_lock(&s->mu);
+    st = tk__pg_ready(s);
+    if (st == TK_OK && (st = tk__pg_simple(s, "BEGIN")) == TK_OK) {
+        st = claim_mark(s, seen_block, &m);
+        if (st == TK_OK && n > 0)
+            st = insert_nonces(s, rand_hash, nonces, n, expiration_block,
+                               fresh);
+        st = tk__pg_finish(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (st != TK_OK) {
+        if (n > 0)
+            memset(fresh, 0, n); /* rolled back (or unknown): none fresh */
+        return st;
+    }
+    *mark = m;
+    return TK_OK;
+}
+
+tk_status tk__pg_nonce_prune(void *self, uint64_t last_block)
+{
+    tk_store_pg *s = self;
+    tk__pg_params p = {0}, q = {0};
+    tk_u256 block;
+    PGresult *r;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    (void)tk_u256_from_u64(&block, last_block); /* cannot fail */
+    tk__pg_param_i64(&p, block_i64(last_block));
+    tk__pg_param_bytes(&q, block.bytes, 32);
+    pthread_mutex_lock(&s->mu);
+    st = tk__pg_ready(s);
+    if (st == TK_OK && (st = tk__pg_simple(s, "BEGIN")) == TK_OK) {
+        r = tk__pg_exec(s, TK_PG_MARK_RAISE, &p, &st);
+        if (r != NULL && PQntuples(r) != 1)
+            st = TK_ERR_STORE_CORRUPT;
+        PQclear(r);
+        if (st == TK_OK)
+            st = tk__pg_run(s, TK_PG_NONCE_PRUNE, &q, NULL);
+        st = tk__pg_finish(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+typedef struct nonce_row {
+    tk_hash rand_hash;
+    uint32_t nonce;
+    tk_u256 expiration_block;
+} nonce_row;
+
+tk_status tk__pg_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
+{
+    tk_store_pg *s = self;
+    nonce_row *rows = NULL;
+    PGresult *r = NULL;
+    size_t n = 0;
+    int64_t v = 0;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, fn != NULL);
+    pthread_mutex_lock(&s->mu);
+    st = tk__pg_ready(s);
+    if (st == TK_OK)
+        r = tk__pg_exec(s, TK_PG_NONCE_LOAD, NULL, &st);
+    pthread_mutex_unlock(&s->mu);
+    if (r != NULL) {
+        n = (size_t)PQntuples(r);
+        rows = malloc((n > 0 ? n : 1) * sizeof *rows);
+        if (rows == NULL)
+            st = TK_ERR_NOMEM;
+        for (size_t i = 0; st == TK_OK && i < n; i++) {
+            if (!tk__pg_get_bytes(r, (int)i, 0, rows[i].rand_hash.bytes, 32, 0) ||
+                !tk__pg_get_i64(r, (int)i, 1, 0, UINT32_MAX, &v) ||
+                !tk__pg_get_bytes(r, (int)i, 2, rows[i].expiration_block.bytes,
+                                  32, 0))
+                st = TK_ERR_STORE_CORRUPT;
+            rows[i].nonce = (uint32_t)v;
+        }
+        PQclear(r);
+    }
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        if (fn(&rows[i].rand_hash, rows[i].nonce, &rows[i].expiration_block,
+               data) != 0)
+            st = TK_ERR_STORE; /* cut short: never a complete load */
+    free(rows);
+    return st;
+}
