@@ -60,6 +60,9 @@ typedef struct tk_store_pg tk_store_pg;
 typedef struct tk_store_pg_options {
     /* Seconds to wait for a (re)connection; 0 means the default, 10. */
     int connect_timeout_s;
+    /* 1: open an existing store only: a database without our tables
+     * gives TK_ERR_NOT_FOUND and nothing is created (operator tools). */
+    int existing_only;
 } tk_store_pg_options;
 
 /** Connect and open (creating or migrating the tables as needed).
@@ -68,7 +71,8 @@ typedef struct tk_store_pg_options {
  *        "postgresql://" URI. opts: NULL for the defaults.
  *  Out:  out: the store (tk_store_pg_destroy), or NULL on failure.
  *  Returns: TK_OK; TK_ERR_STORE_UNAVAILABLE (no connection: server down,
- *           refused, bad credentials); TK_ERR_STORE_VERSION;
+ *           refused, bad credentials); TK_ERR_NOT_FOUND (existing_only
+ *           and no store in the database); TK_ERR_STORE_VERSION;
  *           TK_ERR_STORE_CORRUPT; TK_ERR_STORE (the server refused a
  *           statement, e.g. no right to create tables); TK_ERR_NOMEM;
  *           TK_ERR_ILLEGAL_ARG. */

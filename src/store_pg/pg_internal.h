@@ -35,6 +35,7 @@ struct tk_store_pg {
     PGconn *conn;
     pthread_mutex_t mu; /* guards everything below */
     unsigned char prepared[TK_PG_COUNT];
+    int existing_only; /* never create the tables (opts) */
     char last_error[256];
 };
 

@@ -185,6 +185,8 @@ tk_status tk__pg_prepare_schema(tk_store_pg *s, int *version)
     st = query_ok(s, lock);
     if (st == TK_OK)
         st = classify(s, version);
+    if (st == TK_OK && *version == 0 && s->existing_only)
+        st = TK_ERR_NOT_FOUND;
     if (st == TK_OK && *version < TK_STORE_PG_SCHEMA_VERSION) {
         st = migrate(s, *version);
         if (st == TK_OK)

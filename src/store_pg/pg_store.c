@@ -334,6 +334,7 @@ tk_status tk_store_pg_create(const tk_ctx *ctx, tk_store_pg **out,
         return TK_ERR_NOMEM;
     }
     s->ctx = ctx;
+    s->existing_only = opts != NULL && opts->existing_only != 0;
     /* expand_dbname: conninfo is a whole connection string or URI. */
     s->conn = PQconnectdbParams(keys, values, 1);
     if (s->conn == NULL) {

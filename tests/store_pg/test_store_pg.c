@@ -61,14 +61,20 @@ static void test_version_and_foreign(void **state)
 {
     fixture *f = *state;
     tk_store_pg *s = NULL;
+    tk_store_pg_options existing = {0, 1};
     int v = 0;
 
+    /* existing_only on an empty schema: not found, nothing created. */
+    assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, &existing), TK_ERR_NOT_FOUND);
+    assert_null(s);
+    sql(f, "DO $$ BEGIN IF to_regclass('tk_schema') IS NOT NULL THEN"
+           " RAISE 'created'; END IF; END $$");
     assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, NULL), TK_OK);
     assert_int_equal(tk_store_pg_schema_version(s, &v), TK_OK);
     assert_int_equal(v, TK_STORE_PG_SCHEMA_VERSION);
     tk_store_pg_destroy(s);
     /* A second open of a current database changes nothing. */
-    assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, NULL), TK_OK);
+    assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, &existing), TK_OK);
     tk_store_pg_destroy(s);
 
     /* Written by a newer libticket: refused, and left as it is. */
@@ -134,7 +140,7 @@ static void test_no_server(void **state)
 {
     fixture *f = *state;
     tk_store_pg *s = NULL;
-    tk_store_pg_options o = {2};
+    tk_store_pg_options o = {2, 0};
     char dir[256], conninfo[400];
 
     /* A socket directory where no server listens. */
@@ -200,7 +206,7 @@ static void test_misuse(void **state)
     fixture *f = *state;
     tk_store_pg *s = NULL;
     tk_store st;
-    tk_store_pg_options bad = {-1};
+    tk_store_pg_options bad = {-1, 0};
     int v;
 
     assert_illegal(f->ctx, tk_store_pg_create(f->ctx, vnull, f->conninfo, NULL));
