@@ -27,7 +27,8 @@ file(GLOB TK_FUZZ_ticketctl_SOURCES CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/tools/ticketctl/*.c)
 list(FILTER TK_FUZZ_ticketctl_SOURCES EXCLUDE REGEX "/main\\.c$")
 set(TK_FUZZ_ticketctl_INCLUDES ${PROJECT_SOURCE_DIR}/tools/ticketctl)
-set(TK_FUZZ_ticketctl_LIBS tk_eth PkgConfig::JANSSON)
+# cmd_store.c also opens PostgreSQL stores (ticket_store_pg, libpq).
+set(TK_FUZZ_ticketctl_LIBS tk_eth tk_store_pg PkgConfig::JANSSON)
 
 # tk_fuzz_target_info(<entry> <name-var> <layers-var>)
 function(tk_fuzz_target_info entry name_var layers_var)
