@@ -92,8 +92,7 @@ def main():
 
     # 4. The control socket, through the library.
     with tkpg.Cluster() as c:
-        ctl_dir = tempfile.mkdtemp(prefix="tk-pgctl-", dir="/tmp")
-        ctl = tkpg.Control(c, os.path.join(ctl_dir, "control"))
+        ctl = tkpg.Control(c, os.path.join(c.dir, "control"))
         pid = c.proc.pid
 
         def send(cmd):
@@ -112,7 +111,6 @@ def main():
         check("server up after start", subprocess.call(ready) == 0)
         check("unknown command refused", send("drop").startswith("error"))
         ctl.close()
-        subprocess.call(["rm", "-rf", ctl_dir])
     subprocess.call(["rm", "-rf", work])
     print("%d failure(s)" % len(FAILS))
     return 1 if FAILS else 0

@@ -273,16 +273,14 @@ def cmd_run(argv):
         print("usage: tkpg.py run -- CMD ARGS...", file=sys.stderr)
         return 2
     with Cluster() as pg:
-        ctl_dir = tempfile.mkdtemp(prefix="tk-pgctl-", dir="/tmp")
+        # In the cluster's directory: removed with it on every exit path.
+        ctl = Control(pg, os.path.join(pg.dir, "control"))
+        env = dict(os.environ, TK_PG_CONNINFO=pg.conninfo,
+                   TK_PG_BIN=pg.bin, TK_PG_CONTROL=ctl.path)
         try:
-            ctl = Control(pg, os.path.join(ctl_dir, "control"))
-            env = dict(os.environ, TK_PG_CONNINFO=pg.conninfo,
-                       TK_PG_BIN=pg.bin, TK_PG_CONTROL=ctl.path)
-            rc = subprocess.call(argv[1:], env=env)
-            ctl.close()
-            return rc
+            return subprocess.call(argv[1:], env=env)
         finally:
-            shutil.rmtree(ctl_dir, ignore_errors=True)
+            ctl.close()
 
 
 def main(argv):
