@@ -5,6 +5,7 @@
 
 #include "core/internal.h"
 #include "core/memzero.h"
+#include "crypto/keystore.h"
 #include "ticket/keys.h"
 #include "ticket/signature.h"
 
@@ -82,8 +83,6 @@ tk_status tk_sender_create_from_keystore(const tk_ctx *ctx, tk_sender **out,
                                          size_t passphrase_len)
 {
     uint8_t key[TK_PRIVKEY_LEN];
-    tk_address claimed, actual;
-    int has_claimed = 0;
     tk_status st;
 
     TK_ARG_CHECK_NOCTX(ctx != NULL);
@@ -95,24 +94,10 @@ tk_status tk_sender_create_from_keystore(const tk_ctx *ctx, tk_sender **out,
     TK_ARG_CHECK(ctx, json != NULL);
     TK_ARG_CHECK(ctx, passphrase != NULL || passphrase_len == 0);
 
-    st = tk__keystore_decrypt(key, &claimed, &has_claimed, json, json_len,
-                              passphrase, passphrase_len);
+    st = tk__keystore_load(ctx, key, json, json_len, passphrase,
+                           passphrase_len);
     if (st != TK_OK)
         goto out;
-    st = tk_key_verify(ctx, key);
-    if (st != TK_OK)
-        goto out;
-    if (has_claimed) {
-        st = tk_key_address(ctx, &actual, key);
-        if (st != TK_OK)
-            goto out;
-        /* The MAC matched, so this is not a wrong passphrase: the file
-         * names an address its key does not own. */
-        if (memcmp(&actual, &claimed, sizeof actual) != 0) {
-            st = TK_ERR_KEYSTORE_FORMAT;
-            goto out;
-        }
-    }
     st = sender_new(ctx, out, chain, config, key);
 out:
     tk__memzero(key, sizeof key);

@@ -67,11 +67,4 @@ tk_status tk__sender_check(tk_sender *s, const tk_ticket_params *params,
                            const mpq_t ev, size_t count, int want_rounds,
                            tk_round_info *rounds);
 
-/* Decrypt a Web3 Secret Storage V3 keystore into key32 (wiped on failure).
- * *has_address is 1 when the JSON names an address (then in *address). */
-tk_status tk__keystore_decrypt(uint8_t key32[32], tk_address *address,
-                               int *has_address, const char *json,
-                               size_t json_len, const char *pass,
-                               size_t pass_len);
-
 #endif

@@ -8,11 +8,13 @@
  * well-formed keystore we do not run (version, cipher, kdf, prf, dklen or
  * KDF cost) is TK_ERR_KEYSTORE_UNSUPPORTED; a MAC mismatch is
  * TK_ERR_KEYSTORE_PASSPHRASE. */
-#include "sender_internal.h"
+#include "crypto/keystore.h"
 
 #include "core/memzero.h"
 #include "crypto/ct.h"
 #include "ticket/keccak.h"
+#include "ticket/keys.h"
+#include "ticket/sender.h" /* the KDF limits */
 #include "ticket/u256.h"
 
 #include <jansson.h>
@@ -264,4 +266,28 @@ tk_status tk__keystore_decrypt(uint8_t key32[32], tk_address *address,
     *has_address = ks.has_address;
     *address = ks.address;
     return TK_OK;
+}
+
+tk_status tk__keystore_load(const tk_ctx *ctx, uint8_t key32[32],
+                            const char *json, size_t json_len,
+                            const char *pass, size_t pass_len)
+{
+    tk_address claimed, actual;
+    int has_claimed = 0;
+    tk_status st;
+
+    st = tk__keystore_decrypt(key32, &claimed, &has_claimed, json, json_len,
+                              pass, pass_len);
+    if (st == TK_OK)
+        st = tk_key_verify(ctx, key32);
+    if (st == TK_OK && has_claimed) {
+        st = tk_key_address(ctx, &actual, key32);
+        /* The MAC matched, so this is not a wrong passphrase: the file
+         * names an address its key does not own. */
+        if (st == TK_OK && memcmp(&actual, &claimed, sizeof actual) != 0)
+            st = TK_ERR_KEYSTORE_FORMAT;
+    }
+    if (st != TK_OK)
+        tk__memzero(key32, TK_PRIVKEY_LEN);
+    return st;
 }
