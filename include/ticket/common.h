@@ -138,6 +138,10 @@ typedef enum tk_status {
                                       that does not parse strictly */
     TK_ERR_RPC_ERROR = -83,        /* the node answered with an error object */
     TK_ERR_RPC_REVERTED = -84,     /* the call or estimate reverted */
+    TK_ERR_RPC_CHAIN_ID = -85,     /* the node serves another chain */
+    TK_ERR_TX_NONCE_TAKEN = -86,   /* a transaction's nonce was used by a
+                                      transaction that is not ours */
+    TK_ERR_TIMEOUT = -87,          /* waited the whole timeout */
 
     /* Receipts and deposit risk (RECEIPTS.md). */
     TK_ERR_RISK_OVER_LIMIT = -90,         /* batch would push risk over eps */

@@ -64,7 +64,7 @@ void anvil_env_load(anvil_env *e)
     e->broker = env_address("TK_TICKET_BROKER");
     e->rounds = env_address("TK_ROUNDS_MANAGER");
     e->bonding = env_address("TK_BONDING_MANAGER");
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < ANVIL_DEV_ACCOUNTS; i++) {
         list_item(item, sizeof item, env("TK_DEV_KEYS"), i);
         tk_test_hex(e->keys[i], 32, item);
         list_item(item, sizeof item, env("TK_DEV_ACCOUNTS"), i);

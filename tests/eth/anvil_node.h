@@ -15,12 +15,14 @@
 
 #include <jansson.h>
 
+#define ANVIL_DEV_ACCOUNTS 10 /* tkchain.py's default */
+
 typedef struct anvil_env {
     const char *url;
     uint64_t chain_id;
     tk_address controller, broker, rounds, bonding;
-    uint8_t keys[6][32];
-    tk_address accounts[6];
+    uint8_t keys[ANVIL_DEV_ACCOUNTS][32];
+    tk_address accounts[ANVIL_DEV_ACCOUNTS];
 } anvil_env;
 
 /* Read the environment tkchain.py exports; fails the test if missing. */

@@ -94,10 +94,14 @@ static void record(mock_rpc *m, const char *body, long long *id)
     json_decref(req);
 }
 
+/* Marks a handler's answer as an error object (no JSON text starts so). */
+#define ERROR_MARK '!'
+
 /* The handler's reply to body (the mutex held: one call at a time). */
 static reply handled(mock_rpc *m, const char *body)
 {
     static const char pre[] = "{\"jsonrpc\":\"2.0\",\"id\":%ID%,\"result\":";
+    static const char pre_error[] = "{\"jsonrpc\":\"2.0\",\"id\":%ID%,\"error\":";
     json_t *req = json_loads(body, 0, NULL);
     const char *method = json_string_value(json_object_get(req, "method"));
     char *params = json_dumps(json_object_get(req, "params"), JSON_COMPACT);
@@ -115,9 +119,31 @@ static reply handled(mock_rpc *m, const char *body)
     r.body = malloc(sizeof pre + strlen(res) + 2);
     if (r.body == NULL)
         abort();
-    snprintf(r.body, sizeof pre + strlen(res) + 2, "%s%s}", pre, res);
+    if (res[0] == ERROR_MARK) /* "error" is as long as "result" */
+        snprintf(r.body, sizeof pre + strlen(res) + 2, "%s%s}", pre_error,
+                 res + 1);
+    else
+        snprintf(r.body, sizeof pre + strlen(res) + 2, "%s%s}", pre, res);
     free(res);
     return r;
+}
+
+char *mock_rpc_error_result(int code, const char *message, const char *data)
+{
+    json_t *e = json_pack("{s:i,s:s}", "code", code, "message", message);
+    char *text, *out;
+
+    if (e == NULL || (data != NULL &&
+                      json_object_set_new(e, "data", json_string(data)) != 0))
+        abort();
+    text = json_dumps(e, JSON_COMPACT);
+    json_decref(e);
+    if (text == NULL || (out = malloc(strlen(text) + 2)) == NULL)
+        abort();
+    out[0] = ERROR_MARK;
+    strcpy(out + 1, text);
+    free(text);
+    return out;
 }
 
 static reply next_reply(mock_rpc *m, const char *body)

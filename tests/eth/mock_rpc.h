@@ -34,6 +34,9 @@ void mock_rpc_set_default(mock_rpc *m, int http_status, const char *body);
 typedef char *(*mock_rpc_handler)(void *data, const char *method,
                                   const char *params_json);
 void mock_rpc_set_handler(mock_rpc *m, mock_rpc_handler fn, void *data);
+/* A handler's answer that is a JSON-RPC error object instead of a result
+ * (malloc'd, like a result; data may be NULL). */
+char *mock_rpc_error_result(int code, const char *message, const char *data);
 
 /* Requests received so far (all of them; the first 256 are logged); the method and body of request i (copies
  * owned by the mock, valid until stop). */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TK_ETH_TXSENDER_INTERNAL_H
+#define TK_ETH_TXSENDER_INTERNAL_H
+
+/* The transaction sender (eth_sender.h):
+ *   txsender.c        create / destroy, options, outcome, forget, wait
+ *   txsender_send.c   estimate, fees, nonce, sign, send; signing a version
+ *   txsender_track.c  poll: receipts, revert replay, replacement */
+
+#include "ticket/eth_sender.h"
+#include "ticket/eth_tx.h"
+
+/* One tracked transaction: everything needed to re-sign it. */
+typedef struct tk__tracked {
+    uint64_t id;              /* 0: free slot */
+    tk_eth_tx tx;             /* tx.data points at data */
+    uint8_t *data;            /* owned copy of the calldata */
+    uint64_t sent_block;      /* head when the latest version was sent */
+    uint64_t sent_ms;         /* monotonic ms of the latest version */
+    unsigned replacements;
+    tk_eth_tx_outcome out;
+} tk__tracked;
+
+struct tk_eth_sender {
+    const tk_ctx *ctx;
+    tk_rpc *rpc;              /* borrowed */
+    tk_eth_sender_options opts;
+    uint8_t seckey[32];       /* wiped on destroy */
+    tk_address address;
+    uint64_t next_nonce;      /* local: one past the last nonce we used */
+    int has_next_nonce;
+    uint64_t next_id;
+    tk__tracked *slots;       /* opts.max_tracked of them */
+};
+
+uint64_t tk__txs_now_ms(void);
+
+/* Sign t->tx with the sender's key and send it. *hash is the version's
+ * hash whenever it was signed (also when sending failed). Returns the
+ * tk_rpc status of eth_sendRawTransaction; "already known" (the node has
+ * this very transaction) counts as TK_OK. */
+tk_status tk__txs_sign_send(tk_eth_sender *s, tk__tracked *t, tk_hash *hash);
+
+/* A send status after which the transaction may be in the node's pool:
+ * TK_OK, or an error that is not the node's answer. */
+int tk__txs_may_have_arrived(tk_status st);
+
+/* Current fees: tip (eth_maxPriorityFeePerGas or the fallback) and the
+ * latest block's base fee and number. */
+tk_status tk__txs_fees(tk_eth_sender *s, tk_u256 *tip, tk_u256 *base_fee,
+                       uint64_t *head);
+
+/* Record a new version hash of t (sent at head now). */
+void tk__txs_add_version(tk__tracked *t, const tk_hash *hash, uint64_t head);
+
+#endif /* TK_ETH_TXSENDER_INTERNAL_H */
