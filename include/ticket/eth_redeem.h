@@ -26,7 +26,9 @@
  *         (redeem_gas, or batch_base_gas + n * batch_ticket_gas) plus
  *         gas_margin_pct, never below the estimate plus the margin: a node's
  *         estimate for a batch can be too low for its last tickets;
- *       - signs and sends the transaction to the TicketBroker.
+ *       - sends the transaction to the TicketBroker through the node's
+ *         tk_eth_sender (eth_sender.h: nonce authority, fees, receipts,
+ *         replacement of stuck transactions, revert replay).
  *  The queue itself asks the chain again (ticket_used, read fresh from the
  *  node: never from a cache) for every ticket of a transaction whose
  *  outcome it applies, so a reverted redemption keeps its ticket unless the
@@ -35,14 +37,15 @@
  *  Restarts: winners the store holds as SUBMITTED are tracked again at
  *  creation (their receipts are polled by hash).
  *
- *  Thread safety: every function takes the redeemer's mutex; the rpc
- *  client given at creation must not be used by anything else while the
- *  redeemer lives (it is not locked, see rpc.h). The queue's chain view and
- *  store are used as redeem.h says. */
+ *  Thread safety: every function takes the redeemer's mutex; the sender
+ *  and the rpc client given at creation (the sender's own, see
+ *  eth_sender.h) must not be used by anything else while a redeemer call
+ *  runs. The queue's chain view and store are used as redeem.h says. */
 
 #include "ticket/chain.h"
 #include "ticket/common.h"
 #include "ticket/context.h"
+#include "ticket/eth_sender.h"
 #include "ticket/monitor.h"
 #include "ticket/redeem.h"
 #include "ticket/rpc.h"
@@ -57,18 +60,12 @@ typedef struct tk_eth_redeemer tk_eth_redeemer;
 /** Options. Start from tk_eth_redeemer_options_default(). */
 typedef struct tk_eth_redeemer_options {
     tk_address broker;          /* the TicketBroker */
-    uint64_t chain_id;          /* checked against eth_chainId at create */
-    const uint8_t *seckey;      /* 32 bytes: the account that pays the gas
-                                   (any account: the contract pays the
-                                   ticket's recipient); copied, wiped on
-                                   destroy */
-    uint32_t gas_margin_pct;    /* added to the gas limit; default 25 */
-    uint64_t lost_after_blocks; /* no receipt this many blocks after the
-                                   send: reported TK_REDEEM_RPC_ERROR (the
-                                   queue then asks the chain); default 50 */
-    tk_u256 max_gas_price;      /* fee cap ceiling, wei; default 500 gwei */
-    tk_u256 fallback_tip;       /* when the node has no
-                                   eth_maxPriorityFeePerGas; default 1 gwei */
+    uint32_t gas_margin_pct;    /* added to the queue's gas figure for a
+                                   call; default 25 */
+    uint64_t lost_after_blocks; /* not final this many blocks after the
+                                   send (replacements included): reported
+                                   TK_REDEEM_RPC_ERROR (the queue then asks
+                                   the chain); default 50 */
 } tk_eth_redeemer_options;
 
 /** Counters since creation. */
@@ -82,6 +79,7 @@ typedef struct tk_eth_redeemer_stats {
     uint64_t tickets_skipped;   /* carried by a mined, successful batch but
                                    not used at its block */
     uint64_t used_reads;        /* usedTickets reads made after a receipt */
+    uint64_t poll_errors;       /* sender poll steps that failed (retried) */
     size_t in_flight;           /* transactions awaiting an outcome */
     tk_redeem_stats queue;      /* the queue's own counters */
 } tk_eth_redeemer_stats;
@@ -102,39 +100,37 @@ typedef struct tk_eth_redeem_tx_event {
 typedef void (*tk_eth_redeem_tx_fn)(const tk_eth_redeem_tx_event *ev,
                                     void *data);
 
-/** Defaults: no broker, chain id 0 (must be set), margin 25%, lost after
- *  50 blocks, max gas price 500 gwei, fallback tip 1 gwei. */
+/** Defaults: no broker (must be set), margin 25%, lost after 50 blocks. */
 TK_API tk_status tk_eth_redeemer_options_default(tk_eth_redeemer_options *o)
     TK_ARG_NONNULL(1);
 
 /** Create a redeemer and its queue (tk_redeem_queue_create's arguments:
  *  cfg, store, chain, monitor; cfg's redeem_gas / batch figures are the
  *  gas limits). The chain view's ticket_used is replaced, for the queue, by
- *  a fresh usedTickets read over rpc. rpc is borrowed and must outlive the
- *  redeemer. Reads eth_chainId (mismatch: TK_ERR_CHAIN) and lists the
- *  store's SUBMITTED winners to track their transactions.
- *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL, no key, zero broker or chain
- *           id, an invalid key); TK_ERR_CHAIN; errors of
- *           tk_redeem_queue_create, of the rpc client and of the store. */
+ *  a fresh usedTickets read over rpc. sender and rpc are borrowed and must
+ *  outlive the redeemer; rpc is the client the sender uses (the redeemer
+ *  reads usedTickets and the receipts of transactions found after a
+ *  restart through it). Lists the store's SUBMITTED winners to track their
+ *  transactions.
+ *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL, zero broker, a chain view
+ *           without ticket_used, a store without list); errors of
+ *           tk_redeem_queue_create and of the store. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_redeemer_create(
     const tk_ctx *ctx, tk_eth_redeemer **out,
     const tk_eth_redeemer_options *opts, const tk_redeem_config *cfg,
     const tk_store *store, const tk_chain *chain, tk_monitor *monitor,
-    tk_rpc *rpc)
+    tk_eth_sender *sender, tk_rpc *rpc)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
-    TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7) TK_ARG_NONNULL(8);
+    TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7) TK_ARG_NONNULL(8)
+    TK_ARG_NONNULL(9);
 
-/** Destroy (NULL: no-op); the key is wiped. Transactions in flight stay in
- *  the store as SUBMITTED and are picked up by the next redeemer. */
+/** Destroy (NULL: no-op). Transactions in flight stay in the store as
+ *  SUBMITTED and are picked up by the next redeemer. */
 TK_API void tk_eth_redeemer_destroy(tk_eth_redeemer *r);
 
 /** Optional per-transaction outcome callback (NULL to remove). */
 TK_API tk_status tk_eth_redeemer_set_tx_callback(tk_eth_redeemer *r,
     tk_eth_redeem_tx_fn fn, void *data) TK_ARG_NONNULL(1);
-
-/** The account paying the gas. */
-TK_API tk_status tk_eth_redeemer_address(const tk_eth_redeemer *r,
-    tk_address *out) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
 /** Settle what can be settled of the transactions in flight (step 1
  *  above), then run the queue for `block` (step 2).
@@ -159,21 +155,23 @@ TK_API tk_status tk_eth_redeemer_get_stats(tk_eth_redeemer *r,
 /* ---- The broadcaster's calls on the TicketBroker ------------------------*/
 
 /** fundDepositAndReserve(deposit, reserve) with value deposit + reserve,
- *  unlock(), cancelUnlock(), withdraw(): estimated (a revert is
- *  TK_ERR_RPC_REVERTED, nothing sent, reason in tk_rpc_last_error), sent
- *  with the estimate plus opts->gas_margin_pct, and waited for up to
- *  timeout_ms. The calls use a redeemer-less path with the same options
- *  (broker, chain id, key, fees).
- *  Out:  tx_hash (may be NULL): the transaction; receipt (may be NULL).
- *  Returns: TK_OK (mined, status 1); TK_ERR_RPC_REVERTED (estimate or
- *           mined with status 0); TK_ERR_STATE (not mined in time: it may
- *           still be); TK_ERR_OVERFLOW (deposit + reserve); rpc errors. */
-TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_broker_fund(const tk_ctx *ctx,
-    tk_rpc *rpc, tk_hash *tx_hash, tk_rpc_receipt *receipt,
-    const tk_eth_redeemer_options *opts, const tk_u256 *deposit,
-    const tk_u256 *reserve, long timeout_ms)
-    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(5) TK_ARG_NONNULL(6)
-    TK_ARG_NONNULL(7);
+ *  through the sender (estimated first: a revert is TK_ERR_RPC_REVERTED
+ *  with the reason in tk_rpc_last_error, nothing sent, no nonce used),
+ *  then waited for up to timeout_ms (tk_eth_sender_wait) and forgotten.
+ *  rpc is the sender's client: a "nonce taken" verdict is checked against
+ *  the receipts of every version for up to a second (a node may report
+ *  the account's nonce before it serves the receipt).
+ *  Out:  out (may be NULL): the transaction's outcome.
+ *  Returns: TK_OK (mined, status 1); TK_ERR_RPC_REVERTED (the estimate, or
+ *           mined with status 0: out->state TK_ETH_TX_REVERTED);
+ *           TK_ERR_TIMEOUT (not final yet: it may still be mined, and the
+ *           sender still tracks it); out->failure for TK_ETH_TX_FAILED;
+ *           TK_ERR_OVERFLOW (deposit + reserve); the sender's errors. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_broker_fund(tk_eth_sender *s,
+    tk_rpc *rpc, tk_eth_tx_outcome *out, const tk_address *broker,
+    const tk_u256 *deposit, const tk_u256 *reserve, long timeout_ms)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(4) TK_ARG_NONNULL(5)
+    TK_ARG_NONNULL(6);
 
 typedef enum tk_eth_broker_call {
     TK_ETH_BROKER_UNLOCK = 0,
@@ -182,11 +180,10 @@ typedef enum tk_eth_broker_call {
 } tk_eth_broker_call;
 
 /** unlock() / cancelUnlock() / withdraw(); as tk_eth_broker_fund. */
-TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_broker_call0(const tk_ctx *ctx,
-    tk_rpc *rpc, tk_hash *tx_hash, tk_rpc_receipt *receipt,
-    const tk_eth_redeemer_options *opts, tk_eth_broker_call call,
-    long timeout_ms)
-    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(5);
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_broker_call0(tk_eth_sender *s,
+    tk_rpc *rpc, tk_eth_tx_outcome *out, const tk_address *broker,
+    tk_eth_broker_call call, long timeout_ms)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(4);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The broadcaster's calls on the TicketBroker: fundDepositAndReserve,
- * unlock, cancelUnlock, withdraw. Each is estimated (a revert is not
- * sent), sent, and waited for. */
+/* The TicketBroker calls of the redemption path: usedTickets, and the
+ * broadcaster's fundDepositAndReserve, unlock, cancelUnlock, withdraw
+ * (through the node's transaction sender, waited for). */
 #include "eth/redeem_internal.h"
 
 #include "core/internal.h"
@@ -11,87 +11,104 @@
 #include <string.h>
 #include <time.h>
 
+tk_status tk__broker_used(tk_rpc *rpc, const tk_address *broker,
+                          const tk_hash *ticket_hash, const char *tag,
+                          uint64_t block, int *used)
+{
+    tk_rpc_call_args args;
+    tk_u256 word;
+    uint8_t data[4 + 32], out[32];
+    size_t len = sizeof data, outlen = sizeof out;
+    tk_status st;
+
+    *used = 0;
+    memcpy(word.bytes, ticket_hash->bytes, 32);
+    st = tk_abi_encode_call(data, &len, TK_ABI_SEL_USED_TICKETS, &word, 1);
+    memset(&args, 0, sizeof args);
+    args.to = broker;
+    args.data = data;
+    args.data_len = len;
+    if (st == TK_OK)
+        st = tk_rpc_call(rpc, out, &outlen, &args, tag, block);
+    if (st == TK_OK)
+        st = tk_abi_decode_bool(used, out, outlen);
+    return st;
+}
+
+int tk__outcome_recheck(tk_rpc *rpc, tk_eth_tx_outcome *oc)
+{
+    tk_rpc_receipt rc;
+    int found = 0;
+
+    for (size_t i = 0; i < oc->n_hashes && i < TK_ETH_TX_VERSIONS_MAX; i++)
+        if (tk_rpc_get_receipt(rpc, &rc, &found, &oc->hashes[i]) == TK_OK &&
+            found) {
+            oc->state = rc.status == 1 ? TK_ETH_TX_SUCCEEDED
+                                       : TK_ETH_TX_REVERTED;
+            oc->receipt = rc;
+            oc->tx_hash = oc->hashes[i];
+            oc->failure = TK_OK;
+            return 1;
+        }
+    return 0;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static long now_ms(void)
+/* Send, wait, forget: the outcome in *out. */
+static tk_status transact(tk_eth_sender *s, tk_rpc *rpc, tk_eth_tx_outcome *out,
+                          const tk_address *broker, const tk_u256 *value,
+                          const uint8_t *data, size_t len, long timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+    tk_eth_send_request req;
+    uint64_t id = 0;
+    tk_status st;
 
-static tk_status transact(const tk_ctx *ctx, tk_rpc *rpc, tk_hash *tx_hash,
-                          tk_rpc_receipt *receipt,
-                          const tk_eth_redeemer_options *o,
-                          const tk_u256 *value, const uint8_t *data,
-                          size_t len, long timeout_ms)
-{
-    tk__account a;
-    tk_rpc_receipt rc;
-    tk_hash h;
-    uint64_t gas = 0;
-    long deadline;
-    int found = 0;
-    tk_status st = tk__account_init(&a, ctx, rpc, o);
-
-    memset(&h, 0, sizeof h);
-    memset(&rc, 0, sizeof rc);
+    memset(&req, 0, sizeof req);
+    req.to = broker;
+    if (value != NULL)
+        req.value = *value;
+    req.data = data;
+    req.data_len = len;
+    st = tk_eth_sender_send(s, &id, &req);
     if (st == TK_OK)
-        st = tk__account_estimate(&a, &gas, &o->broker, value, data, len);
-    if (st == TK_OK)
-        st = tk__account_send(&a, &h, &o->broker, value, data, len,
-                              tk__gas_with_margin(gas, o->gas_margin_pct));
-    deadline = now_ms() + timeout_ms;
-    while (st == TK_OK && !found) {
-        st = tk_rpc_get_receipt(rpc, &rc, &found, &h);
-        if (st == TK_OK && !found) {
-            if (now_ms() >= deadline)
-                st = TK_ERR_STATE; /* sent, not mined yet: it may be */
-            else
-                sleep_ms(50);
-        }
-    }
-    if (st == TK_OK && rc.status != 1)
-        st = TK_ERR_RPC_REVERTED;
-    tk__account_wipe(&a);
-    if (tx_hash != NULL)
-        *tx_hash = h;
-    if (receipt != NULL)
-        *receipt = rc;
-    return st;
+        st = tk_eth_sender_wait(s, id, timeout_ms, 50, out);
+    if (st != TK_OK)
+        return st; /* TK_ERR_TIMEOUT: still tracked, it may be mined */
+    (void)tk_eth_sender_forget(s, id);
+    /* "Nonce taken" on one read may be a receipt not served yet. */
+    for (int i = 0; out->state == TK_ETH_TX_FAILED && i < 20; i++)
+        if (!tk__outcome_recheck(rpc, out))
+            sleep_ms(50);
+    if (out->state == TK_ETH_TX_REVERTED)
+        return TK_ERR_RPC_REVERTED;
+    if (out->state == TK_ETH_TX_FAILED)
+        return out->failure != TK_OK ? out->failure : TK_ERR_TX_NONCE_TAKEN;
+    return TK_OK;
 }
 
-static int options_ok(const tk_eth_redeemer_options *o)
+tk_status tk_eth_broker_fund(tk_eth_sender *s, tk_rpc *rpc,
+                             tk_eth_tx_outcome *out,
+                             const tk_address *broker, const tk_u256 *deposit,
+                             const tk_u256 *reserve, long timeout_ms)
 {
-    static const tk_address zero;
-    return o->seckey != NULL && o->chain_id != 0 &&
-           memcmp(&o->broker, &zero, sizeof zero) != 0;
-}
-
-tk_status tk_eth_broker_fund(const tk_ctx *ctx, tk_rpc *rpc, tk_hash *tx_hash,
-                             tk_rpc_receipt *receipt,
-                             const tk_eth_redeemer_options *opts,
-                             const tk_u256 *deposit, const tk_u256 *reserve,
-                             long timeout_ms)
-{
+    tk_eth_tx_outcome local;
     tk_u256 words[2], value;
     uint8_t data[4 + 64];
     size_t len = sizeof data;
     mpz_t a, b;
     tk_status st;
 
-    if (tx_hash != NULL)
-        memset(tx_hash, 0, sizeof *tx_hash);
-    if (receipt != NULL)
-        memset(receipt, 0, sizeof *receipt);
-    TK_ARG_CHECK_NOCTX(ctx != NULL);
-    TK_ARG_CHECK(ctx, rpc != NULL && opts != NULL && deposit != NULL &&
-                          reserve != NULL && timeout_ms >= 0);
-    TK_ARG_CHECK(ctx, options_ok(opts));
+    if (out == NULL)
+        out = &local;
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(s != NULL && rpc != NULL && broker != NULL &&
+                       deposit != NULL &&
+                       reserve != NULL && timeout_ms >= 0);
     mpz_inits(a, b, NULL);
     (void)tk_u256_to_mpz(a, deposit);
     (void)tk_u256_to_mpz(b, reserve);
@@ -104,34 +121,31 @@ tk_status tk_eth_broker_fund(const tk_ctx *ctx, tk_rpc *rpc, tk_hash *tx_hash,
         st = tk_abi_encode_call(data, &len,
                                 TK_ABI_SEL_FUND_DEPOSIT_AND_RESERVE, words, 2);
     if (st == TK_OK)
-        st = transact(ctx, rpc, tx_hash, receipt, opts, &value, data, len,
-                      timeout_ms);
+        st = transact(s, rpc, out, broker, &value, data, len, timeout_ms);
     return st;
 }
 
-tk_status tk_eth_broker_call0(const tk_ctx *ctx, tk_rpc *rpc,
-                              tk_hash *tx_hash, tk_rpc_receipt *receipt,
-                              const tk_eth_redeemer_options *opts,
+tk_status tk_eth_broker_call0(tk_eth_sender *s, tk_rpc *rpc,
+                              tk_eth_tx_outcome *out,
+                              const tk_address *broker,
                               tk_eth_broker_call call, long timeout_ms)
 {
     static const uint32_t sel[] = {TK_ABI_SEL_UNLOCK,
                                    TK_ABI_SEL_CANCEL_UNLOCK,
                                    TK_ABI_SEL_WITHDRAW};
+    tk_eth_tx_outcome local;
     uint8_t data[4];
     size_t len = sizeof data;
     tk_status st;
 
-    if (tx_hash != NULL)
-        memset(tx_hash, 0, sizeof *tx_hash);
-    if (receipt != NULL)
-        memset(receipt, 0, sizeof *receipt);
-    TK_ARG_CHECK_NOCTX(ctx != NULL);
-    TK_ARG_CHECK(ctx, rpc != NULL && opts != NULL && timeout_ms >= 0);
-    TK_ARG_CHECK(ctx, options_ok(opts));
-    TK_ARG_CHECK(ctx, (unsigned)call <= (unsigned)TK_ETH_BROKER_WITHDRAW);
+    if (out == NULL)
+        out = &local;
+    memset(out, 0, sizeof *out);
+    TK_ARG_CHECK_NOCTX(s != NULL && rpc != NULL && broker != NULL &&
+                       timeout_ms >= 0);
+    TK_ARG_CHECK_NOCTX((unsigned)call <= (unsigned)TK_ETH_BROKER_WITHDRAW);
     st = tk_abi_encode_call(data, &len, sel[call], NULL, 0);
     if (st == TK_OK)
-        st = transact(ctx, rpc, tx_hash, receipt, opts, NULL, data, len,
-                      timeout_ms);
+        st = transact(s, rpc, out, broker, NULL, data, len, timeout_ms);
     return st;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The redeemer: the queue's submit callback on a real account, and the
- * chain view the queue sees (ticket_used read fresh from the node, or
+/* The redeemer: the queue's submit callback on the node's transaction
+ * sender, and the chain view the queue sees (ticket_used read fresh from the node, or
  * from the reads at a receipt's block while that receipt is applied). */
 #include "eth/redeem_internal.h"
 
@@ -18,9 +18,13 @@ tk_status tk_eth_redeemer_options_default(tk_eth_redeemer_options *o)
     memset(o, 0, sizeof *o);
     o->gas_margin_pct = 25;
     o->lost_after_blocks = 50;
-    (void)tk_u256_from_u64(&o->max_gas_price, 500000000000u);
-    (void)tk_u256_from_u64(&o->fallback_tip, 1000000000u);
     return TK_OK;
+}
+
+uint64_t tk__gas_with_margin(uint64_t gas, uint32_t margin_pct)
+{
+    uint64_t extra = gas / 100 * margin_pct + gas % 100 * margin_pct / 100;
+    return gas > UINT64_MAX - extra ? UINT64_MAX : gas + extra;
 }
 
 /* ---- the queue's chain view --------------------------------------------*/
@@ -67,7 +71,7 @@ static tk_status w_used(void *self, const tk_hash *h, int *used)
             *used = r->answers[i];
             return TK_OK;
         }
-    return tk__broker_used(r->acct.rpc, &r->broker, h, "latest", 0, used);
+    return tk__broker_used(r->rpc, &r->broker, h, "latest", 0, used);
 }
 
 /* ---- submit ---------------------------------------------------------------*/
@@ -108,32 +112,42 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
                         size_t len, uint64_t gas_limit, size_t n)
 {
     tk_eth_redeemer *r = data;
+    tk_eth_send_request req;
+    tk_eth_tx_outcome oc;
     tk_hash *tickets = NULL;
-    uint64_t est = 0, gas;
+    uint64_t id = 0;
     tk_status st = carried(&tickets, cd, len, n);
 
-    /* The estimate only catches a revert (round not initialized, funds
-     * short): for a batch it can be too low for the last tickets, which
-     * the contract then skips while the transaction succeeds. */
+    /* The sender estimates first: a revert (round not initialized, funds
+     * short) sends nothing. The estimate only catches reverts: the limit
+     * is the queue's per-ticket figure plus the margin, because a node's
+     * estimate for a batch can be too low for its last tickets, which the
+     * contract then skips while the transaction succeeds. */
+    memset(&req, 0, sizeof req);
+    req.to = &r->broker;
+    req.data = cd;
+    req.data_len = len;
+    req.gas_limit = tk__gas_with_margin(gas_limit, r->margin);
     if (st == TK_OK) {
-        st = tk__account_estimate(&r->acct, &est, &r->broker, NULL, cd, len);
+        st = tk_eth_sender_send(r->sender, &id, &req);
+        if (st == TK_ERR_OUT_OF_RANGE) {
+            /* The figure is below the estimate (a config too low for this
+             * chain): the estimate plus the sender's margin then. */
+            req.gas_limit = 0;
+            st = tk_eth_sender_send(r->sender, &id, &req);
+        }
         if (st == TK_ERR_RPC_REVERTED)
             r->stats.estimate_reverts++;
+        else if (st != TK_OK)
+            r->stats.send_errors++;
     }
-    if (st == TK_OK) {
-        gas = tk__gas_with_margin(gas_limit > est ? gas_limit : est,
-                                  r->acct.gas_margin_pct);
-        st = tk__account_send(&r->acct, tx_hash, &r->broker, NULL, cd, len,
-                              gas);
-    }
-    if (st == TK_OK) {
+    if (st == TK_OK && (st = tk_eth_sender_outcome(r->sender, id, &oc)) ==
+                           TK_OK) {
+        *tx_hash = oc.hashes[0];
         r->stats.txs_sent++;
-        st = tk__redeemer_track(r, tx_hash, tickets, n, cd, len);
         /* Tracking failed (NOMEM): the store still says SUBMITTED, and a
-         * restarted redeemer tracks it; this one reports it lost. */
-        st = TK_OK;
-    } else if (st != TK_ERR_RPC_REVERTED) {
-        r->stats.send_errors++;
+         * restarted redeemer tracks it by hash. */
+        (void)tk__redeemer_track(r, tx_hash, id, tickets, n);
     }
     free(tickets);
     return st;
@@ -165,7 +179,7 @@ static int restore_one(const tk_winner *w, void *data)
             return 0;
         }
     }
-    rc->st = tk__redeemer_track(r, &w->tx_hash, &w->ticket_hash, 1, NULL, 0);
+    rc->st = tk__redeemer_track(r, &w->tx_hash, 0, &w->ticket_hash, 1);
     return rc->st != TK_OK;
 }
 
@@ -173,7 +187,8 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
                                  const tk_eth_redeemer_options *opts,
                                  const tk_redeem_config *cfg,
                                  const tk_store *store, const tk_chain *chain,
-                                 tk_monitor *monitor, tk_rpc *rpc)
+                                 tk_monitor *monitor, tk_eth_sender *sender,
+                                 tk_rpc *rpc)
 {
     static const tk_address zero;
     tk_eth_redeemer *r;
@@ -184,24 +199,24 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     TK_ARG_CHECK(ctx, out != NULL);
     *out = NULL;
     TK_ARG_CHECK(ctx, opts != NULL && cfg != NULL && store != NULL &&
-                          chain != NULL && monitor != NULL && rpc != NULL);
-    TK_ARG_CHECK(ctx, opts->seckey != NULL && opts->chain_id != 0);
+                          chain != NULL && monitor != NULL &&
+                          sender != NULL && rpc != NULL);
     TK_ARG_CHECK(ctx, memcmp(&opts->broker, &zero, sizeof zero) != 0);
     TK_ARG_CHECK(ctx, chain->ticket_used != NULL && store->list != NULL);
     if ((r = calloc(1, sizeof *r)) == NULL)
         return TK_ERR_NOMEM;
     r->ctx = ctx;
+    r->sender = sender;
+    r->rpc = rpc;
     r->broker = opts->broker;
+    r->margin = opts->gas_margin_pct;
     r->lost_after = opts->lost_after_blocks;
     r->inner = *chain;
     r->wrapped = (tk_chain){r, w_last_block, w_rounds, w_funds, w_claimed,
                             w_pool, w_gas, w_used};
-    r->qcfg = *cfg;
     pthread_mutex_init(&r->mu, NULL);
-    st = tk__account_init(&r->acct, ctx, rpc, opts);
-    if (st == TK_OK)
-        st = tk_redeem_queue_create(ctx, &r->q, cfg, store, &r->wrapped,
-                                    monitor, submit, r);
+    st = tk_redeem_queue_create(ctx, &r->q, cfg, store, &r->wrapped,
+                                monitor, submit, r);
     if (st == TK_OK) {
         rc.r = r;
         rc.st = TK_OK;
@@ -227,7 +242,6 @@ void tk_eth_redeemer_destroy(tk_eth_redeemer *r)
     for (size_t i = 0; i < r->n_fl; i++)
         tk__inflight_free(&r->fl[i]);
     free(r->fl);
-    tk__account_wipe(&r->acct);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }
@@ -240,15 +254,6 @@ tk_status tk_eth_redeemer_set_tx_callback(tk_eth_redeemer *r,
     r->tx_fn = fn;
     r->tx_data = data;
     pthread_mutex_unlock(&r->mu);
-    return TK_OK;
-}
-
-tk_status tk_eth_redeemer_address(const tk_eth_redeemer *r, tk_address *out)
-{
-    TK_ARG_CHECK_NOCTX(out != NULL);
-    memset(out, 0, sizeof *out);
-    TK_ARG_CHECK_NOCTX(r != NULL);
-    *out = r->acct.from; /* set at creation, never changed */
     return TK_OK;
 }
 

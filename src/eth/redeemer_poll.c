@@ -7,21 +7,18 @@
 #include "core/internal.h"
 #include "core/memzero.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void tk__inflight_free(tk__inflight *f)
 {
-    if (f->calldata != NULL)
-        tk_memzero(f->calldata, f->len);
-    free(f->calldata);
     free(f->tickets);
     memset(f, 0, sizeof *f);
 }
 
 tk_status tk__redeemer_track(tk_eth_redeemer *r, const tk_hash *tx,
-                             const tk_hash *tickets, size_t n,
-                             const uint8_t *calldata, size_t len)
+                             uint64_t id, const tk_hash *tickets, size_t n)
 {
     tk__inflight f;
 
@@ -35,18 +32,12 @@ tk_status tk__redeemer_track(tk_eth_redeemer *r, const tk_hash *tx,
     }
     memset(&f, 0, sizeof f);
     f.tx_hash = *tx;
+    f.id = id;
     f.since_block = r->block;
     f.n = n;
-    f.len = len;
-    f.tickets = malloc(n * sizeof *f.tickets);
-    f.calldata = len > 0 ? malloc(len) : NULL;
-    if (f.tickets == NULL || (len > 0 && f.calldata == NULL)) {
-        tk__inflight_free(&f);
+    if ((f.tickets = malloc(n * sizeof *f.tickets)) == NULL)
         return TK_ERR_NOMEM;
-    }
     memcpy(f.tickets, tickets, n * sizeof *f.tickets);
-    if (len > 0)
-        memcpy(f.calldata, calldata, len);
     r->fl[r->n_fl++] = f;
     return TK_OK;
 }
@@ -88,25 +79,71 @@ static tk_status report(tk_eth_redeemer *r, const tk__inflight *f,
     return st == TK_ERR_NOT_FOUND ? TK_OK : st;
 }
 
+/* Where a transaction is: PENDING, or final with its receipt (SUCCEEDED /
+ * REVERTED, reason filled when the replay gave one) or FAILED. 0 when it
+ * could not be read. */
+static int fetch(tk_eth_redeemer *r, const tk__inflight *f,
+                 tk_eth_tx_state *state, tk_rpc_receipt *rc, char *reason,
+                 size_t cap)
+{
+    tk_eth_tx_outcome oc;
+    int found = 0;
+
+    reason[0] = '\0';
+    if (f->id == 0) {
+        /* Found in the store after a restart: by hash (a replacement the
+         * earlier sender sent is not known; the queue asks the chain). */
+        if (tk_rpc_get_receipt(r->rpc, rc, &found, &f->tx_hash) != TK_OK)
+            return 0;
+        *state = !found ? TK_ETH_TX_PENDING
+                 : rc->status == 1 ? TK_ETH_TX_SUCCEEDED : TK_ETH_TX_REVERTED;
+        return 1;
+    }
+    if (tk_eth_sender_outcome(r->sender, f->id, &oc) != TK_OK)
+        return 0;
+    if (oc.state == TK_ETH_TX_FAILED)
+        (void)tk__outcome_recheck(r->rpc, &oc); /* a receipt served late */
+    *state = oc.state;
+    *rc = oc.receipt;
+    if (oc.state == TK_ETH_TX_REVERTED && oc.has_revert &&
+        oc.revert.kind == TK_ABI_REVERT_ERROR)
+        snprintf(reason, cap, "%s", oc.revert.reason);
+    return 1;
+}
+
 /* Settle one transaction if its fate is known: 1 settled, 0 not yet. */
 static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
 {
     tk_rpc_receipt rc;
+    tk_eth_tx_state state;
     tk_redeem_outcome oc;
-    char reason[TK_ABI_REASON_MAX + 1] = "";
-    int found = 0, *used;
+    char reason[TK_ABI_REASON_MAX + 1];
+    int done, *used;
     size_t n_used = 0;
 
-    if (tk_rpc_get_receipt(r->acct.rpc, &rc, &found, &f->tx_hash) != TK_OK)
+    memset(&rc, 0, sizeof rc);
+    if (!fetch(r, f, &state, &rc, reason, sizeof reason))
         return 0; /* the node did not answer: next time */
-    if (!found) {
-        if (block < f->since_block || block - f->since_block < r->lost_after)
-            return 0;
-        /* Dropped, or replaced by someone else's use of the nonce: the
+    if (f->reported_lost)
+        return state != TK_ETH_TX_PENDING; /* only forget it now */
+    if (state == TK_ETH_TX_PENDING &&
+        (block < f->since_block || block - f->since_block < r->lost_after))
+        return 0;
+    if (state == TK_ETH_TX_FAILED && (f->failed_at == 0 || block <= f->failed_at)) {
+        /* Believed only on a later block, with the receipts read again. */
+        if (f->failed_at == 0)
+            f->failed_at = block;
+        return 0;
+    }
+    if (state == TK_ETH_TX_PENDING || state == TK_ETH_TX_FAILED) {
+        /* Never mined (its nonce went elsewhere), or given up on: the
          * queue asks the chain about each ticket before it retries. */
         r->stats.lost++;
         emit(r, f, TK_REDEEM_RPC_ERROR, NULL, 0, NULL);
-        return report(r, f, TK_REDEEM_RPC_ERROR, NULL, NULL) == TK_OK;
+        if (report(r, f, TK_REDEEM_RPC_ERROR, NULL, NULL) != TK_OK)
+            return 0;
+        f->reported_lost = state == TK_ETH_TX_PENDING;
+        return !f->reported_lost;
     }
     /* Mined: nothing is marked redeemed before every ticket it carried
      * was read at its block (a batch skips failing tickets and succeeds). */
@@ -114,29 +151,26 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
         return 0;
     for (size_t i = 0; i < f->n; i++) {
         r->stats.used_reads++;
-        if (tk__broker_used(r->acct.rpc, &r->broker, &f->tickets[i], NULL,
+        if (tk__broker_used(r->rpc, &r->broker, &f->tickets[i], NULL,
                             rc.block_number, &used[i]) != TK_OK) {
             free(used);
             return 0;
         }
         n_used += used[i] != 0;
     }
-    if (rc.status == 1) {
+    if (state == TK_ETH_TX_SUCCEEDED) {
         oc = TK_REDEEM_CONFIRMED;
         r->stats.mined_ok++;
         r->stats.tickets_skipped += f->n - n_used;
     } else {
-        tk__account_revert_reason(&r->acct, reason, sizeof reason,
-                                  &r->broker, f->calldata, f->len,
-                                  rc.block_number);
         oc = reason[0] ? TK_REDEEM_REVERTED_REASON
                        : TK_REDEEM_REVERTED_NO_REASON;
         r->stats.mined_reverted++;
     }
     emit(r, f, oc, &rc, n_used, reason[0] ? reason : NULL);
-    found = report(r, f, oc, used, reason) == TK_OK;
+    done = report(r, f, oc, used, reason) == TK_OK;
     free(used);
-    return found;
+    return done;
 }
 
 static size_t poll_locked(tk_eth_redeemer *r, uint64_t block)
@@ -145,8 +179,14 @@ static size_t poll_locked(tk_eth_redeemer *r, uint64_t block)
 
     if (block > r->block)
         r->block = block;
+    /* One tracking step of the sender (receipts, replacements); an error
+     * leaves the transactions as they were for the next block. */
+    if (tk_eth_sender_poll(r->sender, NULL) != TK_OK)
+        r->stats.poll_errors++;
     while (i < r->n_fl) {
         if (settle(r, &r->fl[i], r->block)) {
+            if (r->fl[i].id != 0)
+                (void)tk_eth_sender_forget(r->sender, r->fl[i].id);
             tk__inflight_free(&r->fl[i]);
             r->fl[i] = r->fl[--r->n_fl];
             settled++;

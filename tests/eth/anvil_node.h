@@ -64,13 +64,4 @@ void anvil_relay_stop(anvil_relay *r);   /* closes every connection */
 void anvil_relay_resume(anvil_relay *r); /* listens again, same port */
 void anvil_relay_free(anvil_relay *r);
 
-/* A chain view reading the contracts at "latest" on every call (no cache;
- * the tests' stand-in until the node's view is used). Locked: the rpc is
- * its own. */
-typedef struct anvil_view anvil_view;
-anvil_view *anvil_view_create(const tk_ctx *ctx, const anvil_env *e,
-                              const tk_address *recipient);
-void anvil_view_iface(anvil_view *v, tk_chain *out);
-void anvil_view_free(anvil_view *v);
-
 #endif

@@ -145,19 +145,22 @@ static void test_view_matches_chain(void **state)
 /* fundDepositAndReserve from dev account 1 (the sender), mined. */
 static void fund(rig *g, uint64_t deposit, uint64_t reserve)
 {
-    tk_eth_redeemer_options o;
+    tk_eth_sender_options o;
+    tk_eth_sender *s = NULL;
+    tk_eth_tx_outcome oc;
     tk_u256 d, r;
-    tk_rpc_receipt rc;
 
-    assert_int_equal(tk_eth_redeemer_options_default(&o), TK_OK);
-    o.broker = g->env.broker;
+    assert_int_equal(tk_eth_sender_options_default(&o), TK_OK);
     o.chain_id = g->env.chain_id;
-    o.seckey = g->env.keys[1];
+    assert_int_equal(tk_u256_from_u64(&o.max_gas_price, 500000000000u), TK_OK);
+    assert_int_equal(tk_eth_sender_create(g->fx.ctx, &s, g->rpc, &o,
+                                          g->env.keys[1]), TK_OK);
     assert_int_equal(tk_u256_from_u64(&d, deposit), TK_OK);
     assert_int_equal(tk_u256_from_u64(&r, reserve), TK_OK);
-    assert_int_equal(tk_eth_broker_fund(g->fx.ctx, g->rpc, NULL, &rc, &o, &d,
-                                        &r, 30000), TK_OK);
-    assert_int_equal(rc.status, 1);
+    assert_int_equal(tk_eth_broker_fund(s, g->rpc, &oc, &g->env.broker, &d, &r,
+                                        30000), TK_OK);
+    assert_int_equal(oc.receipt.status, 1);
+    tk_eth_sender_destroy(s);
 }
 
 static double now(void)

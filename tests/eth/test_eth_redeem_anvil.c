@@ -6,7 +6,8 @@
  * The money flow is the real one: the broadcaster (dev account 1) funds
  * its deposit and reserve on-chain through tk_eth_broker_fund; a
  * tk_sender pays a tk_recipient (dev account 2, an active transcoder)
- * whose params and payments are validated against a chain view over RPC;
+ * whose params and payments are validated against the RPC chain view
+ * (chain_rpc.h, polled by the test's loop like a node's);
  * winners land in the store; the redeemer (gas paid by dev account 3, so
  * the recipient's balance moves by face values only) redeems them. Every
  * check reads the chain: usedTickets, getSenderInfo, eth_getBalance.
@@ -37,6 +38,7 @@
 
 #include "anvil_node.h"
 
+#include "ticket/chain_rpc.h"
 #include "ticket/eth_redeem.h"
 #include "ticket/keys.h"
 #include "ticket/payment.h"
@@ -61,8 +63,9 @@ typedef struct fixture {
     anvil_env e;
     tk_rpc *rpc;          /* test control */
     tk_rpc *rd_rpc;       /* the redeemer's */
+    tk_eth_sender *rd_sender;
     char snapshot[80];
-    anvil_view *view;
+    tk_chain_rpc *view;
     tk_chain chain;
     tk_store_mem *mem;
     tk_store store;
@@ -85,24 +88,30 @@ static void mpz_of(mpz_t z, const tk_u256 *x)
     assert_int_equal(tk_u256_to_mpz(z, x), TK_OK);
 }
 
-static tk_eth_redeemer_options options(fixture *f, int key)
+/* A transaction sender for dev account `key` over rpc. */
+static tk_eth_sender *sender_for(fixture *f, tk_rpc *rpc, int key,
+                                 unsigned margin)
 {
-    tk_eth_redeemer_options o;
-    assert_int_equal(tk_eth_redeemer_options_default(&o), TK_OK);
-    o.broker = f->e.broker;
+    tk_eth_sender_options o;
+    tk_eth_sender *s = NULL;
+    assert_int_equal(tk_eth_sender_options_default(&o), TK_OK);
     o.chain_id = f->e.chain_id;
-    o.seckey = f->e.keys[key];
-    return o;
+    assert_int_equal(tk_u256_from_u64(&o.max_gas_price, 500000000000u), TK_OK);
+    o.gas_margin_percent = margin;
+    assert_int_equal(tk_eth_sender_create(f->ctx, &s, rpc, &o, f->e.keys[key]),
+                     TK_OK);
+    return s;
 }
 
 static void fund(fixture *f, int key, const char *dep, const char *res)
 {
-    tk_eth_redeemer_options o = options(f, key);
+    tk_eth_sender *s = sender_for(f, f->rpc, key, 20);
     tk_u256 d = u(dep), r = u(res);
-    tk_rpc_receipt rc;
-    assert_int_equal(tk_eth_broker_fund(f->ctx, f->rpc, NULL, &rc, &o, &d, &r,
+    tk_eth_tx_outcome oc;
+    assert_int_equal(tk_eth_broker_fund(s, f->rpc, &oc, &f->e.broker, &d, &r,
                                         10000), TK_OK);
-    assert_int_equal(rc.status, 1);
+    assert_int_equal(oc.receipt.status, 1);
+    tk_eth_sender_destroy(s);
 }
 
 static int setup(void **state)
@@ -128,8 +137,20 @@ static int setup(void **state)
                                      anvil_selector("setActiveTranscoder(address,bool)"),
                                      w, 2), 1);
 
-    f->view = anvil_view_create(f->ctx, &f->e, &f->e.accounts[RCPT]);
-    anvil_view_iface(f->view, &f->chain);
+    {
+        tk_chain_rpc_options vo;
+        assert_int_equal(tk_chain_rpc_options_default(&vo), TK_OK);
+        vo.rpc.endpoints = &f->e.url;
+        vo.rpc.n_endpoints = 1;
+        vo.has_controller = 1;
+        vo.controller = f->e.controller;
+        vo.recipient = f->e.accounts[RCPT];
+        assert_int_equal(tk_chain_rpc_create(f->ctx, &f->view, &vo), TK_OK);
+        assert_int_equal(tk_chain_rpc_iface(f->view, &f->chain), TK_OK);
+        assert_int_equal(tk_chain_rpc_watch(f->view, &f->e.accounts[BCAST]),
+                         TK_OK);
+        assert_int_equal(tk_chain_rpc_poll(f->view, NULL), TK_OK);
+    }
     assert_int_equal(tk_store_mem_create(&f->mem), TK_OK);
     assert_int_equal(tk_store_mem_iface(f->mem, &f->store), TK_OK);
 
@@ -160,11 +181,12 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     tk_eth_redeemer_destroy(f->rd);
+    tk_eth_sender_destroy(f->rd_sender);
     tk_rpc_destroy(f->rd_rpc);
     tk_sender_destroy(f->s);
     tk_recipient_destroy(f->r);
     tk_store_mem_destroy(f->mem);
-    anvil_view_free(f->view);
+    tk_chain_rpc_destroy(f->view);
     anvil_automine(f->rpc, 1);
     json_decref(anvil_raw(f->rpc, "evm_revert", json_pack("[s]", f->snapshot)));
     tk_rpc_destroy(f->rpc);
@@ -173,21 +195,32 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The redeemer, its gas paid by dev account PAYER; margin applies to the
+ * queue's gas figures and to the sender's estimate. */
 static void make_redeemer(fixture *f, const tk_redeem_config *cfg,
                           uint32_t margin)
 {
     tk_redeem_config c;
-    tk_eth_redeemer_options o = options(f, PAYER);
+    tk_eth_redeemer_options o;
 
+    assert_int_equal(tk_eth_redeemer_options_default(&o), TK_OK);
+    o.broker = f->e.broker;
     o.gas_margin_pct = margin;
     if (cfg == NULL) {
         assert_int_equal(tk_redeem_config_default(&c), TK_OK);
         cfg = &c;
     }
+    f->rd_sender = sender_for(f, f->rd_rpc, PAYER, margin);
     assert_int_equal(tk_eth_redeemer_create(f->ctx, &f->rd, &o, cfg,
                                             &f->store, &f->chain,
                                             tk_recipient_monitor(f->r),
-                                            f->rd_rpc), TK_OK);
+                                            f->rd_sender, f->rd_rpc), TK_OK);
+}
+
+/* The node's loop refreshes its view (once per new block). */
+static void sync_view(fixture *f)
+{
+    assert_int_equal(tk_chain_rpc_poll(f->view, NULL), TK_OK);
 }
 
 /* k winning tickets paid by the broadcaster and received by the recipient
@@ -201,6 +234,7 @@ static void pay_winners(fixture *f, size_t k)
     tk_ticket_result *res = calloc(k, sizeof *res);
 
     assert_non_null(res);
+    sync_view(f);
     assert_int_equal(tk_u256_from_u64(&price.num, 1), TK_OK);
     assert_int_equal(tk_u256_from_u64(&price.den, 1), TK_OK);
     assert_int_equal(tk_recipient_params(f->r, &p, &f->e.accounts[BCAST],
@@ -254,6 +288,7 @@ static size_t count_state(fixture *f, tk_winner_state st)
 static void run_blocks(fixture *f, int n)
 {
     for (int i = 0; i < n; i++) {
+        sync_view(f);
         assert_int_equal(tk_eth_redeemer_on_block(f->rd, anvil_block(f->rpc)),
                          TK_OK);
         anvil_mine(f->rpc, 1);
@@ -304,16 +339,16 @@ static void test_fund(void **state)
 {
     fixture *f = *state;
     const tk_address *who = &f->e.accounts[5];
-    tk_eth_redeemer_options o = options(f, 5);
+    tk_eth_sender *snd = sender_for(f, f->rpc, 5, 20);
     tk_abi_sender_info a = anvil_sender_info(f->rpc, &f->e.broker, who), b;
     tk_u256 bal0 = anvil_balance(f->rpc, who), bal1, d = u("3000000000000000"),
             r = u("5000000000000000");
-    tk_rpc_receipt rc;
-    uint64_t nonce0 = 0, nonce1 = 0;
+    tk_eth_tx_outcome oc;
+    uint64_t nonce0 = 0, nonce1 = 0, wr = 0;
     mpz_t x, y, g;
 
-    assert_int_equal(tk_eth_broker_fund(f->ctx, f->rpc, NULL, &rc, &o, &d, &r,
-                                        10000), TK_OK);
+    assert_int_equal(tk_eth_broker_fund(snd, f->rpc, &oc, &f->e.broker, &d,
+                                        &r, 10000), TK_OK);
     b = anvil_sender_info(f->rpc, &f->e.broker, who);
     bal1 = anvil_balance(f->rpc, who);
     mpz_inits(x, y, g, NULL);
@@ -330,8 +365,8 @@ static void test_fund(void **state)
     mpz_of(x, &bal0);
     mpz_of(y, &bal1);
     mpz_sub(x, x, y);
-    mpz_of(g, &rc.effective_gas_price);
-    mpz_mul_ui(g, g, rc.gas_used);
+    mpz_of(g, &oc.receipt.effective_gas_price);
+    mpz_mul_ui(g, g, oc.receipt.gas_used);
     mpz_add_ui(g, g, 8000000000000000ul);
     assert_int_equal(mpz_cmp(x, g), 0);
     mpz_clears(x, y, g, NULL);
@@ -339,7 +374,7 @@ static void test_fund(void **state)
     /* cancelUnlock without an unlock reverts: refused by the estimate,
      * nothing sent, no nonce used. */
     assert_int_equal(tk_rpc_transaction_count(f->rpc, &nonce0, who, 1), TK_OK);
-    assert_int_equal(tk_eth_broker_call0(f->ctx, f->rpc, NULL, NULL, &o,
+    assert_int_equal(tk_eth_broker_call0(snd, f->rpc, NULL, &f->e.broker,
                                          TK_ETH_BROKER_CANCEL_UNLOCK, 10000),
                      TK_ERR_RPC_REVERTED);
     assert_int_equal(tk_rpc_transaction_count(f->rpc, &nonce1, who, 1), TK_OK);
@@ -347,31 +382,29 @@ static void test_fund(void **state)
 
     /* unlock -> withdrawRound = round + 2; cancel -> 0; unlock, two rounds
      * later withdraw -> everything back. */
-    assert_int_equal(tk_eth_broker_call0(f->ctx, f->rpc, NULL, NULL, &o,
+    assert_int_equal(tk_eth_broker_call0(snd, f->rpc, NULL, &f->e.broker,
                                          TK_ETH_BROKER_UNLOCK, 10000), TK_OK);
     b = anvil_sender_info(f->rpc, &f->e.broker, who);
-    {
-        uint64_t wr = 0;
-        assert_int_equal(tk_u256_to_u64(&wr, &b.withdraw_round), TK_OK);
-        assert_true(wr == anvil_current_round(f->rpc, &f->e.rounds) + 2);
-    }
-    assert_int_equal(tk_eth_broker_call0(f->ctx, f->rpc, NULL, NULL, &o,
+    assert_int_equal(tk_u256_to_u64(&wr, &b.withdraw_round), TK_OK);
+    assert_true(wr == anvil_current_round(f->rpc, &f->e.rounds) + 2);
+    assert_int_equal(tk_eth_broker_call0(snd, f->rpc, NULL, &f->e.broker,
                                          TK_ETH_BROKER_WITHDRAW, 10000),
                      TK_ERR_RPC_REVERTED); /* locked until then */
-    assert_int_equal(tk_eth_broker_call0(f->ctx, f->rpc, NULL, NULL, &o,
+    assert_int_equal(tk_eth_broker_call0(snd, f->rpc, NULL, &f->e.broker,
                                          TK_ETH_BROKER_CANCEL_UNLOCK, 10000),
                      TK_OK);
     b = anvil_sender_info(f->rpc, &f->e.broker, who);
     assert_true(tk_u256_is_zero(&b.withdraw_round));
-    assert_int_equal(tk_eth_broker_call0(f->ctx, f->rpc, NULL, NULL, &o,
+    assert_int_equal(tk_eth_broker_call0(snd, f->rpc, NULL, &f->e.broker,
                                          TK_ETH_BROKER_UNLOCK, 10000), TK_OK);
     anvil_new_round(f->rpc, &f->e);
     anvil_new_round(f->rpc, &f->e);
-    assert_int_equal(tk_eth_broker_call0(f->ctx, f->rpc, NULL, &rc, &o,
+    assert_int_equal(tk_eth_broker_call0(snd, f->rpc, &oc, &f->e.broker,
                                          TK_ETH_BROKER_WITHDRAW, 10000), TK_OK);
     b = anvil_sender_info(f->rpc, &f->e.broker, who);
     assert_true(tk_u256_is_zero(&b.deposit) &&
                 tk_u256_is_zero(&b.funds_remaining));
+    tk_eth_sender_destroy(snd);
 }
 
 /* ---- redemption ------------------------------------------------------------*/
@@ -443,8 +476,8 @@ static void test_tight_gas(void **state)
     fund(f, BCAST, ETH, ETH);
     pay_winners(f, 6);
     assert_int_equal(tk_redeem_config_default(&c), TK_OK);
-    c.batch_base_gas = 1;   /* the gas limit is the node's estimate */
-    c.batch_ticket_gas = 1;
+    c.batch_base_gas = 1;   /* the gas limit is the node's estimate: the */
+    c.batch_ticket_gas = 1; /* figure is below it, the sender's margin 0 */
     c.retry_backoff_blocks = 1;
     make_redeemer(f, &c, 0);
     bal0 = anvil_balance(f->rpc, &f->e.accounts[RCPT]);
@@ -536,11 +569,13 @@ static void test_endpoint(void **state)
     bal0 = anvil_balance(f->rpc, &f->e.accounts[RCPT]);
     expire_params(f);
     /* Sent (and mined at once), then the endpoint dies. */
+    sync_view(f);
     assert_int_equal(tk_eth_redeemer_on_block(f->rd, anvil_block(f->rpc)), TK_OK);
     assert_true(rstats(f).txs_sent == 1);
     anvil_relay_stop(relay);
     for (int i = 0; i < 3; i++) {
         anvil_mine(f->rpc, 1);
+        sync_view(f);
         assert_int_equal(tk_eth_redeemer_on_block(f->rd, anvil_block(f->rpc)), TK_OK);
     }
     s = rstats(f);
@@ -556,10 +591,13 @@ static void test_endpoint(void **state)
      * starts with a dead one: failover. */
     pay_winners(f, 2);
     expire_params(f);
+    sync_view(f);
     assert_int_equal(tk_eth_redeemer_on_block(f->rd, anvil_block(f->rpc)), TK_OK);
     assert_int_equal(count_state(f, TK_WINNER_SUBMITTED), 2);
     tk_eth_redeemer_destroy(f->rd);
     f->rd = NULL;
+    tk_eth_sender_destroy(f->rd_sender);
+    f->rd_sender = NULL;
     tk_rpc_destroy(f->rd_rpc);
     anvil_relay_stop(dead);
     failover[1] = f->e.url;
@@ -574,8 +612,17 @@ static void test_endpoint(void **state)
     anvil_relay_free(dead);
 }
 
+/* The redeemer's per-transaction callback: the last reason seen. */
+static void on_tx(const tk_eth_redeem_tx_event *ev, void *data)
+{
+    char *reason = data;
+    if (ev->reason != NULL)
+        snprintf(reason, 128, "%s", ev->reason);
+}
+
 static void test_reverted(void **state)
 {
+    char reason[128] = "";
     fixture *f = *state;
     tk_u256 bal0;
     tk_eth_redeemer_stats s;
@@ -587,12 +634,15 @@ static void test_reverted(void **state)
     assert_int_equal(tk_redeem_config_default(&c), TK_OK);
     c.retry_backoff_blocks = 2;
     make_redeemer(f, &c, 25);
+    assert_int_equal(tk_eth_redeemer_set_tx_callback(f->rd, on_tx, reason),
+                     TK_OK);
     bal0 = anvil_balance(f->rpc, &f->e.accounts[RCPT]);
     expire_params(f);
     /* The redemption waits in the pool; the owner's advanceRound, with a
      * higher tip, goes first in the same block: the redemption reverts
      * ("current round is not initialized"). */
     anvil_automine(f->rpc, 0);
+    sync_view(f);
     assert_int_equal(tk_eth_redeemer_on_block(f->rd, anvil_block(f->rpc)), TK_OK);
     assert_true(rstats(f).txs_sent == 1);
     {
@@ -610,6 +660,7 @@ static void test_reverted(void **state)
                      TK_OK);
     s = rstats(f);
     assert_true(s.mined_reverted == 1);
+    assert_string_equal(reason, "current round is not initialized");
     ws = stored(f);
     assert_int_equal(ws.w[0].state, TK_WINNER_FAILED); /* kept */
     assert_int_equal(anvil_used(f->rpc, &f->e.broker, &ws.w[0].ticket_hash), 0);
