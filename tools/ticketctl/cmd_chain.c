@@ -10,21 +10,16 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The view's options from the request: rpc (a URL or an array of up to
- * TK_RPC_ENDPOINTS_MAX), then controller, or the three contracts. */
-static int read_view_options(tc *c, const json_t *in, tk_chain_rpc_options *o,
-                             const char **urls)
+int tc_in_rpc_urls(tc *c, const json_t *in, const char **urls, size_t *n)
 {
     const json_t *rpc = json_object_get(in, "rpc");
-    int has;
 
-    (void)tk_chain_rpc_options_default(o);
-    o->rpc.retries = 1;
+    *n = 0;
     if (rpc == NULL)
         return tc_fail(c, "missing_field", "missing field 'rpc' (or --rpc URL)");
     if (json_is_string(rpc)) {
         urls[0] = json_string_value(rpc);
-        o->rpc.n_endpoints = 1;
+        *n = 1;
     } else if (json_is_array(rpc) && json_array_size(rpc) > 0 &&
                json_array_size(rpc) <= TK_RPC_ENDPOINTS_MAX) {
         for (size_t i = 0; i < json_array_size(rpc); i++) {
@@ -32,16 +27,30 @@ static int read_view_options(tc *c, const json_t *in, tk_chain_rpc_options *o,
                 return tc_fail(c, "invalid_json", "'rpc' entries must be URLs");
             urls[i] = json_string_value(json_array_get(rpc, i));
         }
-        o->rpc.n_endpoints = json_array_size(rpc);
+        *n = json_array_size(rpc);
     } else {
         return tc_fail(c, "invalid_json",
                        "'rpc' must be a URL or an array of 1 to %d URLs",
                        TK_RPC_ENDPOINTS_MAX);
     }
-    for (size_t i = 0; i < o->rpc.n_endpoints; i++)
+    for (size_t i = 0; i < *n; i++)
         if (strncmp(urls[i], "http://", 7) != 0 &&
             strncmp(urls[i], "https://", 8) != 0)
             return tc_fail(c, "usage", "'rpc' must be http:// or https:// URLs");
+    return 0;
+}
+
+/* The view's options from the request: rpc (a URL or an array of up to
+ * TK_RPC_ENDPOINTS_MAX), then controller, or the three contracts. */
+static int read_view_options(tc *c, const json_t *in, tk_chain_rpc_options *o,
+                             const char **urls)
+{
+    int has;
+
+    (void)tk_chain_rpc_options_default(o);
+    o->rpc.retries = 1;
+    if (tc_in_rpc_urls(c, in, urls, &o->rpc.n_endpoints) < 0)
+        return -1;
     o->rpc.endpoints = urls;
     if ((has = tc_in_address(c, in, "controller", &o->controller,
                              TC_OPTIONAL)) < 0)
@@ -189,7 +198,10 @@ done:
 
 int tc_takes_chain_flags(const tc_command *cmd)
 {
-    return cmd == &tc_cmd_chain_info || cmd == &tc_cmd_sender_info;
+    return cmd == &tc_cmd_chain_info || cmd == &tc_cmd_sender_info ||
+           cmd == &tc_cmd_fund || cmd == &tc_cmd_unlock ||
+           cmd == &tc_cmd_cancel_unlock || cmd == &tc_cmd_withdraw ||
+           cmd == &tc_cmd_redeem;
 }
 
 #define RPC_INPUT                                                             \

@@ -18,6 +18,8 @@ static const tc_command *const commands[] = {
     &tc_cmd_store_requeue,  &tc_cmd_request_sign,    &tc_cmd_request_verify,
     &tc_cmd_receipt_hash,   &tc_cmd_receipt_sign,    &tc_cmd_receipt_verify,
     &tc_cmd_risk,           &tc_cmd_chain_info,      &tc_cmd_sender_info,
+    &tc_cmd_fund,           &tc_cmd_unlock,          &tc_cmd_cancel_unlock,
+    &tc_cmd_withdraw,       &tc_cmd_redeem,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -59,9 +59,14 @@ extern const tc_command tc_cmd_request_sign, tc_cmd_request_verify;
 extern const tc_command tc_cmd_receipt_hash, tc_cmd_receipt_sign;
 extern const tc_command tc_cmd_receipt_verify, tc_cmd_risk;
 extern const tc_command tc_cmd_chain_info, tc_cmd_sender_info;
+extern const tc_command tc_cmd_fund, tc_cmd_unlock, tc_cmd_cancel_unlock;
+extern const tc_command tc_cmd_withdraw, tc_cmd_redeem;
 /* Whether cmd reads the chain over RPC: it then takes --rpc URL and
  * --controller ADDR on the command line (cmd_chain.c). */
 int tc_takes_chain_flags(const tc_command *cmd);
+/* The request's rpc: an http(s) URL or an array of 1 to
+ * TK_RPC_ENDPOINTS_MAX of them (urls has room for that many). */
+int tc_in_rpc_urls(tc *c, const json_t *in, const char **urls, size_t *n);
 
 /* ---- Errors (return -1 so that callers can `return tc_fail(...)`) ----- */
 int tc_fail(tc *c, const char *code, const char *fmt, ...)
