@@ -29,10 +29,16 @@
  * streams the others on that credit (0-ticket payments); the receipts show
  * what was credited and the credit drawn down segment by segment.
  *
+ * On a real node (demo_chain.h: --rpc URL --controller ADDR --chain-id N
+ * --key 0xHEX) it funds its deposit and reserve on-chain first and reads
+ * the chain over RPC instead of following the transcoder's block.
+ *
  * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] [--replay]
- *                    [--prepay] */
+ *                    [--prepay] [--rpc URL --controller ADDR --chain-id N
+ *                    --key 0xHEX] */
 
 #include "demo_common.h"
+#include "demo_chain.h"
 #include "demo_receipts.h"
 
 #include "ticket/chain.h"
@@ -142,7 +148,8 @@ static int http(CURL *curl, http_reply *r, const char *url,
 
 typedef struct broadcaster {
     tk_ctx *ctx;
-    tk_chain_mem *chain;
+    tk_chain_mem *chain; /* the dev chain, or NULL on a real node */
+    demo_chain dc;       /* the real node's view (dc.url set) */
     tk_sender *sender;
     tk_address address;
     CURL *curl;
@@ -164,6 +171,8 @@ typedef struct broadcaster {
 static void follow_chain(broadcaster *b, uint64_t block)
 {
     uint64_t mine = 0;
+    if (b->chain == NULL)
+        return; /* a real node: the view polls the chain itself */
     (void)tk_chain_mem_state(b->chain, &mine, NULL);
     if (block > mine)
         (void)tk_chain_mem_advance(b->chain, block - mine);
@@ -359,7 +368,7 @@ static int setup(broadcaster *b)
     tk_sender_config cfg;
     tk_sender_funds funds;
     tk_chain chain;
-    uint8_t key[32];
+    uint8_t key[32] = {0};
     tk_status st;
     char addr[TK_ADDRESS_HEX_MAX];
 
@@ -376,17 +385,35 @@ static int setup(broadcaster *b)
     memset(&funds, 0, sizeof funds);
     funds.deposit = demo_u256(DEMO_DEPOSIT_WEI);
     funds.reserve_funds_remaining = demo_u256(DEMO_RESERVE_WEI);
+    if (b->dc.url != NULL && b->dc.has_key)
+        memcpy(key, b->dc.key, sizeof key); /* the funded account */
     if ((st = tk_ctx_create(&b->ctx)) != TK_OK ||
-        (st = tk_key_generate(b->ctx, key)) != TK_OK ||
-        (st = tk_key_address(b->ctx, &b->address, key)) != TK_OK ||
-        (st = tk_chain_mem_create(&b->chain, DEMO_START_BLOCK)) != TK_OK ||
-        (st = tk_chain_mem_set_round_length(b->chain, DEMO_ROUND_LENGTH)) !=
-            TK_OK ||
-        (st = tk_chain_mem_set_sender_funds(b->chain, &b->address, &funds)) !=
-            TK_OK ||
-        (st = tk_chain_mem_iface(b->chain, &chain)) != TK_OK ||
-        (st = tk_sender_create(b->ctx, &b->sender, &chain, &cfg, key)) !=
-            TK_OK) {
+        (b->dc.url == NULL && (st = tk_key_generate(b->ctx, key)) != TK_OK) ||
+        (st = tk_key_address(b->ctx, &b->address, key)) != TK_OK) {
+        tk_memzero(key, sizeof key);
+        fprintf(stderr, "broadcaster: setup: %s\n", tk_status_str(st));
+        return 0;
+    }
+    if (b->dc.url != NULL) {
+        /* A real node: deposit and reserve funded on-chain, read back. */
+        if (!demo_chain_open(&b->dc, b->ctx, &b->address) ||
+            !demo_chain_fund(&b->dc, b->ctx, &b->address, &funds.deposit,
+                             &funds.reserve_funds_remaining)) {
+            tk_memzero(key, sizeof key);
+            return 0;
+        }
+        chain = b->dc.chain;
+    } else if ((st = tk_chain_mem_create(&b->chain, DEMO_START_BLOCK)) != TK_OK ||
+               (st = tk_chain_mem_set_round_length(b->chain, DEMO_ROUND_LENGTH)) !=
+                   TK_OK ||
+               (st = tk_chain_mem_set_sender_funds(b->chain, &b->address, &funds)) !=
+                   TK_OK ||
+               (st = tk_chain_mem_iface(b->chain, &chain)) != TK_OK) {
+        tk_memzero(key, sizeof key);
+        fprintf(stderr, "broadcaster: setup: %s\n", tk_status_str(st));
+        return 0;
+    }
+    if ((st = tk_sender_create(b->ctx, &b->sender, &chain, &cfg, key)) != TK_OK) {
         tk_memzero(key, sizeof key);
         fprintf(stderr, "broadcaster: setup: %s\n", tk_status_str(st));
         return 0;
@@ -439,12 +466,13 @@ int main(int argc, char **argv)
             replay = 1;
         else if (strcmp(argv[i], "--prepay") == 0)
             b.prepay = 1;
-        else
+        else if (demo_chain_flag(&b.dc, argc, argv, &i) != 1)
             b.url = NULL, i = argc;
     }
     if (b.url == NULL || segments == 0) {
         fprintf(stderr, "usage: broadcaster --url http://127.0.0.1:PORT "
-                        "[--segments N] [--replay] [--prepay]\n");
+                        "[--segments N] [--replay] [--prepay] [--rpc URL "
+                        "--controller ADDR --chain-id N --key 0xHEX]\n");
         return EXIT_FAILURE;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -475,6 +503,7 @@ int main(int argc, char **argv)
     demo_books_free(&b.books);
     tk_sender_destroy(b.sender);
     tk_chain_mem_destroy(b.chain);
+    demo_chain_close(&b.dc);
     tk_ctx_destroy(b.ctx);
     curl_easy_cleanup(b.curl);
     curl_global_cleanup();

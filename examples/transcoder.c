@@ -27,9 +27,17 @@
  * redeem its winners, and exits 0 only if the books balance: winners
  * found == winners stored, credited EV == accepted tickets x EV.
  *
- * usage: transcoder [--port N] [--port-file FILE] [--store FILE] */
+ * On a real node (demo_chain.h: --rpc URL --controller ADDR --chain-id N
+ * --key 0xHEX --redeem-key 0xHEX) the chain is read over RPC instead, no
+ * block is mined per segment, and at the end every stored winner is
+ * redeemed on-chain (batched) before the summary's verdict.
+ *
+ * usage: transcoder [--port N] [--port-file FILE] [--store FILE]
+ *                   [--rpc URL --controller ADDR --chain-id N --key 0xHEX
+ *                    --redeem-key 0xHEX] */
 
 #include "demo_common.h"
+#include "demo_chain.h"
 #include "demo_receipts.h"
 
 #include "ticket/chain.h"
@@ -57,7 +65,8 @@
 
 typedef struct transcoder {
     tk_ctx *ctx;
-    tk_chain_mem *chain;
+    tk_chain_mem *chain; /* the dev chain, or NULL on a real node */
+    demo_chain dc;       /* the real node's view (dc.url set) */
     tk_store_sqlite *db;
     tk_store store;
     tk_recipient *rcpt;
@@ -95,7 +104,10 @@ static enum MHD_Result reply(struct MHD_Connection *conn, transcoder *t,
                                         MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
         return MHD_NO;
-    (void)tk_chain_mem_state(t->chain, &b, NULL);
+    if (t->chain != NULL)
+        (void)tk_chain_mem_state(t->chain, &b, NULL);
+    else
+        b = demo_chain_block(&t->dc);
     snprintf(block, sizeof block, "%llu", (unsigned long long)b);
     MHD_add_response_header(r, DEMO_BLOCK_HEADER, block);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -132,7 +144,11 @@ static enum MHD_Result handle_params(struct MHD_Connection *conn, transcoder *t)
     memset(&funds, 0, sizeof funds);
     funds.deposit = demo_u256(DEMO_DEPOSIT_WEI);
     funds.reserve_funds_remaining = demo_u256(DEMO_RESERVE_WEI);
-    (void)tk_chain_mem_set_sender_funds(t->chain, &sender, &funds);
+    if (t->chain != NULL)
+        (void)tk_chain_mem_set_sender_funds(t->chain, &sender, &funds);
+    else if (!demo_chain_watch(&t->dc, &sender)) /* the RPC view reads it */
+        return reply_text(conn, t, MHD_HTTP_SERVICE_UNAVAILABLE,
+                          "sender unknown to the chain view\n");
 
     st = tk_recipient_params(t->rcpt, &params, &sender, &t->price);
     if (st == TK_OK)
@@ -272,9 +288,13 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
     pthread_mutex_unlock(&t->mu);
 
     /* Time passes on the dev chain; drop replay state of expired params. */
-    (void)tk_chain_mem_advance(t->chain, DEMO_BLOCKS_PER_SEGMENT);
+    if (t->chain != NULL) {
+        (void)tk_chain_mem_advance(t->chain, DEMO_BLOCKS_PER_SEGMENT);
+        (void)tk_chain_mem_state(t->chain, &block, NULL);
+    } else {
+        block = demo_chain_block(&t->dc); /* a real node's blocks */
+    }
     (void)tk_recipient_prune(t->rcpt);
-    (void)tk_chain_mem_state(t->chain, &block, NULL);
 
     printf("[transcoder] segment %u: %zu ticket(s), fee %s wei -> %.*s "
            "(now block %llu)\n", seg, pay.count, demo_wei(b, sizeof b, fee),
@@ -448,7 +468,8 @@ static int print_summary(transcoder *t, const char *store_path)
     printf("fees debited  %s wei\n", demo_wei(a, sizeof a, t->debited));
     printf("balance       %s wei\n", demo_wei(b, sizeof b, balance));
     printf("receipts      %u signed and sent\n", t->receipts);
-    print_calldata(t);
+    if (t->chain != NULL)
+        print_calldata(t); /* a real node redeems them instead */
     printf("SUMMARY segments=%u refused=%u requests_refused=%u tickets=%zu accepted=%zu "
            "replayed=%zu winners_found=%zu winners_stored=%llu ev=",
            t->segments, t->refused, t->requests_refused, t->tickets, t->accepted, t->replayed,
@@ -471,14 +492,16 @@ static int setup(transcoder *t, const char *store_path)
 {
     tk_recipient_config cfg;
     tk_chain chain;
-    uint8_t key[32];
+    uint8_t key[32] = {0};
     tk_status st;
     char addr[TK_ADDRESS_HEX_MAX];
 
     memset(&cfg, 0, sizeof cfg);
     /* The node's identity: its tickets must name this address. */
+    if (t->dc.url != NULL && t->dc.has_key)
+        memcpy(key, t->dc.key, sizeof key); /* the on-chain recipient */
     if ((st = tk_ctx_create(&t->ctx)) != TK_OK ||
-        (st = tk_key_generate(t->ctx, key)) != TK_OK ||
+        (t->dc.url == NULL && (st = tk_key_generate(t->ctx, key)) != TK_OK) ||
         (st = tk_key_address(t->ctx, &cfg.address, key)) != TK_OK) {
         tk_memzero(key, sizeof key);
         fprintf(stderr, "transcoder: key: %s\n", tk_status_str(st));
@@ -492,11 +515,18 @@ static int setup(transcoder *t, const char *store_path)
 
     /* The dev chain, the durable winner store, and the recipient over them
      * (with a fresh random secret). */
-    if ((st = tk_chain_mem_create(&t->chain, DEMO_START_BLOCK)) != TK_OK ||
-        (st = tk_chain_mem_set_round_length(t->chain, DEMO_ROUND_LENGTH)) !=
-            TK_OK ||
-        (st = tk_chain_mem_iface(t->chain, &chain)) != TK_OK ||
-        (st = tk_store_sqlite_create(&t->db, store_path, NULL)) != TK_OK ||
+    if (t->dc.url != NULL) {
+        if (!demo_chain_open(&t->dc, t->ctx, &cfg.address))
+            return 0;
+        chain = t->dc.chain;
+    } else if ((st = tk_chain_mem_create(&t->chain, DEMO_START_BLOCK)) != TK_OK ||
+               (st = tk_chain_mem_set_round_length(t->chain, DEMO_ROUND_LENGTH)) !=
+                   TK_OK ||
+               (st = tk_chain_mem_iface(t->chain, &chain)) != TK_OK) {
+        fprintf(stderr, "transcoder: setup: %s\n", tk_status_str(st));
+        return 0;
+    }
+    if ((st = tk_store_sqlite_create(&t->db, store_path, NULL)) != TK_OK ||
         (st = tk_store_sqlite_iface(t->db, &t->store)) != TK_OK ||
         (st = tk_recipient_create(t->ctx, &t->rcpt, &cfg, NULL, &chain,
                                   &t->store)) != TK_OK) {
@@ -518,6 +548,7 @@ static void teardown(transcoder *t)
     tk_recipient_destroy(t->rcpt);
     tk_store_sqlite_destroy(t->db);
     tk_chain_mem_destroy(t->chain);
+    demo_chain_close(&t->dc);
     tk_ctx_destroy(t->ctx);
     tk_memzero(t->key, sizeof t->key);
     mpq_clears(t->credited, t->expected, t->debited, t->ev, NULL);
@@ -534,8 +565,10 @@ int main(int argc, char **argv)
     socklen_t alen = sizeof addr;
     const union MHD_DaemonInfo *info;
     sigset_t sigs;
+    demo_chain dc;
     int sig, ok;
 
+    memset(&dc, 0, sizeof dc);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
             port = (unsigned)strtoul(argv[++i], NULL, 10);
@@ -543,28 +576,30 @@ int main(int argc, char **argv)
             port_file = argv[++i];
         else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
             store_path = argv[++i];
-        else {
+        else if (demo_chain_flag(&dc, argc, argv, &i) != 1) {
             fprintf(stderr, "usage: transcoder [--port N] [--port-file FILE] "
-                            "[--store FILE]\n");
+                            "[--store FILE] [--rpc URL --controller ADDR "
+                            "--chain-id N --key 0xHEX --redeem-key 0xHEX]\n");
             return EXIT_FAILURE;
         }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
 
+    /* SIGTERM / SIGINT end the demo; block them in every thread (before
+     * the chain poller starts) and wait for them here. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
     memset(&t, 0, sizeof t);
+    t.dc = dc;
     pthread_mutex_init(&t.mu, NULL);
     mpq_inits(t.credited, t.expected, t.debited, t.ev, NULL);
     if (!setup(&t, store_path)) {
         teardown(&t);
         return EXIT_FAILURE;
     }
-
-    /* SIGTERM / SIGINT end the demo; block them in every thread and wait
-     * for them here. */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     /* Loopback only; port 0 lets the kernel choose a free one. */
     memset(&addr, 0, sizeof addr);
@@ -602,6 +637,11 @@ int main(int argc, char **argv)
     sigwait(&sigs, &sig);
     MHD_stop_daemon(d);
     ok = print_summary(&t, store_path);
+    /* On a real node: redeem every winner now (run-demo.sh has mined past
+     * the params' expiration blocks). */
+    if (t.chain == NULL && !demo_chain_redeem(&t.dc, t.ctx, &t.store,
+                                             tk_recipient_monitor(t.rcpt), 60))
+        ok = 0;
     teardown(&t);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

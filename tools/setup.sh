@@ -20,10 +20,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 log() { printf '\n==> %s\n' "$*"; }
 
 # ---- 1. Debian packages -------------------------------------------------
+# python3: the demo runs on anvil through tools/chain/tkchain.py.
 runtime_pkgs=(build-essential cmake pkg-config
   libsecp256k1-dev libssl-dev libgmp-dev libsqlite3-dev
   libprotobuf-c-dev protobuf-c-compiler libjansson-dev
-  libmicrohttpd-dev libcurl4-openssl-dev libpq-dev)
+  libmicrohttpd-dev libcurl4-openssl-dev libpq-dev python3)
 # postgresql-15: the server the PostgreSQL store tests start privately
 # (tools/pg/tkpg.py: initdb in a temporary directory, never the Debian
 # cluster).
@@ -103,7 +104,7 @@ if [ "$mode" = demo ]; then
   log "building (Release)"
   configure_build "$build_root/release" -DCMAKE_BUILD_TYPE=Release \
     -DTICKET_BUILD_TESTS=OFF -DTICKET_BUILD_BENCH=OFF -DTICKET_BUILD_EXAMPLES=ON
-  log "running the broadcaster -> transcoder demo"
+  log "running the broadcaster -> transcoder demo on anvil (examples/README.md)"
   exec bash "$repo/examples/run-demo.sh" "$build_root/release"
 fi
 
