@@ -160,7 +160,10 @@ static void test_incremental_vs_exact(void **state)
     }
     (void)tk_u256_from_u64(&w->deposit, 12 * F);
 
-    for (unsigned long it = 0; it < iters; it++) {
+    /* The history is random: run on past `iters` (up to 8x) until it has
+     * exercised enough passes and refusals for the checks below. */
+    for (unsigned long it = 0;
+         it < iters || ((passed <= 50 || refused <= 20) && it < 8 * iters); it++) {
         uint64_t r = tk_test_rand64();
         int g = (int)(r % (it < iters / 3 ? GROUPS - 1 : GROUPS));
         uint64_t k = 1 + (r >> 8) % 20;
