@@ -158,9 +158,9 @@ TK_API tk_status tk_eth_redeemer_get_stats(tk_eth_redeemer *r,
  *  through the sender (estimated first: a revert is TK_ERR_RPC_REVERTED
  *  with the reason in tk_rpc_last_error, nothing sent, no nonce used),
  *  then waited for up to timeout_ms (tk_eth_sender_wait) and forgotten.
- *  rpc is the sender's client: a "nonce taken" verdict is checked against
- *  the receipts of every version for up to a second (a node may report
- *  the account's nonce before it serves the receipt).
+ *  rpc is the sender's client (not read: the sender itself checks a
+ *  "nonce taken" verdict against the receipts at a later block, so on a
+ *  chain that mines no further block such a call ends in TK_ERR_TIMEOUT).
  *  Out:  out (may be NULL): the transaction's outcome.
  *  Returns: TK_OK (mined, status 1); TK_ERR_RPC_REVERTED (the estimate, or
  *           mined with status 0: out->state TK_ETH_TX_REVERTED);

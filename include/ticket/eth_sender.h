@@ -88,7 +88,8 @@ typedef enum tk_eth_tx_state {
     TK_ETH_TX_SUCCEEDED = 1, /* mined, status 1 */
     TK_ETH_TX_REVERTED = 2,  /* mined, status 0: fees paid, no effect */
     TK_ETH_TX_FAILED = 3     /* never mined: its nonce went to another
-                                transaction (TK_ERR_TX_NONCE_TAKEN) */
+                                transaction (TK_ERR_TX_NONCE_TAKEN; see
+                                tk_eth_sender_poll) */
 } tk_eth_tx_state;
 
 /** A tracked transaction's outcome (docs/chain.md: the classification). */
@@ -179,6 +180,12 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_sender_send(tk_eth_sender *s,
 /** One tracking step, never sleeping: for each pending transaction, look
  *  for a receipt of each of its hashes; classify a mined one (replaying a
  *  revert); replace a stuck one. Call it once per new block or so.
+ *  FAILED (TK_ERR_TX_NONCE_TAKEN) is decided by two polls in a row that
+ *  see the account's mined count past the nonce and no receipt of any
+ *  version, the second at a later head block: a node may serve the count
+ *  before the receipt, and the receipts are read again at that later
+ *  block (no replacement is sent meanwhile). On a chain that mines no
+ *  further block such a transaction stays PENDING.
  *  Out:   *n_final: transactions that became final in this step (may be
  *         NULL).
  *  Returns: TK_OK; the first tk_rpc error met (the other transactions are

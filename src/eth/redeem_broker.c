@@ -9,7 +9,6 @@
 
 #include <gmp.h>
 #include <string.h>
-#include <time.h>
 
 tk_status tk__broker_used(tk_rpc *rpc, const tk_address *broker,
                           const tk_hash *ticket_hash, const char *tag,
@@ -35,32 +34,8 @@ tk_status tk__broker_used(tk_rpc *rpc, const tk_address *broker,
     return st;
 }
 
-int tk__outcome_recheck(tk_rpc *rpc, tk_eth_tx_outcome *oc)
-{
-    tk_rpc_receipt rc;
-    int found = 0;
-
-    for (size_t i = 0; i < oc->n_hashes && i < TK_ETH_TX_VERSIONS_MAX; i++)
-        if (tk_rpc_get_receipt(rpc, &rc, &found, &oc->hashes[i]) == TK_OK &&
-            found) {
-            oc->state = rc.status == 1 ? TK_ETH_TX_SUCCEEDED
-                                       : TK_ETH_TX_REVERTED;
-            oc->receipt = rc;
-            oc->tx_hash = oc->hashes[i];
-            oc->failure = TK_OK;
-            return 1;
-        }
-    return 0;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Send, wait, forget: the outcome in *out. */
-static tk_status transact(tk_eth_sender *s, tk_rpc *rpc, tk_eth_tx_outcome *out,
+static tk_status transact(tk_eth_sender *s, tk_eth_tx_outcome *out,
                           const tk_address *broker, const tk_u256 *value,
                           const uint8_t *data, size_t len, long timeout_ms)
 {
@@ -80,10 +55,6 @@ static tk_status transact(tk_eth_sender *s, tk_rpc *rpc, tk_eth_tx_outcome *out,
     if (st != TK_OK)
         return st; /* TK_ERR_TIMEOUT: still tracked, it may be mined */
     (void)tk_eth_sender_forget(s, id);
-    /* "Nonce taken" on one read may be a receipt not served yet. */
-    for (int i = 0; out->state == TK_ETH_TX_FAILED && i < 20; i++)
-        if (!tk__outcome_recheck(rpc, out))
-            sleep_ms(50);
     if (out->state == TK_ETH_TX_REVERTED)
         return TK_ERR_RPC_REVERTED;
     if (out->state == TK_ETH_TX_FAILED)
@@ -121,7 +92,7 @@ tk_status tk_eth_broker_fund(tk_eth_sender *s, tk_rpc *rpc,
         st = tk_abi_encode_call(data, &len,
                                 TK_ABI_SEL_FUND_DEPOSIT_AND_RESERVE, words, 2);
     if (st == TK_OK)
-        st = transact(s, rpc, out, broker, &value, data, len, timeout_ms);
+        st = transact(s, out, broker, &value, data, len, timeout_ms);
     return st;
 }
 
@@ -146,6 +117,6 @@ tk_status tk_eth_broker_call0(tk_eth_sender *s, tk_rpc *rpc,
     TK_ARG_CHECK_NOCTX((unsigned)call <= (unsigned)TK_ETH_BROKER_WITHDRAW);
     st = tk_abi_encode_call(data, &len, sel[call], NULL, 0);
     if (st == TK_OK)
-        st = transact(s, rpc, out, broker, NULL, data, len, timeout_ms);
+        st = transact(s, out, broker, NULL, data, len, timeout_ms);
     return st;
 }

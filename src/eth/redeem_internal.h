@@ -21,13 +21,6 @@ tk_status tk__broker_used(tk_rpc *rpc, const tk_address *broker,
                           const tk_hash *ticket_hash, const char *tag,
                           uint64_t block, int *used);
 
-/* A FAILED outcome ("the nonce went to another transaction") checked
- * against the receipts of every version sent: a node can report the
- * account's nonce before it serves the receipt (anvil does, about once in
- * a hundred sends). 1 when a receipt was found: oc then says SUCCEEDED or
- * REVERTED with it. */
-int tk__outcome_recheck(tk_rpc *rpc, tk_eth_tx_outcome *oc);
-
 /* gas * (100 + margin) / 100, saturating. */
 uint64_t tk__gas_with_margin(uint64_t gas, uint32_t margin_pct);
 
@@ -39,8 +32,6 @@ typedef struct tk__inflight {
     uint64_t since_block;   /* sent (or found after a restart) at */
     int reported_lost;      /* reported to the queue; waits only to be
                                forgotten by the sender once final */
-    uint64_t failed_at;     /* block the sender first said FAILED (no
-                               receipt found then); 0 = not yet */
     tk_hash *tickets;       /* the ticket hashes it carries */
     size_t n;
 } tk__inflight;

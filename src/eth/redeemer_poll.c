@@ -101,8 +101,6 @@ static int fetch(tk_eth_redeemer *r, const tk__inflight *f,
     }
     if (tk_eth_sender_outcome(r->sender, f->id, &oc) != TK_OK)
         return 0;
-    if (oc.state == TK_ETH_TX_FAILED)
-        (void)tk__outcome_recheck(r->rpc, &oc); /* a receipt served late */
     *state = oc.state;
     *rc = oc.receipt;
     if (oc.state == TK_ETH_TX_REVERTED && oc.has_revert &&
@@ -129,12 +127,6 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
     if (state == TK_ETH_TX_PENDING &&
         (block < f->since_block || block - f->since_block < r->lost_after))
         return 0;
-    if (state == TK_ETH_TX_FAILED && (f->failed_at == 0 || block <= f->failed_at)) {
-        /* Believed only on a later block, with the receipts read again. */
-        if (f->failed_at == 0)
-            f->failed_at = block;
-        return 0;
-    }
     if (state == TK_ETH_TX_PENDING || state == TK_ETH_TX_FAILED) {
         /* Never mined (its nonce went elsewhere), or given up on: the
          * queue asks the chain about each ticket before it retries. */

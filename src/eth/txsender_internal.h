@@ -18,6 +18,8 @@ typedef struct tk__tracked {
     uint64_t sent_block;      /* head when the latest version was sent */
     uint64_t sent_ms;         /* monotonic ms of the latest version */
     unsigned replacements;
+    int taken_seen;           /* the nonce was seen mined with no receipt */
+    uint64_t taken_head;      /* ... by the poll that read this head */
     tk_eth_tx_outcome out;
 } tk__tracked;
 

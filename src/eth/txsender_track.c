@@ -141,9 +141,13 @@ static int stuck(const tk_eth_sender *s, const tk__tracked *t, uint64_t head)
             tk__txs_now_ms() - t->sent_ms >= o->replace_after_ms);
 }
 
-/* One pending transaction. `latest` is the account's mined count, read
- * before the receipts: if it is past our nonce and none of our versions
- * has a receipt, another transaction took the nonce. */
+/* One pending transaction. `latest` is the account's mined count and
+ * `head` the head block, both read before the receipts. Past our nonce
+ * with no receipt of any version: another transaction took the nonce, or
+ * the node serves the count before our receipt (anvil does, a few times in
+ * a hundred sends). So the verdict waits for a poll at a later head, which
+ * has read every version's receipt again; meanwhile no replacement (the
+ * nonce is used). Both sightings must be in a row. */
 static tk_status track(tk_eth_sender *s, tk__tracked *t, uint64_t latest,
                        uint64_t head)
 {
@@ -153,11 +157,17 @@ static tk_status track(tk_eth_sender *s, tk__tracked *t, uint64_t latest,
     if (st != TK_OK || found)
         return st;
     if (latest > t->tx.nonce) {
-        t->out.state = TK_ETH_TX_FAILED;
-        t->out.failure = TK_ERR_TX_NONCE_TAKEN;
-        t->out.replacements_exhausted = 0;
+        if (!t->taken_seen) {
+            t->taken_seen = 1;
+            t->taken_head = head;
+        } else if (head > t->taken_head) {
+            t->out.state = TK_ETH_TX_FAILED;
+            t->out.failure = TK_ERR_TX_NONCE_TAKEN;
+            t->out.replacements_exhausted = 0;
+        }
         return TK_OK;
     }
+    t->taken_seen = 0; /* a count that went back (a reorg, another node) */
     if (!t->out.replacements_exhausted && stuck(s, t, head))
         return replace(s, t);
     return TK_OK;

@@ -9,7 +9,8 @@
  * is tracked; receipts; replacement (same nonce, both fees >= +12.5%
  * rounded up, at most N times, never above maxGasPrice); an earlier
  * version mined after a replacement (also via "nonce too low"); a nonce
- * taken by another transaction; a status-0 receipt replayed with eth_call
+ * taken by another transaction (decided only at a later block), a count
+ * served before our receipt, a count that lies once; a status-0 receipt replayed with eth_call
  * at its block; malformed responses; wait's timeout; keystores; misuse. */
 #include "test_support.h"
 
@@ -633,6 +634,15 @@ static void test_earlier_version_mined(void **state)
     assert_int_equal(o.failure, TK_OK);
 }
 
+/* Poll with the account's mined count at `latest`: transaction id must
+ * still be pending afterwards. */
+static void poll_pending(fixture *f, uint64_t id, uint64_t latest)
+{
+    f->fk.latest = latest;
+    assert_int_equal(tk_eth_sender_poll(f->s, NULL), TK_OK);
+    assert_int_equal(outcome(f, id).state, TK_ETH_TX_PENDING);
+}
+
 static void test_nonce_taken(void **state)
 {
     fixture *f = *state;
@@ -641,12 +651,76 @@ static void test_nonce_taken(void **state)
 
     create(f);
     id = send_ok(f, 0);
-    /* The account's nonce 7 is mined, but by none of our versions. */
-    f->fk.latest = 8;
+    /* The account's nonce 7 is mined, but by none of our versions. Seen
+     * at head 102, when the transaction is also due for replacement: no
+     * verdict yet, and no replacement (the nonce is used). */
+    f->fk.head += 2;
+    poll_pending(f, id, 8);
+    poll_pending(f, id, 8); /* again at the same head: no verdict yet */
+    assert_int_equal(f->fk.n_sent, 1);
+    /* At a later block, the receipts read again: taken. */
+    f->fk.head++;
     assert_int_equal(tk_eth_sender_poll(f->s, NULL), TK_OK);
     o = outcome(f, id);
     assert_int_equal(o.state, TK_ETH_TX_FAILED);
     assert_int_equal(o.failure, TK_ERR_TX_NONCE_TAKEN);
+    assert_int_equal(f->fk.n_sent, 1);
+}
+
+/* The node serves the account's new count before the receipt of our own
+ * transaction (anvil does). The mined version is reported, never FAILED:
+ * whether the receipt comes at the same head or only with the next block,
+ * and whichever version (first or replacement) was mined. */
+static void test_nonce_counted_before_receipt(void **state)
+{
+    fixture *f = *state;
+    tk_eth_tx_outcome o;
+    uint64_t id;
+
+    create(f);
+    id = send_ok(f, 0);
+    poll_pending(f, id, 8);
+    mine(f, &f->fk.sent[0].hash, 1, 21000); /* the next poll, same head */
+    assert_int_equal(tk_eth_sender_poll(f->s, NULL), TK_OK);
+    o = outcome(f, id);
+    assert_int_equal(o.state, TK_ETH_TX_SUCCEEDED);
+    assert_memory_equal(&o.tx_hash, &f->fk.sent[0].hash, sizeof o.tx_hash);
+    assert_int_equal(o.failure, TK_OK);
+
+    /* A replaced transaction; its replacement is mined, but the receipt
+     * comes only after the head has moved on. */
+    id = send_ok(f, 0);
+    f->fk.head += 2;
+    assert_int_equal(tk_eth_sender_poll(f->s, NULL), TK_OK);
+    assert_int_equal(f->fk.n_sent, 3);
+    poll_pending(f, id, 9);
+    f->fk.head++;
+    mine(f, &f->fk.sent[2].hash, 1, 21000);
+    assert_int_equal(tk_eth_sender_poll(f->s, NULL), TK_OK);
+    o = outcome(f, id);
+    assert_int_equal(o.state, TK_ETH_TX_SUCCEEDED);
+    assert_memory_equal(&o.tx_hash, &f->fk.sent[2].hash, sizeof o.tx_hash);
+    assert_int_equal(o.n_hashes, 2);
+}
+
+/* A count that lies once (past the nonce, then back): the sighting is
+ * forgotten, and a single later sighting is not a verdict. */
+static void test_nonce_count_lies_once(void **state)
+{
+    fixture *f = *state;
+    uint64_t id;
+
+    create(f);
+    id = send_ok(f, 0);
+    poll_pending(f, id, 8);
+    f->fk.head++;
+    poll_pending(f, id, 7);
+    f->fk.head++;
+    poll_pending(f, id, 8);
+    mine(f, &f->fk.sent[0].hash, 1, 21000);
+    f->fk.head++;
+    assert_int_equal(tk_eth_sender_poll(f->s, NULL), TK_OK);
+    assert_int_equal(outcome(f, id).state, TK_ETH_TX_SUCCEEDED);
 }
 
 static void test_revert_replayed(void **state)
@@ -894,6 +968,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replacement_never_above_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_earlier_version_mined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_taken, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_counted_before_receipt,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_count_lies_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_revert_replayed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transport_failure_at_send, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_responses, setup, teardown),
