@@ -21,7 +21,7 @@
 #define DEMO_CHAIN_ID 1337u
 #define DEMO_TICKET_BROKER "0x5b1869d9a4c187f2eaa108f3062412ecf0526b24"
 
-/* The deposit risk the broadcaster accepts per batch (RECEIPTS.md R2). */
+/* The deposit risk the broadcaster accepts per batch (docs/receipts.md R2). */
 #define DEMO_RISK_LIMIT 1e-9
 
 void demo_receipt_domain(tk_receipt_domain *d);

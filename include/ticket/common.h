@@ -143,7 +143,7 @@ typedef enum tk_status {
                                       transaction that is not ours */
     TK_ERR_TIMEOUT = -87,          /* waited the whole timeout */
 
-    /* Receipts and deposit risk (RECEIPTS.md). */
+    /* Receipts and deposit risk (docs/receipts.md). */
     TK_ERR_RISK_OVER_LIMIT = -90,         /* batch would push risk over eps */
     TK_ERR_RECEIPT_WRONG_SENDER = -91,    /* receipt for another sender */
     TK_ERR_RECEIPT_UNKNOWN_TICKET = -92,  /* not our ticket to this recipient */

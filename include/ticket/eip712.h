@@ -2,7 +2,7 @@
 #ifndef TICKET_EIP712_H
 #define TICKET_EIP712_H
 
-/** EIP-712 typed-data hashing and signatures (RECEIPTS.md R1).
+/** EIP-712 typed-data hashing and signatures (docs/receipts.md R1).
  *
  *  digest = keccak256(0x19 0x01 || domainSeparator || hashStruct(message)),
  *  hashStruct(s) = keccak256(typeHash || encodeData(s)), every member one

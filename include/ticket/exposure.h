@@ -3,7 +3,7 @@
 #define TICKET_EXPOSURE_H
 
 /** A sender's books of its outstanding tickets and the receipts it got
- *  back (RECEIPTS.md R1 and R2).
+ *  back (docs/receipts.md R1 and R2).
  *
  *  Outstanding tickets are those issued and neither expired on-chain nor
  *  reported as lost by a receipt. A receipted winner stays in the set with
@@ -83,7 +83,7 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_exposure_add_payment(
     tk_exposure *x, const tk_payment *p, int held)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
-/** Verify a receipt (every PROTOCOL.md section 1 rule, signer = its
+/** Verify a receipt (every docs/protocol-notes.md §1 rule, signer = its
  *  recipient) and apply it: its losers leave the outstanding set, its
  *  winners become known winners, creditedWei is added to the total.
  *  Returns: TK_OK; the TK_ERR_SIG_* of the signature;

@@ -2,7 +2,7 @@
 #ifndef TICKET_RECEIPT_H
 #define TICKET_RECEIPT_H
 
-/** Payment receipts (RECEIPTS.md R1): EIP-712 typed data the recipient
+/** Payment receipts (docs/receipts.md R1): EIP-712 typed data the recipient
  *  signs over what it accepted from one payment, so that the sender's books
  *  match the recipient's.
  *
@@ -57,7 +57,7 @@ typedef struct tk_receipt_hashes {
     tk_hash digest; /* what is signed */
 } tk_receipt_hashes;
 
-/** Hash a receipt (RECEIPTS.md R1 encoding).
+/** Hash a receipt (docs/receipts.md R1 encoding).
  *  Returns: TK_OK; TK_ERR_ILLEGAL_ARG (NULL, or an array NULL with a
  *           nonzero count; out zeroed). */
 TK_API tk_status tk_receipt_hash(tk_receipt_hashes *out,

@@ -294,7 +294,7 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_recipient_receive_ticket(
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
     TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7);
 
-/** The signed receipt (RECEIPTS.md R1) of a payment just received: the
+/** The signed receipt (docs/receipts.md R1) of a payment just received: the
  *  tickets results[] accepted (status TK_OK), in payment order, the
  *  accepted ones that won, creditedWei = floor(accepted x EV) (EV exact,
  *  section 2) and blockNumber = the recipient's high-water mark (the last

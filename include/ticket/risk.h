@@ -2,7 +2,7 @@
 #ifndef TICKET_RISK_H
 #define TICKET_RISK_H
 
-/** Deposit risk (RECEIPTS.md R2): the probability that a sender's
+/** Deposit risk (docs/receipts.md R2): the probability that a sender's
  *  outstanding tickets win more than its deposit covers (an accidental
  *  double-spend).
  *

@@ -294,7 +294,7 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_sender_sign_request(
     tk_sender *sender, tk_sig *sig, const tk_credential *cred)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3);
 
-/* ---- Deposit-risk limit (RECEIPTS.md R2) ------------------------------- */
+/* ---- Deposit-risk limit (docs/receipts.md R2) -------------------------- */
 
 struct tk_exposure;
 

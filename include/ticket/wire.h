@@ -221,7 +221,7 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_encode_params(uint8_t *out,
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_wire_decode_params(
     tk_ticket_params *out, const uint8_t *buf, size_t len) TK_ARG_NONNULL(1);
 
-/* ---- Payment receipts (RECEIPTS.md R1; libticket's own message) ------
+/* ---- Payment receipts (docs/receipts.md R1; libticket's own message) ------
  * LibticketReceipt { repeated uint32 tickets = 1; repeated uint32
  * winners = 2; bytes credited_wei = 3; bytes block_number = 4; bytes
  * sig = 5; } (src/wire/libticket_receipt.proto), sent back base64 in the

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* EIP-712 typed-data hashing and digest signatures (RECEIPTS.md R1). */
+/* EIP-712 typed-data hashing and digest signatures (docs/receipts.md R1). */
 #include "core/internal.h"
 #include "crypto/recover.h"
 

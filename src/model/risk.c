@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Deposit risk (RECEIPTS.md R2): P(sum of winning face values > D).
+/* Deposit risk (docs/receipts.md R2): P(sum of winning face values > D).
  *
  * Exact integers (GMP) reduce the problem to a lattice: every face value is
  * a multiple of the unit U (their gcd, or a coarser unit with face values

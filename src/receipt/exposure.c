@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A sender's books: outstanding tickets, receipts, deposit-risk holds
- * (RECEIPTS.md R1, R2). Tickets live in one array, found by hash through an
- * open-addressing index; identical tickets (same face value and winProb)
+ * (docs/receipts.md R1, R2). Tickets live in one array, found by hash through
+ * an open-addressing index; identical tickets (same face value and winProb)
  * share a group, so the risk sees at most one group per kind of ticket.
  *
  * The batch check is incremental: the books keep the risk distribution of
@@ -595,7 +595,7 @@ out:
     return st;
 }
 
-/* floor(n * EV) == credited, EV exact as in PROTOCOL.md section 2. */
+/* floor(n * EV) == credited, EV exact as in docs/protocol-notes.md §2. */
 static int credit_ok(const struct grp *g, size_t n, const tk_u256 *credited)
 {
     mpq_t ev;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The signed receipt of a received payment (RECEIPTS.md R1), built from
+/* The signed receipt of a received payment (docs/receipts.md R1), built from
  * tk_recipient_receive()'s per-ticket results. */
 #include "recipient_internal.h"
 

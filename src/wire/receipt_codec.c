@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* LibticketReceipt <-> tk_signed_receipt, and the Libticket-Receipt header
- * (RECEIPTS.md R1): tickets travel as nonces, the sender maps them back to
+ * (docs/receipts.md R1): tickets travel as nonces, the sender maps them back to
  * the hashes of its own batch. */
 #include "wire_internal.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Test double of Livepeer's BondingManager, reduced to what ticket
 // redemption needs: the size of the active transcoder pool (the divisor of a
-// sender's reserve, PROTOCOL.md section 7) and whether an address is an
+// sender's reserve, docs/protocol-notes.md §7) and whether an address is an
 // active transcoder (only an active one may claim from a reserve). Both are
 // set by the Controller owner; the deployed contract derives them from
 // bonded stake.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Test double of Livepeer's TicketBroker, written from PROTOCOL.md sections 7
-// and 8 with the deployed contract's function and event signatures, so that
-// libticket's calldata, reads and event decoding meet the same ABI as on
+// Test double of Livepeer's TicketBroker, written from docs/protocol-notes.md
+// §7 and §8 with the deployed contract's function and event signatures, so
+// that libticket's calldata, reads and event decoding meet the same ABI as on
 // mainnet. It enforces every redemption rule of section 8, including the
 // all-or-nothing funding rule: a ticket the sender cannot cover in full
 // reverts and stays unused.

@@ -13,7 +13,8 @@
 #include <string.h>
 
 /* signed_message / signed_domain use the EIP-712 member names (camelCase,
- * as ethers takes them); domain / message the snake_case of TICKETCTL.md. */
+ * as ethers takes them); domain / message the snake_case of
+ * docs/ticketctl.md. */
 static const char *rj_str(const json_t *j, const char *snake, const char *camel)
 {
     return tk_test_str(j, json_object_get(j, snake) != NULL ? snake : camel);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* receipt-hash / receipt-sign / receipt-verify: EIP-712 payment receipts
- * (RECEIPTS.md R1). */
+ * (docs/receipts.md R1). */
 #include "ticketctl.h"
 
 #include "ticket/keys.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* risk: deposit risk and required deposit (RECEIPTS.md R2). */
+/* risk: deposit risk and required deposit (docs/receipts.md R2). */
 #include "ticketctl.h"
 
 #include "ticket/risk.h"

@@ -41,7 +41,7 @@ static int run_sign(tc *c, const json_t *in)
     return 0;
 }
 
-/* The reason names of TICKETCTL.md are the status names of common.h. */
+/* The reason names of docs/ticketctl.md are the status names of common.h. */
 static int run_verify(tc *c, const json_t *in)
 {
     tk_ticket t;

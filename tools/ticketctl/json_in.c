@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading request fields: the value formats of TICKETCTL.md. */
+/* Reading request fields: the value formats of docs/ticketctl.md. */
 #include "ticketctl.h"
 
 #include "ticket/keys.h"

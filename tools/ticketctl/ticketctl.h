@@ -4,8 +4,8 @@
 
 /* ticketctl: a JSON-in / JSON-out command line tool over libticket.
  * Each command reads one JSON object (the request) and fills a response
- * object, or fails with an error code and message (docs/ticketctl.md and
- * ../shared/spec/TICKETCTL.md fix the interface). */
+ * object, or fails with an error code and message (docs/ticketctl.md
+ * fixes the interface). */
 
 #include <jansson.h>
 #include <stddef.h>
