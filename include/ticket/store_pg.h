@@ -9,7 +9,8 @@
  *  network I/O and the core library does none.
  *
  *  Tables: tk_schema (the schema version), tk_winners, tk_seen_nonces,
- *  tk_request_seqs and tk_block_mark, created in the connection's current
+ *  tk_request_seqs, tk_block_mark, tk_pending_redemptions and
+ *  tk_redeemer_lease (the fleet operations), created in the connection's current
  *  schema (the first one of search_path). Opening an empty database creates
  *  them; an older version is migrated in one transaction (concurrent
  *  openers wait on an advisory lock); a database from a newer libticket
@@ -22,7 +23,9 @@
  *  setting decides the rest). nonce_claim raises the block mark and records
  *  the nonces in one transaction (INSERT ... ON CONFLICT DO NOTHING
  *  RETURNING): across every connection and process on the database, each
- *  nonce is fresh for exactly one claim.
+ *  nonce is fresh for exactly one claim. pending_add is one transaction
+ *  serialized per sender (an advisory lock), so two nodes cannot both pass
+ *  the limit; lease_acquire is one statement on the server's clock.
  *
  *  Connection loss: a call that finds the connection broken, or loses it,
  *  fails with TK_ERR_STORE_UNAVAILABLE (retryable; nothing is reported as
@@ -52,8 +55,9 @@ extern "C" {
 #endif
 
 /** The schema version this library writes. History: 1 = winners, seen
- *  nonces, request seqs and the block mark. */
-#define TK_STORE_PG_SCHEMA_VERSION 1
+ *  nonces, request seqs and the block mark; 2 = pending redemptions and
+ *  the redeemer lease (a version-1 database is migrated in place). */
+#define TK_STORE_PG_SCHEMA_VERSION 2
 
 typedef struct tk_store_pg tk_store_pg;
 

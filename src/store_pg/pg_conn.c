@@ -62,6 +62,38 @@ static const char *const stmt_sql[TK_PG_COUNT] = {
         " AND state IN (0, 1, 3)",
     [TK_PG_GET_STATE] =
         "SELECT state FROM tk_winners WHERE ticket_hash = $1::bytea",
+    /* Serializes pending_add per sender (pg_fleet.c); key space "TKPD". */
+    [TK_PG_PENDING_LOCK] =
+        "SELECT pg_advisory_xact_lock(1414221892, $1::int8::int4)",
+    [TK_PG_PENDING_FIND] =
+        "SELECT 1 FROM tk_pending_redemptions WHERE ticket_hash = $1::bytea",
+    [TK_PG_PENDING_VALUES] =
+        "SELECT face_value FROM tk_pending_redemptions WHERE sender = $1::bytea",
+    [TK_PG_PENDING_INSERT] =
+        "INSERT INTO tk_pending_redemptions (ticket_hash, sender, face_value)"
+        " VALUES ($1::bytea, $2::bytea, $3::bytea)"
+        " ON CONFLICT (ticket_hash) DO NOTHING",
+    [TK_PG_PENDING_DELETE] =
+        "DELETE FROM tk_pending_redemptions WHERE ticket_hash = $1::bytea",
+    /* One statement on the server's clock: clock_timestamp(), read once
+     * into excluded.renewed_at (now() would be the transaction's start).
+     * A live lease of another holder matches no row: nothing returned. */
+    [TK_PG_LEASE_ACQUIRE] =
+        "INSERT INTO tk_redeemer_lease AS l"
+        " (id, holder, renewed_at, expires_at, token)"
+        " SELECT 0, $1::bytea, c.t, c.t + $2::int8 * interval '1 ms', 1"
+        " FROM (SELECT clock_timestamp() AS t) AS c"
+        " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder,"
+        " renewed_at = excluded.renewed_at, expires_at = excluded.expires_at,"
+        " token = CASE WHEN l.holder = excluded.holder"
+        "   AND l.expires_at > excluded.renewed_at"
+        "   THEN l.token ELSE l.token + 1 END"
+        " WHERE l.holder = excluded.holder"
+        " OR l.expires_at <= excluded.renewed_at"
+        " RETURNING token",
+    [TK_PG_LEASE_RELEASE] =
+        "UPDATE tk_redeemer_lease SET expires_at = '-infinity'"
+        " WHERE id = 0 AND holder = $1::bytea AND expires_at > '-infinity'",
 };
 
 #undef W
@@ -182,16 +214,23 @@ tk_status tk__pg_status(tk_store_pg *s, const PGresult *r)
 
 /* The server closed the connection since the last call (e.g. it was
  * restarted): it sent its FATAL message and EOF, which PQconsumeInput
- * reads without a round trip. */
+ * reads without a round trip. One read may return the message and leave
+ * the EOF for the next, so read while the socket stays readable (a few
+ * times: an idle connection has nothing else to say). */
 static int closed_by_server(PGconn *c)
 {
     struct pollfd pfd = {PQsocket(c), POLLIN, 0};
 
-    if (pfd.fd < 0)
-        return 1;
-    if (poll(&pfd, 1, 0) <= 0)
-        return 0;
-    return !PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK;
+    for (int i = 0; i < 4; i++) {
+        if (pfd.fd < 0)
+            return 1;
+        if (poll(&pfd, 1, 0) <= 0)
+            return 0;
+        if (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK)
+            return 1;
+        pfd.fd = PQsocket(c);
+    }
+    return 0;
 }
 
 tk_status tk__pg_ready(tk_store_pg *s)
@@ -213,6 +252,17 @@ tk_status tk__pg_ready(tk_store_pg *s)
     if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
         return tk__pg_simple(s, "ROLLBACK");
     return TK_OK;
+}
+
+tk_status tk__pg_enter(tk_store_pg *s)
+{
+    tk_status st;
+
+    pthread_mutex_lock(&s->mu);
+    st = tk__pg_ready(s);
+    if (st != TK_OK)
+        pthread_mutex_unlock(&s->mu);
+    return st;
 }
 
 static tk_status prepare(tk_store_pg *s, tk__pg_stmt_id id)

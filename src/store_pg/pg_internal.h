@@ -27,6 +27,13 @@ typedef enum tk__pg_stmt_id {
     TK_PG_SEQ_ADVANCE,
     TK_PG_REQUEUE,
     TK_PG_GET_STATE,
+    TK_PG_PENDING_LOCK,
+    TK_PG_PENDING_FIND,
+    TK_PG_PENDING_VALUES,
+    TK_PG_PENDING_INSERT,
+    TK_PG_PENDING_DELETE,
+    TK_PG_LEASE_ACQUIRE,
+    TK_PG_LEASE_RELEASE,
     TK_PG_COUNT
 } tk__pg_stmt_id;
 
@@ -60,6 +67,9 @@ void tk__pg_param_text(tk__pg_params *p, const char *text);
  * broken (or the server closed it), and roll back a transaction a failed
  * call left open. TK_ERR_STORE_UNAVAILABLE when it cannot. */
 tk_status tk__pg_ready(tk_store_pg *s);
+
+/* Lock s->mu and tk__pg_ready; on failure the lock is released again. */
+tk_status tk__pg_enter(tk_store_pg *s);
 
 /* Run a prepared statement (preparing it first if needed), binary
  * results. Returns the result on success (PQclear it), NULL on failure
@@ -116,5 +126,18 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
                              uint64_t *mark);
 tk_status tk__pg_nonce_prune(void *self, uint64_t last_block);
 tk_status tk__pg_nonce_load(void *self, tk_nonce_visit_fn fn, void *data);
+
+/* The fleet operations (pg_fleet.c): vtable entries. */
+tk_status tk__pg_pending_add(void *self, const tk_hash *ticket_hash,
+                             const tk_address *sender,
+                             const tk_u256 *face_value, const tk_u256 *limit,
+                             int *added);
+tk_status tk__pg_pending_remove(void *self, const tk_hash *ticket_hash,
+                                int *removed);
+tk_status tk__pg_pending_total(void *self, const tk_address *sender,
+                               tk_u256 *out);
+tk_status tk__pg_lease_acquire(void *self, const char *holder,
+                               uint32_t ttl_ms, uint64_t *token);
+tk_status tk__pg_lease_release(void *self, const char *holder);
 
 #endif /* TK_STORE_PG_INTERNAL_H */

@@ -66,7 +66,25 @@ static const char schema_v1[] =
     " block int8 NOT NULL CHECK (block >= 0));"
     "INSERT INTO tk_block_mark (id, block) VALUES (0, 0);";
 
-static const char *const steps[TK_STORE_PG_SCHEMA_VERSION] = {schema_v1};
+/* Version 2: what a fleet shares besides winners and nonces (store.h:
+ * pending_*, lease_*; pg_fleet.c). The lease row is created by its first
+ * acquisition; holder ids are bytes (a C string, any encoding). */
+static const char schema_v2[] =
+    "CREATE TABLE tk_pending_redemptions ("
+    " ticket_hash bytea PRIMARY KEY CHECK (octet_length(ticket_hash) = 32),"
+    " sender bytea NOT NULL CHECK (octet_length(sender) = 20),"
+    " face_value bytea NOT NULL CHECK (octet_length(face_value) = 32));"
+    "CREATE INDEX tk_pending_by_sender ON tk_pending_redemptions (sender);"
+    "CREATE TABLE tk_redeemer_lease ("
+    " id int4 PRIMARY KEY CHECK (id = 0),"
+    " holder bytea NOT NULL"
+    "   CHECK (octet_length(holder) BETWEEN 1 AND 64),"
+    " renewed_at timestamptz NOT NULL,"
+    " expires_at timestamptz NOT NULL,"
+    " token int8 NOT NULL CHECK (token >= 1));";
+
+static const char *const steps[TK_STORE_PG_SCHEMA_VERSION] = {schema_v1,
+                                                              schema_v2};
 
 /* One text row of a query: NULL on failure (*st set). */
 static PGresult *query(tk_store_pg *s, const char *sql, tk_status *st)
@@ -97,7 +115,8 @@ static tk_status our_tables(tk_store_pg *s, int *n)
     tk_status st;
     PGresult *r = query(s,
         "SELECT count(*) FROM (VALUES ('tk_winners'), ('tk_seen_nonces'),"
-        " ('tk_request_seqs'), ('tk_block_mark')) AS t (name)"
+        " ('tk_request_seqs'), ('tk_block_mark'), ('tk_pending_redemptions'),"
+        " ('tk_redeemer_lease')) AS t (name)"
         " WHERE to_regclass(name) IS NOT NULL", &st);
 
     *n = 0;
@@ -150,7 +169,7 @@ static tk_status our_tables_all(tk_store_pg *s)
 {
     int n = 0;
     tk_status st = our_tables(s, &n);
-    return st != TK_OK ? st : (n == 4 ? TK_OK : TK_ERR_STORE_CORRUPT);
+    return st != TK_OK ? st : (n == 6 ? TK_OK : TK_ERR_STORE_CORRUPT);
 }
 
 static tk_status migrate(tk_store_pg *s, int from)

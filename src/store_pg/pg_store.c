@@ -16,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Locks the store and makes sure it is connected; on failure returns with
- * the lock released. */
-static tk_status enter(tk_store_pg *s)
-{
-    tk_status st;
-
-    pthread_mutex_lock(&s->mu);
-    st = tk__pg_ready(s);
-    if (st != TK_OK)
-        pthread_mutex_unlock(&s->mu);
-    return st;
-}
-
 tk_status tk__pg_read_winner(const PGresult *r, int row, tk_winner *w)
 {
     int64_t nonce, round, state, attempts;
@@ -98,7 +85,7 @@ static tk_status pg_put_winner(void *self, const tk_winner *w)
     else
         tk__pg_param_bytes(&p, w->tx_hash.bytes, 32);
     tk__pg_param_i64(&p, w->attempts);
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     st = tk__pg_run(s, TK_PG_PUT_WINNER, &p, NULL);
     pthread_mutex_unlock(&s->mu);
@@ -118,7 +105,7 @@ static tk_status pg_get_winner(void *self, const tk_hash *ticket_hash,
     TK_ARG_CHECK_NOCTX(s != NULL);
     TK_ARG_CHECK(s->ctx, ticket_hash != NULL && out != NULL);
     tk__pg_param_bytes(&p, ticket_hash->bytes, 32);
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     r = tk__pg_exec(s, TK_PG_GET_WINNER, &p, &st);
     if (r != NULL) {
@@ -147,7 +134,7 @@ static tk_status pg_set_state(void *self, const tk_hash *ticket_hash,
         tk__pg_param_bytes(&p, tx_hash->bytes, 32);
     else
         tk__pg_param_null(&p);
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     st = tk__pg_run(s, TK_PG_SET_STATE, &p, &changed);
     pthread_mutex_unlock(&s->mu);
@@ -172,7 +159,7 @@ static tk_status pg_list(void *self, const tk_address *sender,
     else
         tk__pg_param_null(&p);
     tk__pg_param_i64(&p, (int64_t)(state_mask & TK_WINNER_ALL_STATES));
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     r = tk__pg_exec(s, TK_PG_LIST, &p, &st);
     pthread_mutex_unlock(&s->mu);
@@ -207,7 +194,7 @@ static tk_status pg_seq_advance(void *self, const tk_address *sender,
     tk__pg_param_bytes(&p, sender->bytes, 20);
     tk__pg_param_bytes(&p, manifest_id, manifest_id_len);
     tk__pg_param_i64(&p, (int64_t)seq);
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     st = tk__pg_run(s, TK_PG_SEQ_ADVANCE, &p, &changed);
     pthread_mutex_unlock(&s->mu);
@@ -231,6 +218,11 @@ tk_status tk_store_pg_iface(tk_store_pg *s, tk_store *out)
     out->nonce_add_many = tk__pg_nonce_add_many;
     out->seq_advance = pg_seq_advance;
     out->nonce_claim = tk__pg_nonce_claim;
+    out->pending_add = tk__pg_pending_add;
+    out->pending_remove = tk__pg_pending_remove;
+    out->pending_total = tk__pg_pending_total;
+    out->lease_acquire = tk__pg_lease_acquire;
+    out->lease_release = tk__pg_lease_release;
     return TK_OK;
 }
 
@@ -249,7 +241,7 @@ tk_status tk_store_pg_requeue(tk_store_pg *s, tk_winner_state *state,
     TK_ARG_CHECK_NOCTX(s != NULL);
     TK_ARG_CHECK(s->ctx, ticket_hash != NULL);
     tk__pg_param_bytes(&p, ticket_hash->bytes, 32);
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     st = tk__pg_run(s, TK_PG_REQUEUE, &p, NULL);
     /* Read back: NEW when re-queued (or already new), else final. */
@@ -277,7 +269,7 @@ tk_status tk_store_pg_schema_version(tk_store_pg *s, int *version)
         *version = 0;
     TK_ARG_CHECK_NOCTX(s != NULL);
     TK_ARG_CHECK(s->ctx, version != NULL);
-    if ((st = enter(s)) != TK_OK)
+    if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     st = tk__pg_prepare_schema(s, version);
     pthread_mutex_unlock(&s->mu);

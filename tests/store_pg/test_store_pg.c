@@ -57,6 +57,11 @@ static void make_winner(tk_winner *w)
     assert_int_equal(tk_ticket_hash(&w->ticket_hash, &w->ticket), TK_OK);
 }
 
+#define TK_PG_STR_(x) #x
+#define TK_PG_STR(x) TK_PG_STR_(x)
+/* TK_STORE_PG_SCHEMA_VERSION + 1, as SQL text. */
+#define TK_PG_NEXT_VERSION "(" TK_PG_STR(TK_STORE_PG_SCHEMA_VERSION) " + 1)"
+
 static void test_version_and_foreign(void **state)
 {
     fixture *f = *state;
@@ -82,8 +87,8 @@ static void test_version_and_foreign(void **state)
     s = (tk_store_pg *)f;
     assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, NULL), TK_ERR_STORE_VERSION);
     assert_null(s);
-    sql(f, "DO $$ BEGIN IF (SELECT version FROM tk_schema) <> 2 THEN"
-           " RAISE 'changed'; END IF; END $$");
+    sql(f, "DO $$ BEGIN IF (SELECT version FROM tk_schema) <> "
+           TK_PG_NEXT_VERSION " THEN RAISE 'changed'; END IF; END $$");
 
     /* Another application's version row. */
     sql(f, "UPDATE tk_schema SET application = 'other', version = 1");
@@ -91,7 +96,8 @@ static void test_version_and_foreign(void **state)
 
     /* Our table names without a version table: someone else's tables. */
     sql(f, "DROP TABLE tk_schema, tk_winners, tk_seen_nonces, tk_request_seqs,"
-           " tk_block_mark; CREATE TABLE tk_winners (x int)");
+           " tk_block_mark, tk_pending_redemptions, tk_redeemer_lease;"
+           " CREATE TABLE tk_winners (x int)");
     assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, NULL), TK_ERR_STORE_CORRUPT);
     sql(f, "DO $$ BEGIN IF to_regclass('tk_schema') IS NOT NULL THEN"
            " RAISE 'created'; END IF; END $$");

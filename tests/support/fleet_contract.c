@@ -8,14 +8,14 @@
 #include <string.h>
 #include <time.h>
 
-static tk_u256 u(uint64_t v)
+tk_u256 tk_test_u256(uint64_t v)
 {
     tk_u256 out;
     assert_int_equal(tk_u256_from_u64(&out, v), TK_OK);
     return out;
 }
 
-static uint64_t total(const tk_store *st, const tk_address *sender)
+uint64_t tk_test_pending_total(const tk_store *st, const tk_address *sender)
 {
     tk_u256 t;
     uint64_t v = 0;
@@ -28,7 +28,7 @@ static tk_status add(const tk_store *st, uint8_t id, const tk_address *sender,
                      uint64_t face, const uint64_t *limit, int *added)
 {
     tk_hash h;
-    tk_u256 f = u(face), l = limit ? u(*limit) : u(0);
+    tk_u256 f = tk_test_u256(face), l = limit ? tk_test_u256(*limit) : tk_test_u256(0);
     memset(&h, 0, sizeof h);
     h.bytes[0] = id;
     h.bytes[31] = 0x5a;
@@ -59,37 +59,37 @@ void tk_test_store_pending_contract(const tk_store *st)
     assert_non_null(st->pending_total);
     memset(&a, 0xa1, sizeof a);
     memset(&b, 0xb2, sizeof b);
-    assert_int_equal(total(st, &a), 0);
+    assert_int_equal(tk_test_pending_total(st, &a), 0);
 
     /* Added once, however often. */
     assert_int_equal(add(st, 1, &a, 40, NULL, &added), TK_OK);
     assert_int_equal(added, 1);
     assert_int_equal(add(st, 1, &a, 40, NULL, &added), TK_OK);
     assert_int_equal(added, 0);
-    assert_int_equal(total(st, &a), 40);
-    assert_int_equal(total(st, &b), 0); /* per sender */
+    assert_int_equal(tk_test_pending_total(st, &a), 40);
+    assert_int_equal(tk_test_pending_total(st, &b), 0); /* per sender */
 
     /* The limit: 40 + 60 <= 100 fits, one wei more does not. */
     assert_int_equal(add(st, 2, &a, 61, &lim, &added), TK_ERR_PENDING_LIMIT);
     assert_int_equal(added, 0);
-    assert_int_equal(total(st, &a), 40);
+    assert_int_equal(tk_test_pending_total(st, &a), 40);
     assert_int_equal(add(st, 2, &a, 60, &lim, &added), TK_OK);
     assert_int_equal(added, 1);
-    assert_int_equal(total(st, &a), 100);
+    assert_int_equal(tk_test_pending_total(st, &a), 100);
     /* Present already: no change and no second limit check. */
     assert_int_equal(add(st, 2, &a, 60, &lim, &added), TK_OK);
     assert_int_equal(added, 0);
     /* The other sender has its own total. */
     assert_int_equal(add(st, 3, &b, 100, &lim, &added), TK_OK);
-    assert_int_equal(total(st, &b), 100);
+    assert_int_equal(tk_test_pending_total(st, &b), 100);
 
     /* Removed once; a second remove is harmless and never goes below 0. */
     assert_int_equal(remove_id(st, 1), 1);
     assert_int_equal(remove_id(st, 1), 0);
     assert_int_equal(remove_id(st, 9), 0);
-    assert_int_equal(total(st, &a), 60);
+    assert_int_equal(tk_test_pending_total(st, &a), 60);
     assert_int_equal(remove_id(st, 2), 1);
-    assert_int_equal(total(st, &a), 0);
+    assert_int_equal(tk_test_pending_total(st, &a), 0);
     assert_int_equal(remove_id(st, 3), 1);
 
     /* Totals up to 2^256 - 1 are exact; one more is an overflow, and an
@@ -104,11 +104,11 @@ void tk_test_store_pending_contract(const tk_store *st)
     assert_int_equal(add(st, 8, &a, 1, &lim, &added), TK_ERR_PENDING_LIMIT);
     assert_int_equal(added, 0);
     assert_int_equal(remove_id(st, 7), 1);
-    assert_int_equal(total(st, &a), 0);
+    assert_int_equal(tk_test_pending_total(st, &a), 0);
 
     /* Zero face values are not pending redemptions. */
     assert_int_not_equal(add(st, 9, &a, 0, NULL, &added), TK_OK);
-    assert_int_equal(total(st, &a), 0);
+    assert_int_equal(tk_test_pending_total(st, &a), 0);
 }
 
 static void sleep_ms(long ms)
@@ -280,7 +280,7 @@ void tk_test_store_fleet_race(const tk_store *stores, size_t n_stores)
         assert_true(n == 0 || n == 1); /* added once, removed once */
         expect += (uint64_t)n * RACE_FACE;
     }
-    assert_int_equal(total(&stores[0], &r.sender), expect);
+    assert_int_equal(tk_test_pending_total(&stores[0], &r.sender), expect);
     assert_true(expect <= RACE_LIMIT);
 
     assert_int_equal(stores[0].lease_acquire(stores[0].self, "probe", 10000, &t0), TK_OK);

@@ -22,4 +22,9 @@ void tk_test_store_lease_contract(const tk_store *st);
  * holds it at a time (tokens strictly increase over tenures). */
 void tk_test_store_fleet_race(const tk_store *stores, size_t n_stores);
 
+/* v as a tk_u256; sender's pending total (fails the test on an error or
+ * a total above 2^64). */
+tk_u256 tk_test_u256(uint64_t v);
+uint64_t tk_test_pending_total(const tk_store *st, const tk_address *sender);
+
 #endif
