@@ -18,7 +18,10 @@
  * DEMO_SEQ_HEADER / DEMO_SIG_HEADER): the transcoder debits the fee only
  * for a request this sender signed. --replay finally re-sends the last
  * request unchanged, as an attacker with a captured copy would, and
- * expects it refused.
+ * expects it refused by the seq check (HTTP 403). So that the balance
+ * check cannot refuse it first (HTTP 402), the last segment (or the
+ * prepaid first) also pays for one more fee: the replay is fully paid,
+ * whatever the segment count.
  *
  * Receipts (demo_receipts.h): every response's Libticket-Receipt header is
  * decoded against the payment sent and applied to the sender's books, so
@@ -161,6 +164,7 @@ typedef struct broadcaster {
     size_t tickets, refreshes;
     demo_books books; /* what the receipts said */
     int prepay;       /* pay the whole job with the first segment */
+    int replay;       /* --replay: leave credit for one more fee */
     mpq_t fees;       /* fees of the segments served so far */
     /* The last request as sent: --replay sends it again, as an attacker
      * who captured it would. */
@@ -287,16 +291,19 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
     mpq_inits(fee, sent, NULL);
     memset(&pay, 0, sizeof pay);
     demo_segment_fee(fee, &b->params.price);
-    if (b->prepay && i == 1) {
-        /* The whole job's EV now: fee x segments. */
-        mpq_t job;
-        mpq_init(job);
-        mpq_set_ui(job, total, 1);
-        mpq_mul(job, job, fee);
-        n = tickets_for(job, b->credit, b->ev);
-        mpq_clear(job);
-    } else {
-        n = tickets_for(fee, b->credit, b->ev);
+    {
+        /* What the credit must cover now: this fee; the whole job's
+         * (fee x segments) when prepaying; plus the replay's fee with the
+         * segment that leaves the credit the replay meets. */
+        mpq_t need;
+        unsigned fees = b->prepay && i == 1 ? total : 1;
+        if (b->replay && i == (b->prepay ? 1u : total))
+            fees++;
+        mpq_init(need);
+        mpq_set_ui(need, fees, 1);
+        mpq_mul(need, need, fee);
+        n = tickets_for(need, b->credit, b->ev);
+        mpq_clear(need);
     }
     /* A batch of n tickets (n may be 0 when earlier credit covers the fee:
      * the payment then carries params and sender only). */
@@ -427,17 +434,28 @@ static int setup(broadcaster *b)
 }
 
 /* Replay the last request byte for byte (payment header and credential):
- * the transcoder must refuse it (HTTP 403) and debit nothing. */
+ * its tickets credit nothing, and with the credit left covering its fee
+ * only the seq check can refuse it: HTTP 403, nothing debited. */
 static int replay_last(broadcaster *b)
 {
     static const char segment[188 * 16] = {0x47}; /* the same bytes */
     const char *const extra[] = {b->last_seq, b->last_sig, NULL};
     char url[1024];
     http_reply r;
-    int refused;
+    int refused, covered;
+    mpq_t fee;
 
     if (b->last_hdr == NULL)
         return 0;
+    mpq_init(fee);
+    demo_segment_fee(fee, &b->params.price);
+    covered = mpq_cmp(b->credit, fee) >= 0;
+    mpq_clear(fee);
+    if (!covered) {
+        fprintf(stderr, "broadcaster: the credit left does not cover the "
+                        "replay's fee\n");
+        return 0;
+    }
     snprintf(url, sizeof url, "%s/segment", b->url);
     if (!http(b->curl, &r, url, b->last_hdr, segment, sizeof segment, extra))
         return 0;
@@ -463,7 +481,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--segments") == 0 && i + 1 < argc)
             segments = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--replay") == 0)
-            replay = 1;
+            replay = b.replay = 1;
         else if (strcmp(argv[i], "--prepay") == 0)
             b.prepay = 1;
         else if (demo_chain_flag(&b.dc, argc, argv, &i) != 1)

@@ -5,8 +5,12 @@ Runs examples/run-demo.sh with a few segments and checks the transcoder's
 summary: winners found == winners stored (also counted independently with
 `ticketctl store-list` on the store file), credited EV == accepted tickets x
 EV (exact fractions), balance == credited - debited, every ticket accepted
-but those of the replayed request, the replay refused and debiting nothing,
-and the redemption calldata has the length its ticket count implies.
+but those of the replayed request, the replay refused by the seq check
+(HTTP 403, for every segment count: the broadcaster leaves credit for the
+replay's fee, so the balance check cannot refuse it first) and debiting
+nothing, and the redemption calldata has the length its ticket count
+implies. SEGMENTS may be a comma-separated list: one demo run per count
+(in WORK_DIR/<count>).
 
 Receipts: every segment's response carried one and the broadcaster's books
 applied it (none refused or missing); each receipt credits exactly
@@ -28,7 +32,7 @@ on the in-process dev chain (--dev-chain): winners stay new and the
 transcoder prints their calldata. Skipped (77) when anvil is missing,
 unless TK_REQUIRE_CHAIN=1.
 
-usage: check_demo.py RUN_DEMO_SH BUILD_DIR TICKETCTL WORK_DIR [SEGMENTS
+usage: check_demo.py RUN_DEMO_SH BUILD_DIR TICKETCTL WORK_DIR [SEGMENTS[,...]
                      [prepay] [anvil]]
 """
 
@@ -92,8 +96,7 @@ def check_chain(out, stored, check):
     txs = re.findall(r"^REDEEM_TX (0x[0-9a-f]{64})$", out, re.M)
     # The test runs enough segments that a run without a winner (nothing
     # on-chain to check) is as good as impossible: 37 segments carry about
-    # 29 tickets winning with p = 1/4 each, 0.75^29 = 2e-4. (37: the credit
-    # left then still covers a fee, so the replay meets the seq check.)
+    # 29 tickets winning with p = 1/4 each, 0.75^29 = 2e-4.
     check(stored > 0, "no winner: nothing was redeemed")
     check(len(txs) >= 1, "no redemption transaction")
     c = re.search(r"^CHAIN_CHECK winners=(\d+) used=(\d+) face_total=(\d+) "
@@ -113,9 +116,23 @@ def main():
         print(__doc__)
         return 2
     script, build, ticketctl, work = sys.argv[1:5]
-    segments = int(sys.argv[5]) if len(sys.argv) > 5 else 8
+    counts = [int(c) for c in sys.argv[5].split(",")] if len(sys.argv) > 5 else [8]
     prepay = "prepay" in sys.argv[6:]
     anvil = "anvil" in sys.argv[6:]
+    failed = []
+    for segments in counts:
+        where = work if len(counts) == 1 else os.path.join(work, str(segments))
+        problems = run_demo(script, build, ticketctl, where, segments, prepay, anvil)
+        for msg in problems:
+            print("FAIL (%d segments): %s" % (segments, msg))
+        if problems:
+            failed.append(segments)
+    print("demo e2e: %s" % ("FAILED for %s segments" % failed if failed else "OK"))
+    return 1 if failed else 0
+
+
+def run_demo(script, build, ticketctl, work, segments, prepay, anvil):
+    """One demo run of `segments` segments: the list of problems found."""
     env = dict(os.environ, DEMO_WORKDIR=work)
     if prepay:
         env["DEMO_BROADCASTER_ARGS"] = "--prepay"
@@ -145,6 +162,7 @@ def main():
         credited, debited = Fraction(f["credited"]), Fraction(f["debited"])
         accepted, tickets = int(f["accepted"]), int(f["tickets"])
         found, stored = int(f["winners_found"]), int(f["winners_stored"])
+        fee = Fraction(12000000 * 55296000)  # demo_common.h: price x pixels
         # segments + 1: the replayed request reaches the handler too.
         check(int(f["segments"]) == segments + 1, "segments %s" % f["segments"])
         check(int(f["refused"]) == 0, "refused payments")
@@ -152,7 +170,11 @@ def main():
         # it debited nothing (one fee per served segment).
         check(int(f["requests_refused"]) == 1,
               "requests_refused %s, want 1 (the replay)" % f["requests_refused"])
-        check("replayed the last request -> HTTP 403" in out, "replay not refused")
+        check("replayed the last request -> HTTP 403" in out,
+              "replay not refused by the seq check (HTTP 403)")
+        # It met a balance covering its fee: the refusal is the seq check's.
+        check(Fraction(f["balance"]) >= fee, "balance %s left below a fee: the"
+              " replay could not reach the seq check" % f["balance"])
         replayed = int(f["replayed"])
         check(tickets > 0 and accepted + replayed == tickets,
               "accepted %d + replayed %d of %d tickets" % (accepted, replayed, tickets))
@@ -161,7 +183,6 @@ def main():
               "credited %s != %d x EV %s" % (credited, accepted, ev))
         check(Fraction(f["balance"]) == credited - debited, "balance")
         check(debited > 0 and credited >= debited, "fees not covered")
-        fee = Fraction(12000000 * 55296000)  # demo_common.h: price x pixels
         check(debited == segments * fee,
               "debited %s != %d segments x fee %s" % (debited, segments, fee))
         check_receipts(out, f, segments, fee, prepay, check)
@@ -201,10 +222,7 @@ def main():
                 check(hexs.startswith(sel), "calldata selector")
     check(re.search(r"\[broadcaster\] done: %d of %d" % (segments, segments),
                     out) is not None, "broadcaster did not finish")
-    for msg in problems:
-        print("FAIL: " + msg)
-    print("demo e2e: %s" % ("FAILED" if problems else "OK"))
-    return 1 if problems else 0
+    return problems
 
 
 if __name__ == "__main__":
