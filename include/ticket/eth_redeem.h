@@ -35,7 +35,10 @@
  *  chain says it was used.
  *
  *  Restarts: winners the store holds as SUBMITTED are tracked again at
- *  creation (their receipts are polled by hash).
+ *  creation (their receipts are polled by hash; a transaction another
+ *  process sent and this one never saw is settled from its receipt, or
+ *  reported lost after lost_after_blocks - the queue then retries its
+ *  winners only if usedTickets says unused).
  *
  *  Thread safety: every function takes the redeemer's mutex; the sender
  *  and the rpc client given at creation (the sender's own, see
@@ -57,6 +60,15 @@ extern "C" {
 
 typedef struct tk_eth_redeemer tk_eth_redeemer;
 
+/** A guard asked right before every send (after the calldata is built,
+ *  before the sender's estimate and broadcast). TK_OK: send. Any other
+ *  status: nothing is sent, the winners stay queued (the queue counts a
+ *  submit error and retries them on a later block), and the status is the
+ *  submit's. A fleet uses it to renew its redeemer lease and refuse when
+ *  the lease is lost (eth_fleet.h). Called under the redeemer's mutex;
+ *  must not call the redeemer. */
+typedef tk_status (*tk_eth_redeem_guard_fn)(void *data);
+
 /** Options. Start from tk_eth_redeemer_options_default(). */
 typedef struct tk_eth_redeemer_options {
     tk_address broker;          /* the TicketBroker */
@@ -65,7 +77,12 @@ typedef struct tk_eth_redeemer_options {
     uint64_t lost_after_blocks; /* not final this many blocks after the
                                    send (replacements included): reported
                                    TK_REDEEM_RPC_ERROR (the queue then asks
-                                   the chain); default 50 */
+                                   the chain); default 50. A
+                                   transaction found SUBMITTED in the store
+                                   at creation counts from the first
+                                   block this redeemer runs */
+    tk_eth_redeem_guard_fn may_submit; /* optional (NULL: always send) */
+    void *may_submit_data;
 } tk_eth_redeemer_options;
 
 /** Counters since creation. */
@@ -80,6 +97,7 @@ typedef struct tk_eth_redeemer_stats {
                                    not used at its block */
     uint64_t used_reads;        /* usedTickets reads made after a receipt */
     uint64_t poll_errors;       /* sender poll steps that failed (retried) */
+    uint64_t guard_refusals;    /* sends may_submit refused (nothing sent) */
     size_t in_flight;           /* transactions awaiting an outcome */
     tk_redeem_stats queue;      /* the queue's own counters */
 } tk_eth_redeemer_stats;
@@ -100,7 +118,8 @@ typedef struct tk_eth_redeem_tx_event {
 typedef void (*tk_eth_redeem_tx_fn)(const tk_eth_redeem_tx_event *ev,
                                     void *data);
 
-/** Defaults: no broker (must be set), margin 25%, lost after 50 blocks. */
+/** Defaults: no broker (must be set), margin 25%, lost after 50 blocks,
+ *  no guard. */
 TK_API tk_status tk_eth_redeemer_options_default(tk_eth_redeemer_options *o)
     TK_ARG_NONNULL(1);
 

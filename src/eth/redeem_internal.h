@@ -29,7 +29,8 @@ typedef struct tk__inflight {
     tk_hash tx_hash;        /* the first version's: the queue's key */
     uint64_t id;            /* the sender's handle; 0 after a restart
                                (then its receipt is read by hash) */
-    uint64_t since_block;   /* sent (or found after a restart) at */
+    uint64_t since_block;   /* sent at, or the first block polled after
+                               it was found in the store (0 until then) */
     int reported_lost;      /* reported to the queue; waits only to be
                                forgotten by the sender once final */
     tk_hash *tickets;       /* the ticket hashes it carries */
@@ -56,11 +57,19 @@ struct tk_eth_redeemer {
     tk_eth_redeemer_stats stats;
     tk_eth_redeem_tx_fn tx_fn;
     void *tx_data;
+    tk_eth_redeem_guard_fn guard;
+    void *guard_data;
 };
 
 /* Track a transaction (copies the ticket hashes). */
 tk_status tk__redeemer_track(tk_eth_redeemer *r, const tk_hash *tx,
                              uint64_t id, const tk_hash *tickets, size_t n);
 void tk__inflight_free(tk__inflight *f);
+
+/* Stop tracking every transaction in flight in the sender, pending ones
+ * too (a fleet's tenure ended: the next redeemer tracks them by hash from
+ * the store, and this node is no longer the address's nonce authority, so
+ * it must not replace them). The redeemer is only destroyed afterwards. */
+void tk__eth_redeemer_abandon(tk_eth_redeemer *r);
 
 #endif /* TK_ETH_REDEEM_INTERNAL_H */

@@ -3,6 +3,7 @@
  * sender, and the chain view the queue sees (ticket_used read fresh from the node, or
  * from the reads at a receipt's block while that receipt is applied). */
 #include "eth/redeem_internal.h"
+#include "eth/txsender_internal.h"
 
 #include "core/internal.h"
 #include "core/memzero.h"
@@ -128,7 +129,10 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
     req.data = cd;
     req.data_len = len;
     req.gas_limit = tk__gas_with_margin(gas_limit, r->margin);
-    if (st == TK_OK) {
+    if (st == TK_OK && r->guard != NULL &&
+        (st = r->guard(r->guard_data)) != TK_OK)
+        r->stats.guard_refusals++; /* e.g. the fleet's lease is gone */
+    else if (st == TK_OK) {
         st = tk_eth_sender_send(r->sender, &id, &req);
         if (st == TK_ERR_OUT_OF_RANGE) {
             /* The figure is below the estimate (a config too low for this
@@ -211,6 +215,8 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     r->broker = opts->broker;
     r->margin = opts->gas_margin_pct;
     r->lost_after = opts->lost_after_blocks;
+    r->guard = opts->may_submit;
+    r->guard_data = opts->may_submit_data;
     r->inner = *chain;
     r->wrapped = (tk_chain){r, w_last_block, w_rounds, w_funds, w_claimed,
                             w_pool, w_gas, w_used};
@@ -232,6 +238,17 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     }
     *out = r;
     return TK_OK;
+}
+
+void tk__eth_redeemer_abandon(tk_eth_redeemer *r)
+{
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < r->n_fl; i++)
+        if (r->fl[i].id != 0) {
+            tk__eth_sender_drop(r->sender, r->fl[i].id);
+            r->fl[i].id = 0;
+        }
+    pthread_mutex_unlock(&r->mu);
 }
 
 void tk_eth_redeemer_destroy(tk_eth_redeemer *r)

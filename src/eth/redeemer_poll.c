@@ -124,6 +124,8 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
         return 0; /* the node did not answer: next time */
     if (f->reported_lost)
         return state != TK_ETH_TX_PENDING; /* only forget it now */
+    if (f->since_block == 0)
+        f->since_block = block; /* found in the store: count from now */
     if (state == TK_ETH_TX_PENDING &&
         (block < f->since_block || block - f->since_block < r->lost_after))
         return 0;
@@ -134,7 +136,9 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
         emit(r, f, TK_REDEEM_RPC_ERROR, NULL, 0, NULL);
         if (report(r, f, TK_REDEEM_RPC_ERROR, NULL, NULL) != TK_OK)
             return 0;
-        f->reported_lost = state == TK_ETH_TX_PENDING;
+        /* Ours: the sender keeps it until it is final, then we forget
+         * it. Found in the store: nothing to forget, drop it now. */
+        f->reported_lost = state == TK_ETH_TX_PENDING && f->id != 0;
         return !f->reported_lost;
     }
     /* Mined: nothing is marked redeemed before every ticket it carried

@@ -166,6 +166,12 @@ tk_status tk_eth_sender_outcome(const tk_eth_sender *s, uint64_t id,
     return TK_OK;
 }
 
+static void untrack(tk__tracked *t)
+{
+    free(t->data);
+    memset(t, 0, sizeof *t);
+}
+
 tk_status tk_eth_sender_forget(tk_eth_sender *s, uint64_t id)
 {
     tk__tracked *t;
@@ -175,9 +181,16 @@ tk_status tk_eth_sender_forget(tk_eth_sender *s, uint64_t id)
         return TK_ERR_NOT_FOUND;
     if (t->out.state == TK_ETH_TX_PENDING)
         return TK_ERR_STATE;
-    free(t->data);
-    memset(t, 0, sizeof *t);
+    untrack(t);
     return TK_OK;
+}
+
+void tk__eth_sender_drop(tk_eth_sender *s, uint64_t id)
+{
+    tk__tracked *t = find(s, id);
+
+    if (t != NULL)
+        untrack(t);
 }
 
 tk_status tk_eth_sender_pending(const tk_eth_sender *s, size_t *n)

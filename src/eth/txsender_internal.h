@@ -52,6 +52,10 @@ int tk__txs_may_have_arrived(tk_status st);
 tk_status tk__txs_fees(tk_eth_sender *s, tk_u256 *tip, tk_u256 *base_fee,
                        uint64_t *head);
 
+/* Stop tracking transaction id whatever its state (tk_eth_sender_forget
+ * refuses a pending one): it is never polled or replaced again. */
+void tk__eth_sender_drop(tk_eth_sender *s, uint64_t id);
+
 /* Record a new version hash of t (sent at head now). */
 void tk__txs_add_version(tk__tracked *t, const tk_hash *hash, uint64_t head);
 

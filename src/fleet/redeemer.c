@@ -6,6 +6,8 @@
 #include "ticket/fleet.h"
 
 #include "core/internal.h"
+#include "fleet/lease.h"
+#include "store/fleet_table.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,8 +27,8 @@ typedef struct tx_list {
 
 struct tk_fleet_redeemer {
     const tk_ctx *ctx;
-    char holder[TK_LEASE_HOLDER_MAX + 1];
-    tk_fleet_config cfg; /* cfg.holder points at holder */
+    tk__fleet_lease lease;
+    tk_fleet_config cfg; /* cfg.holder points at lease.holder */
     tk_redeem_config rcfg;
     tk_store store;
     tk_chain chain;
@@ -74,10 +76,8 @@ static tk_status fenced_submit(void *data, tk_hash *tx_hash, const uint8_t *call
                                size_t len, uint64_t gas_limit, size_t ticket_count)
 {
     tk_fleet_redeemer *r = data;
-    uint64_t token = 0;
-    tk_status st = r->store.lease_acquire(r->store.self, r->holder, r->cfg.lease_ms, &token);
 
-    if (st != TK_OK || token != r->state.token)
+    if (!tk__fleet_lease_still_ours(&r->lease))
         return TK_ERR_LEASE_HELD; /* lost (or a new tenure): send nothing */
     return r->submit(r->submit_data, tx_hash, calldata, len, gas_limit, ticket_count);
 }
@@ -98,8 +98,7 @@ tk_status tk_fleet_redeemer_create(const tk_ctx *ctx, tk_fleet_redeemer **out,
                           chain != NULL && monitor != NULL && submit != NULL);
     TK_ARG_CHECK(ctx, fcfg->holder != NULL && fcfg->receipt != NULL &&
                           fcfg->lease_ms > 0 && fcfg->receipt_wait_blocks > 0);
-    TK_ARG_CHECK(ctx, strnlen(fcfg->holder, TK_LEASE_HOLDER_MAX + 1) >= 1 &&
-                          strnlen(fcfg->holder, TK_LEASE_HOLDER_MAX + 1) <= TK_LEASE_HOLDER_MAX);
+    TK_ARG_CHECK(ctx, tk__lease_holder_ok(fcfg->holder));
     TK_ARG_CHECK(ctx, store->lease_acquire != NULL && store->lease_release != NULL &&
                           store->pending_add != NULL && store->pending_remove != NULL &&
                           store->pending_total != NULL && store->list != NULL);
@@ -115,9 +114,9 @@ tk_status tk_fleet_redeemer_create(const tk_ctx *ctx, tk_fleet_redeemer **out,
         return TK_ERR_NOMEM;
     }
     r->ctx = ctx;
-    memcpy(r->holder, fcfg->holder, strlen(fcfg->holder));
+    tk__fleet_lease_init(&r->lease, store, fcfg->holder, fcfg->lease_ms);
     r->cfg = *fcfg;
-    r->cfg.holder = r->holder;
+    r->cfg.holder = r->lease.holder;
     r->rcfg = *rcfg;
     r->store = *store;
     r->chain = *chain;
@@ -136,6 +135,7 @@ static void stop_leading(tk_fleet_redeemer *r)
     r->waits.n = 0;
     r->state.leading = 0;
     r->state.token = 0;
+    tk__fleet_lease_end(&r->lease);
 }
 
 void tk_fleet_redeemer_destroy(tk_fleet_redeemer *r)
@@ -207,6 +207,7 @@ static tk_status reconcile(tk_fleet_redeemer *r, uint64_t block)
 tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *leading)
 {
     uint64_t token = 0;
+    int new_tenure = 0;
     tk_status st;
 
     if (leading != NULL)
@@ -214,18 +215,19 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
     TK_ARG_CHECK_NOCTX(r != NULL);
     TK_ARG_CHECK(r->ctx, leading != NULL);
     pthread_mutex_lock(&r->mu);
-    st = r->store.lease_acquire(r->store.self, r->holder, r->cfg.lease_ms, &token);
+    st = tk__fleet_lease_take(&r->lease, &token, &new_tenure);
     if (st != TK_OK) {
         stop_leading(r); /* held elsewhere, or unknown: do nothing */
         pthread_mutex_unlock(&r->mu);
         return st == TK_ERR_LEASE_HELD ? TK_OK : st; /* the store's status */
     }
-    if (r->queue == NULL || token != r->state.token) {
+    if (r->queue == NULL || new_tenure) {
         /* A new tenure: whatever this node knew may be stale. */
         stop_leading(r);
         st = tk_redeem_queue_create(r->ctx, &r->queue, &r->rcfg, &r->store, &r->chain,
                                     r->monitor, fenced_submit, r);
         if (st == TK_OK) {
+            tk__fleet_lease_begin(&r->lease, token);
             r->state.token = token;
             r->state.tenures++;
         }
@@ -248,7 +250,7 @@ tk_status tk_fleet_redeemer_release(tk_fleet_redeemer *r)
     TK_ARG_CHECK_NOCTX(r != NULL);
     pthread_mutex_lock(&r->mu);
     stop_leading(r);
-    st = r->store.lease_release(r->store.self, r->holder);
+    st = tk__fleet_lease_release(&r->lease);
     pthread_mutex_unlock(&r->mu);
     return st;
 }

@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: MIT */
+/* The fleet's redeemer on a chain (eth_fleet.h) against a fake node: two
+ * nodes share one store and one gas account, each with its own rpc
+ * client and transaction sender on a fake JSON-RPC node (mock_rpc.c with
+ * a handler) that keeps a TicketBroker's usedTickets per block, a pool,
+ * nonces and receipts; the test mines by hand. What each test tries to
+ * break:
+ *   guard          a may_submit that refuses: nothing estimated or sent,
+ *                  the winners stay NEW, their claims are released; then
+ *                  allowed, sent once.
+ *   stall          the holder stalls inside its block past its lease and
+ *                  the other node takes over: the stalled node's send is
+ *                  refused (nothing reaches the node), the new holder
+ *                  sends each winner once.
+ *   takeover       the holder dies with its transaction in the pool; it
+ *                  is mined; the new holder settles it from its receipt
+ *                  (usedTickets at the receipt's block) without sending
+ *                  anything, and its pending amounts go to zero.
+ *   lost_unused    the dead holder's transaction is dropped from the
+ *                  pool: the new holder waits lost_after_blocks of its
+ *                  tenure (never 0: the count starts at its first block),
+ *                  then retries the winners once, and they are redeemed.
+ *   lost_used      the dead holder's transaction was replaced and the
+ *                  replacement mined (a hash the new holder never sees):
+ *                  after lost_after_blocks the chain says used, nothing is
+ *                  sent again.
+ *   tenure_end     a holder that loses the lease stops tracking its
+ *                  transactions in its sender (it is no longer the nonce
+ *                  authority; the new holder tracks them from the store).
+ *   misuse         NULLs, a store without the lease, a monitor that is not
+ *                  shared, a zero broker, lease 0, bad holder ids. */
+#include "test_support.h"
+
+#include "mock_rpc.h"
+#include "ticket/abi.h"
+#include "ticket/chain.h"
+#include "ticket/eth_fleet.h"
+#include "ticket/eth_tx.h"
+#include "ticket/keccak.h"
+#include "ticket/u256.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GWEI 1000000000ull
+#define START 1000
+#define FACE 1000000000000000ull /* 1e15 wei, above the 1e14 tx cost */
+#define MAX_TX 16
+#define MAX_W 8
+#define LEASE_MS 400
+#define LOST_AFTER 4
+
+/* ---- the fake node ----------------------------------------------------*/
+
+typedef struct ftx {
+    tk_hash hash;
+    uint64_t nonce;
+    tk_hash tickets[MAX_W];
+    size_t n;
+    int mined, dropped;
+    uint64_t block;
+} ftx;
+
+typedef struct used_at {
+    tk_hash ticket;
+    uint64_t block;
+} used_at;
+
+typedef struct fake {
+    uint64_t head, latest;  /* latest: the account's mined nonce count */
+    tk_address broker;
+    ftx txs[MAX_TX];
+    size_t n_tx;
+    used_at used[MAX_TX * MAX_W];
+    size_t n_used;
+    unsigned estimates, sends;
+} fake;
+
+static char *dup_text(const char *t)
+{
+    char *b = malloc(strlen(t) + 1);
+    assert_non_null(b);
+    strcpy(b, t);
+    return b;
+}
+
+static char *qty(uint64_t v)
+{
+    char r[40];
+    snprintf(r, sizeof r, "\"0x%llx\"", (unsigned long long)v);
+    return dup_text(r);
+}
+
+static void hex32(char *out, const uint8_t *b)
+{
+    out += sprintf(out, "0x");
+    for (int i = 0; i < 32; i++)
+        out += sprintf(out, "%02x", b[i]);
+}
+
+static uint64_t pending_nonce(const fake *fk)
+{
+    uint64_t p = fk->latest;
+    for (size_t i = 0; i < fk->n_tx; i++)
+        if (!fk->txs[i].dropped && fk->txs[i].nonce + 1 > p)
+            p = fk->txs[i].nonce + 1;
+    return p;
+}
+
+static int is_used(const fake *fk, const tk_hash *h, uint64_t at)
+{
+    for (size_t i = 0; i < fk->n_used; i++)
+        if (memcmp(&fk->used[i].ticket, h, sizeof *h) == 0 &&
+            fk->used[i].block <= at)
+            return 1;
+    return 0;
+}
+
+/* The broker's effect of a mined redemption: every ticket used. */
+static void redeem_tickets(fake *fk, const ftx *t)
+{
+    for (size_t k = 0; k < t->n; k++)
+        if (!is_used(fk, &t->tickets[k], UINT64_MAX))
+            fk->used[fk->n_used++] = (used_at){t->tickets[k], fk->head};
+}
+
+static char *on_send(fake *fk, const char *rawhex)
+{
+    size_t len = 0, n = MAX_W;
+    uint8_t *raw = tk_test_hex_alloc(rawhex, &len);
+    tk_eth_tx tx;
+    tk_eth_tx_sig sig;
+    tk_ticket t[MAX_W];
+    tk_sig s[MAX_W];
+    tk_u256 r[MAX_W];
+    ftx *x = &fk->txs[fk->n_tx];
+    char h[70], res[80];
+
+    assert_true(fk->n_tx < MAX_TX);
+    memset(x, 0, sizeof *x);
+    assert_int_equal(tk_eth_tx_decode(&tx, &sig, raw, len), TK_OK);
+    assert_int_equal(tk_keccak256(&x->hash, raw, len), TK_OK);
+    assert_memory_equal(tx.to.bytes, fk->broker.bytes, 20);
+    if (tk_redeem_decode_single(t, s, r, tx.data, tx.data_len) == TK_OK)
+        n = 1;
+    else
+        assert_int_equal(tk_redeem_decode_batch(t, s, r, &n, tx.data,
+                                                tx.data_len), TK_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(tk_ticket_hash(&x->tickets[i], &t[i]), TK_OK);
+    x->n = n;
+    x->nonce = tx.nonce;
+    free(raw);
+    fk->n_tx++;
+    fk->sends++;
+    hex32(h, x->hash.bytes);
+    snprintf(res, sizeof res, "\"%s\"", h);
+    return dup_text(res);
+}
+
+static char *receipt(const fake *fk, const char *hash_hex)
+{
+    tk_hash h;
+    char hs[70], out[512];
+
+    tk_test_hex(h.bytes, 32, hash_hex);
+    for (size_t i = 0; i < fk->n_tx; i++) {
+        const ftx *x = &fk->txs[i];
+        if (!x->mined || memcmp(&x->hash, &h, sizeof h) != 0)
+            continue;
+        hex32(hs, x->hash.bytes);
+        snprintf(out, sizeof out,
+                 "{\"transactionHash\":\"%s\",\"blockHash\":\"0x%064x\","
+                 "\"blockNumber\":\"0x%llx\",\"status\":\"0x1\","
+                 "\"gasUsed\":\"0x186a0\",\"effectiveGasPrice\":\"0x1\"}",
+                 hs, 7, (unsigned long long)x->block);
+        return dup_text(out);
+    }
+    return dup_text("null");
+}
+
+/* usedTickets(bytes32) at the block asked (or latest). */
+static char *on_call(const fake *fk, json_t *params)
+{
+    const char *data = json_string_value(
+        json_object_get(json_array_get(params, 0), "data"));
+    const char *tag = json_string_value(json_array_get(params, 1));
+    uint64_t at = fk->head;
+    uint8_t cd[36];
+    tk_hash h;
+    char out[80];
+
+    assert_non_null(data);
+    tk_test_hex(cd, sizeof cd, data);
+    assert_int_equal(((uint32_t)cd[0] << 24 | (uint32_t)cd[1] << 16 |
+                      (uint32_t)cd[2] << 8 | cd[3]),
+                     TK_ABI_SEL_USED_TICKETS);
+    memcpy(h.bytes, cd + 4, 32);
+    if (tag != NULL && strcmp(tag, "latest") != 0)
+        at = strtoull(tag, NULL, 16);
+    snprintf(out, sizeof out, "\"0x%064x\"", is_used(fk, &h, at));
+    return dup_text(out);
+}
+
+static char *handle(void *user, const char *m, const char *params_json)
+{
+    fake *fk = user;
+    json_t *params = json_loads(params_json, 0, NULL);
+    char *out = NULL, buf[256];
+
+    if (strcmp(m, "eth_chainId") == 0) {
+        out = qty(31337);
+    } else if (strcmp(m, "eth_blockNumber") == 0) {
+        out = qty(fk->head);
+    } else if (strcmp(m, "eth_maxPriorityFeePerGas") == 0) {
+        out = qty(GWEI);
+    } else if (strcmp(m, "eth_getBlockByNumber") == 0) {
+        snprintf(buf, sizeof buf,
+                 "{\"number\":\"0x%llx\",\"hash\":\"0x%064x\","
+                 "\"timestamp\":\"0x1\",\"baseFeePerGas\":\"0x%llx\"}",
+                 (unsigned long long)fk->head, 5, (unsigned long long)GWEI);
+        out = dup_text(buf);
+    } else if (strcmp(m, "eth_estimateGas") == 0) {
+        fk->estimates++;
+        out = qty(100000);
+    } else if (strcmp(m, "eth_getTransactionCount") == 0) {
+        const char *tag = json_string_value(json_array_get(params, 1));
+        out = qty(strcmp(tag, "pending") == 0 ? pending_nonce(fk)
+                                              : fk->latest);
+    } else if (strcmp(m, "eth_sendRawTransaction") == 0) {
+        out = on_send(fk, json_string_value(json_array_get(params, 0)));
+    } else if (strcmp(m, "eth_getTransactionReceipt") == 0) {
+        out = receipt(fk, json_string_value(json_array_get(params, 0)));
+    } else if (strcmp(m, "eth_call") == 0) {
+        out = on_call(fk, params);
+    }
+    json_decref(params);
+    return out;
+}
+
+/* ---- fixture ----------------------------------------------------------*/
+
+static tk_status nd_rounds(void *self, tk_round_info *out);
+
+typedef struct node {
+    tk_rpc *rpc;
+    tk_eth_sender *sender;
+    tk_monitor *mon;
+    tk_eth_fleet_redeemer *r;
+    char name[8];
+    struct fx *f;
+    tk_chain chain;     /* the dev chain behind the hook */
+} node;
+
+typedef struct fx {
+    tk_ctx *ctx;
+    mock_rpc *m;
+    fake fk;
+    tk_chain_mem *cm;
+    tk_chain chain;
+    tk_store_mem *sm;
+    tk_store store;
+    node n[2];
+    tk_address recipient, sender;
+    tk_hash w[MAX_W];
+    size_t n_w;
+    int refuse;         /* the user guard's answer: 1 refuses */
+    unsigned guard_calls;
+} fx;
+
+static tk_chain dev_iface;
+
+static tk_status nd_rounds(void *self, tk_round_info *out)
+{
+    return dev_iface.rounds(self, out);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* The node that stalls next (test_stall): inside the rounds read the
+ * queue makes before it submits, past its lease, while the other node
+ * takes the lease. The hook sees the dev chain's self only. */
+static node *stalling;
+
+static tk_status hook_rounds(void *self, tk_round_info *out)
+{
+    if (stalling != NULL) {
+        node *nd = stalling;
+        node *other = &nd->f->n[nd == &nd->f->n[0] ? 1 : 0];
+        uint64_t token = 0;
+        stalling = NULL;
+        sleep_ms(LEASE_MS + 100);
+        assert_int_equal(nd->f->store.lease_acquire(nd->f->store.self,
+                                                    other->name, LEASE_MS,
+                                                    &token), TK_OK);
+    }
+    return nd_rounds(self, out);
+}
+
+static tk_status user_guard(void *data)
+{
+    fx *f = data;
+    f->guard_calls++;
+    return f->refuse ? TK_ERR_STATE : TK_OK;
+}
+
+static void make_redeemer(fx *f, node *nd)
+{
+    tk_eth_fleet_config fc;
+    tk_eth_redeemer_options o;
+    tk_redeem_config rc;
+
+    memset(&fc, 0, sizeof fc);
+    fc.holder = nd->name;
+    fc.lease_ms = LEASE_MS;
+    assert_int_equal(tk_eth_redeemer_options_default(&o), TK_OK);
+    o.broker = f->fk.broker;
+    o.lost_after_blocks = LOST_AFTER;
+    o.may_submit = user_guard;
+    o.may_submit_data = f;
+    assert_int_equal(tk_redeem_config_default(&rc), TK_OK);
+    rc.redeem_gas = 100000;
+    rc.batch_base_gas = 50000;
+    rc.batch_ticket_gas = 60000;
+    rc.gas_cap = 1000000;
+    rc.retry_backoff_blocks = 2;
+    rc.final_confirmations = 1;
+    assert_int_equal(tk_eth_fleet_redeemer_create(f->ctx, &nd->r, &fc, &o,
+                                                  &rc, &f->store, &nd->chain,
+                                                  nd->mon, nd->sender,
+                                                  nd->rpc), TK_OK);
+}
+
+static void make_node(fx *f, node *nd)
+{
+    tk_rpc_options ro;
+    tk_eth_sender_options so;
+    const char *url = mock_rpc_url(f->m);
+    uint8_t key[32];
+
+    assert_int_equal(tk_rpc_options_default(&ro), TK_OK);
+    ro.endpoints = &url;
+    ro.n_endpoints = 1;
+    ro.retries = 0;
+    ro.timeout_ms = 2000;
+    assert_int_equal(tk_rpc_create(f->ctx, &nd->rpc, &ro), TK_OK);
+    assert_int_equal(tk_eth_sender_options_default(&so), TK_OK);
+    so.chain_id = 31337;
+    assert_int_equal(tk_u256_from_u64(&so.max_gas_price, 100 * GWEI), TK_OK);
+    so.replace_after_ms = 0;
+    so.replace_after_blocks = 0; /* no replacements: the test's pool */
+    memset(key, 0x42, sizeof key); /* the fleet's one gas account */
+    assert_int_equal(tk_eth_sender_create(f->ctx, &nd->sender, nd->rpc, &so,
+                                          key), TK_OK);
+    make_redeemer(f, nd);
+}
+
+/* A node dies: everything of it goes, the lease stays in the store. */
+static void kill_node(node *nd)
+{
+    tk_eth_fleet_redeemer_destroy(nd->r);
+    tk_eth_sender_destroy(nd->sender);
+    tk_rpc_destroy(nd->rpc);
+    nd->r = NULL;
+    nd->sender = NULL;
+    nd->rpc = NULL;
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    tk_sender_funds funds;
+
+    assert_non_null(f);
+    tk_test_seed();
+    assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
+    f->m = mock_rpc_start();
+    f->fk.head = START;
+    memset(f->fk.broker.bytes, 0xb0, 20);
+    mock_rpc_set_handler(f->m, handle, &f->fk);
+    assert_int_equal(tk_chain_mem_create(&f->cm, START), TK_OK);
+    assert_int_equal(tk_chain_mem_iface(f->cm, &f->chain), TK_OK);
+    dev_iface = f->chain;
+    tk_test_rand_bytes(f->recipient.bytes, 20);
+    tk_test_rand_bytes(f->sender.bytes, 20);
+    memset(&funds, 0, sizeof funds);
+    assert_int_equal(tk_u256_from_u64(&funds.deposit, 100 * FACE), TK_OK);
+    assert_int_equal(tk_u256_from_u64(&funds.reserve_funds_remaining, 100 * FACE), TK_OK);
+    assert_int_equal(tk_chain_mem_set_sender_funds(f->cm, &f->sender, &funds), TK_OK);
+    assert_int_equal(tk_store_mem_create(&f->sm), TK_OK);
+    assert_int_equal(tk_store_mem_iface(f->sm, &f->store), TK_OK);
+    for (int i = 0; i < 2; i++) {
+        node *nd = &f->n[i];
+        nd->f = f;
+        snprintf(nd->name, sizeof nd->name, "node-%c", 'a' + i);
+        nd->chain = f->chain;
+        nd->chain.rounds = hook_rounds;
+        assert_int_equal(tk_monitor_create_shared(f->ctx, &nd->mon, &f->chain,
+                                                  &f->recipient, &f->store), TK_OK);
+        make_node(f, nd);
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < 2; i++) {
+        kill_node(&f->n[i]);
+        tk_monitor_destroy(f->n[i].mon);
+    }
+    tk_store_mem_destroy(f->sm);
+    tk_chain_mem_destroy(f->cm);
+    mock_rpc_stop(f->m);
+    tk_ctx_destroy(f->ctx);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ----------------------------------------------------------*/
+
+/* A NEW winner whose params expire at START + 1 (redeemable from there). */
+static void add_winner(fx *f)
+{
+    tk_winner w;
+    memset(&w, 0, sizeof w);
+    w.ticket.recipient = f->recipient;
+    w.ticket.sender = f->sender;
+    assert_int_equal(tk_u256_from_u64(&w.ticket.face_value, FACE), TK_OK);
+    memset(w.ticket.win_prob.bytes, 0xff, 32);
+    w.ticket.sender_nonce = (uint32_t)f->n_w;
+    tk_test_rand_bytes(w.recipient_rand.bytes, 32);
+    assert_int_equal(tk_rand_hash(&w.ticket.recipient_rand_hash, &w.recipient_rand), TK_OK);
+    w.ticket.creation_round = 1;
+    tk_test_rand_bytes(w.sig.bytes, 65);
+    w.sig.bytes[64] = 27;
+    assert_int_equal(tk_u256_from_u64(&w.expiration_block, START + 1), TK_OK);
+    assert_int_equal(tk_ticket_hash(&w.ticket_hash, &w.ticket), TK_OK);
+    assert_int_equal(f->store.put_winner(f->store.self, &w), TK_OK);
+    f->w[f->n_w++] = w.ticket_hash;
+}
+
+/* Mine one block (the dev chain and the fake node move together); node
+ * i runs it; returns whether it led. */
+static int block(fx *f, int i)
+{
+    int leading = -1;
+    assert_int_equal(tk_chain_mem_advance(f->cm, 1), TK_OK);
+    f->fk.head++;
+    assert_int_equal(tk_eth_fleet_redeemer_on_block(f->n[i].r, f->fk.head,
+                                                    &leading), TK_OK);
+    return leading;
+}
+
+static int run(fx *f, int i)
+{
+    int leading = -1;
+    assert_int_equal(tk_eth_fleet_redeemer_on_block(f->n[i].r, f->fk.head,
+                                                    &leading), TK_OK);
+    return leading;
+}
+
+/* The pool's transaction i is mined in the current head block. */
+static void mine(fx *f, size_t i)
+{
+    ftx *x = &f->fk.txs[i];
+    x->mined = 1;
+    x->block = f->fk.head;
+    if (x->nonce + 1 > f->fk.latest)
+        f->fk.latest = x->nonce + 1;
+    redeem_tickets(&f->fk, x);
+}
+
+static tk_winner_state state_of(fx *f, size_t i)
+{
+    tk_winner w;
+    assert_int_equal(f->store.get_winner(f->store.self, &f->w[i], &w), TK_OK);
+    return w.state;
+}
+
+/* How many transactions sent to the node carried winner i. */
+static unsigned sent_count(const fx *f, size_t i)
+{
+    unsigned c = 0;
+    for (size_t t = 0; t < f->fk.n_tx; t++)
+        for (size_t k = 0; k < f->fk.txs[t].n; k++)
+            c += memcmp(&f->fk.txs[t].tickets[k], &f->w[i], 32) == 0;
+    return c;
+}
+
+static uint64_t pending(fx *f, int i)
+{
+    tk_u256 p;
+    uint64_t v = 0;
+    assert_int_equal(tk_monitor_pending(f->n[i].mon, &p, &f->sender), TK_OK);
+    assert_int_equal(tk_u256_to_u64(&v, &p), TK_OK);
+    assert_int_equal(v % FACE, 0);
+    return v / FACE;
+}
+
+static tk_eth_fleet_state fstate(fx *f, int i, tk_eth_redeemer_stats *s)
+{
+    tk_eth_fleet_state st;
+    assert_int_equal(tk_eth_fleet_redeemer_state(f->n[i].r, &st, s), TK_OK);
+    return st;
+}
+
+/* ---- scenarios --------------------------------------------------------*/
+
+static void test_guard(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+
+    for (int i = 0; i < 3; i++)
+        add_winner(f);
+    f->refuse = 1;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->guard_calls, 1);
+    assert_int_equal(f->fk.estimates, 0); /* refused before the estimate */
+    assert_int_equal(f->fk.sends, 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(state_of(f, i), TK_WINNER_NEW);
+    assert_int_equal(pending(f, 1), 0); /* the claims were released */
+    (void)fstate(f, 0, &s);
+    assert_int_equal(s.guard_refusals, 1);
+    assert_int_equal(s.txs_sent, 0);
+    assert_int_equal(s.queue.submit_errors, 1);
+    /* Allowed: one transaction, each winner once. */
+    f->refuse = 0;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(pending(f, 1), 3);
+    mine(f, 0);
+    assert_int_equal(block(f, 0), 1);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+        assert_int_equal(sent_count(f, i), 1);
+    }
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(block(f, 1), 0); /* B never leads meanwhile */
+}
+
+static void test_stall(void **state)
+{
+    fx *f = *state;
+
+    add_winner(f);
+    add_winner(f);
+    stalling = &f->n[0];
+    assert_int_equal(block(f, 0), 1); /* it led when the block began */
+    assert_int_equal(fstate(f, 0, NULL).refused, 1);
+    assert_int_equal(f->fk.estimates, 0);
+    assert_int_equal(f->fk.sends, 0);
+    assert_int_equal(state_of(f, 0), TK_WINNER_NEW);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(run(f, 0), 0); /* the lease is B's now */
+    assert_int_equal(run(f, 1), 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(sent_count(f, 0), 1);
+    assert_int_equal(sent_count(f, 1), 1);
+    assert_int_equal(fstate(f, 1, NULL).refused, 0);
+}
+
+static void test_takeover(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+
+    for (int i = 0; i < 4; i++)
+        add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_SUBMITTED);
+    kill_node(&f->n[0]); /* no release: the lease must expire */
+    assert_int_equal(block(f, 1), 0);
+    mine(f, 0);
+    sleep_ms(LEASE_MS + 100);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(f->fk.sends, 1); /* settled, not sent again */
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+        assert_int_equal(sent_count(f, i), 1);
+    }
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(fstate(f, 1, &s).tenures, 1);
+    assert_int_equal(s.mined_ok, 1);
+    assert_int_equal(s.used_reads, 4); /* at the receipt's block */
+    assert_int_equal(s.txs_sent, 0);
+    assert_int_equal(s.in_flight, 0);
+}
+
+/* The dead holder's transaction never gets a receipt of its own. */
+static void lost_common(fx *f, int replaced_and_mined)
+{
+    tk_eth_redeemer_stats s;
+    int k;
+
+    add_winner(f);
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    kill_node(&f->n[0]);
+    if (replaced_and_mined) {
+        /* A replacement (same nonce, another hash) was mined: stand it in
+         * as a transaction of the account the new holder never sees. */
+        f->fk.txs[0].dropped = 1;
+        f->fk.latest = f->fk.txs[0].nonce + 1;
+        redeem_tickets(&f->fk, &f->fk.txs[0]);
+    } else {
+        f->fk.txs[0].dropped = 1; /* gone from the pool */
+    }
+    sleep_ms(LEASE_MS + 100);
+    /* Many blocks went by before the takeover: the wait still counts
+     * from the new tenure's first block. */
+    f->fk.head += 100;
+    assert_int_equal(tk_chain_mem_advance(f->cm, 100), TK_OK);
+    for (k = 0; k < LOST_AFTER; k++) {
+        assert_int_equal(block(f, 1), 1);
+        assert_int_equal(f->fk.sends, 1);
+        assert_int_equal(state_of(f, 0), TK_WINNER_SUBMITTED);
+        assert_int_equal(pending(f, 1), 2);
+    }
+    assert_int_equal(block(f, 1), 1); /* LOST_AFTER blocks: lost */
+    (void)fstate(f, 1, &s);
+    assert_int_equal(s.lost, 1);
+    assert_int_equal(pending(f, 1), 0);
+    for (k = 0; k < 4; k++)
+        block(f, 1);
+    if (replaced_and_mined) {
+        assert_int_equal(f->fk.sends, 1); /* the chain said used */
+        for (size_t i = 0; i < 2; i++) {
+            assert_int_equal(state_of(f, i), TK_WINNER_USED);
+            assert_int_equal(sent_count(f, i), 1);
+        }
+        return;
+    }
+    /* Unused: retried after the backoff, once. */
+    assert_int_equal(f->fk.sends, 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(sent_count(f, i), 2);
+    mine(f, 1);
+    assert_int_equal(block(f, 1), 1);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+}
+
+static void test_lost_unused(void **state)
+{
+    lost_common(*state, 0);
+}
+
+static void test_lost_used(void **state)
+{
+    lost_common(*state, 1);
+}
+
+static void test_tenure_end(void **state)
+{
+    fx *f = *state;
+    size_t n = 9;
+
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(tk_eth_sender_pending(f->n[0].sender, &n), TK_OK);
+    assert_int_equal(n, 1);
+    /* A stops calling for a while; B takes over. */
+    sleep_ms(LEASE_MS + 100);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(block(f, 0), 0);
+    assert_int_equal(fstate(f, 0, NULL).leading, 0);
+    assert_int_equal(tk_eth_sender_pending(f->n[0].sender, &n), TK_OK);
+    assert_int_equal(n, 0); /* A no longer tracks (or replaces) it */
+    /* B tracks it from the store and settles it once mined. */
+    mine(f, 0);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(f->fk.sends, 1);
+    /* B hands over cleanly; A leads with a newer token. */
+    {
+        uint64_t tb = fstate(f, 1, NULL).token;
+        assert_int_equal(tk_eth_fleet_redeemer_release(f->n[1].r), TK_OK);
+        assert_int_equal(block(f, 0), 1);
+        assert_true(fstate(f, 0, NULL).token > tb);
+        assert_int_equal(fstate(f, 0, NULL).tenures, 2);
+    }
+}
+
+static void test_misuse(void **state)
+{
+    fx *f = *state;
+    tk_eth_fleet_redeemer *r = NULL;
+    tk_eth_fleet_config fc;
+    tk_eth_redeemer_options o;
+    tk_redeem_config rc;
+    tk_monitor *plain = NULL;
+    tk_store no_lease = f->store;
+    tk_eth_fleet_state st;
+    node *nd = &f->n[0];
+    int leading = 7;
+    char long_id[TK_LEASE_HOLDER_MAX + 2];
+
+    memset(&fc, 0, sizeof fc);
+    fc.holder = "x";
+    fc.lease_ms = 100;
+    assert_int_equal(tk_eth_redeemer_options_default(&o), TK_OK);
+    o.broker = f->fk.broker;
+    assert_int_equal(tk_redeem_config_default(&rc), TK_OK);
+#define CREATE(store_, mon_)                                                  \
+    tk_eth_fleet_redeemer_create(f->ctx, &r, &fc, &o, &rc, store_, &f->chain, \
+                                 mon_, nd->sender, nd->rpc)
+    assert_int_equal(tk_monitor_create(f->ctx, &plain, &f->chain, &f->recipient), TK_OK);
+    assert_illegal(f->ctx, CREATE(&f->store, plain));
+    assert_null(r);
+    no_lease.lease_acquire = NULL;
+    assert_illegal(f->ctx, CREATE(&no_lease, nd->mon));
+    fc.holder = "";
+    assert_illegal(f->ctx, CREATE(&f->store, nd->mon));
+    memset(long_id, 'h', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    fc.holder = long_id;
+    assert_illegal(f->ctx, CREATE(&f->store, nd->mon));
+    fc.holder = "x";
+    fc.lease_ms = 0;
+    assert_illegal(f->ctx, CREATE(&f->store, nd->mon));
+    fc.lease_ms = 100;
+    memset(&o.broker, 0, sizeof o.broker);
+    assert_illegal(f->ctx, CREATE(&f->store, nd->mon));
+    o.broker = f->fk.broker;
+    rc.redeem_gas = 0;
+    assert_illegal(f->ctx, CREATE(&f->store, nd->mon));
+    assert_null(r);
+    assert_illegal(f->ctx, tk_eth_fleet_redeemer_create(f->ctx, &r, &fc, &o, &rc,
+                                                        &f->store, &f->chain, nd->mon,
+                                                        NULL, nd->rpc));
+#undef CREATE
+    assert_illegal(f->ctx, tk_eth_fleet_redeemer_on_block(nd->r, 1, NULL));
+    assert_int_equal(tk_eth_fleet_redeemer_on_block(NULL, 1, &leading),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(leading, 0);
+    assert_int_equal(tk_eth_fleet_redeemer_state(NULL, &st, NULL), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_eth_fleet_redeemer_release(NULL), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk_eth_fleet_redeemer_set_tx_callback(NULL, NULL, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    tk_eth_fleet_redeemer_destroy(NULL);
+    tk_monitor_destroy(plain);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_guard),  T(test_stall),      T(test_takeover),
+        T(test_lost_unused), T(test_lost_used), T(test_tenure_end),
+        T(test_misuse),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
