@@ -31,15 +31,11 @@ unless TK_REQUIRE_CHAIN=1 (set by tools/setup.sh test), where it is a
 failure.
 """
 
-import atexit
-import ctypes
 import json
 import os
-import signal
-import socket
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -47,7 +43,11 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 ARTIFACTS = os.path.join(REPO, "tests", "contracts", "artifacts")
-SKIP = 77
+sys.path.insert(0, os.path.join(REPO, "tools", "harness"))
+import tkharness  # noqa: E402
+# Module names kept for the tests and scripts that use them (a test swaps
+# free_port: Anvil.start looks it up here).
+from tkharness import SKIP, free_port  # noqa: E402,F401
 
 # ---- tools ------------------------------------------------------------------
 
@@ -66,12 +66,8 @@ def node_path():
 
 def tool_missing(what):
     """Exit: skipped (77), or failed when TK_REQUIRE_CHAIN=1."""
-    hint = "run: bash tools/setup.sh test (or npm ci in tools/chain)"
-    if os.environ.get("TK_REQUIRE_CHAIN") == "1":
-        print("FAIL: %s is missing (%s)" % (what, hint), file=sys.stderr)
-        sys.exit(1)
-    print("SKIP: %s is missing (%s)" % (what, hint))
-    sys.exit(SKIP)
+    tkharness.tool_missing(what, "TK_REQUIRE_CHAIN",
+                           "run: bash tools/setup.sh test (or npm ci in tools/chain)")
 
 
 # ---- JSON-RPC ---------------------------------------------------------------
@@ -113,30 +109,6 @@ class Rpc:
 
 # ---- the node -----------------------------------------------------------------
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent():
-    """In the child, before exec: SIGKILL when the parent dies (even by
-    SIGKILL), so that no test path can leave anvil running."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except OSError:
-        pass
-
-
-def free_port():
-    """A port the kernel just handed out on 127.0.0.1. Another process can
-    still take it before anvil binds it: Anvil.start() retries then."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
 def _listens(pid, port):
     """Whether process pid holds a socket listening on 127.0.0.1:port
     (Linux: /proc/net/tcp gives the socket's inode, /proc/pid/fd its owner)."""
@@ -157,24 +129,6 @@ def _listens(pid, port):
         except OSError:
             pass
     return False
-
-
-_LIVE = set()  # nodes to stop on exit or on a signal
-
-
-def _stop_all(*_):
-    for node in list(_LIVE):
-        node.stop()
-
-
-def _on_signal(signum, _frame):
-    _stop_all()
-    sys.exit(128 + signum)
-
-
-atexit.register(_stop_all)
-for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-    signal.signal(_sig, _on_signal)
 
 
 class Anvil:
@@ -200,7 +154,7 @@ class Anvil:
         exe = anvil_path()
         if not os.access(exe, os.X_OK):
             tool_missing("anvil (%s)" % exe)
-        self._dir = tempfile.mkdtemp(prefix="tk-anvil-")
+        self._dir = tkharness.temp_dir("tk-anvil-")
         last = "?"
         for _ in range(self.attempts):
             port = free_port()
@@ -211,15 +165,16 @@ class Anvil:
                  "--accounts", str(self.accounts), "--config-out", conf]
                 + self.extra_args,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent)
+                preexec_fn=tkharness.die_with_parent)
             log.close()
-            _LIVE.add(self)
+            tkharness.track(self, self.stop)
             self.url = "http://127.0.0.1:%d" % port
             self.rpc = Rpc(self.url)
             if self._wait_ready(conf, port):
                 return self
-            last = self._log_tail()
-            self.stop()  # port taken (or another start failure): try again
+            last = tkharness.log_tail(os.path.join(self._dir, "anvil.log"), 400)
+            self._stop_node()  # port taken (or another start failure): again
+        self.stop()
         raise RuntimeError("anvil did not start after %d attempts: %s"
                            % (self.attempts, last))
 
@@ -246,16 +201,16 @@ class Anvil:
                 time.sleep(0.05)
         return False
 
-    def _log_tail(self):
-        try:
-            with open(os.path.join(self._dir, "anvil.log"), "rb") as f:
-                return f.read()[-400:].decode(errors="replace")
-        except OSError:
-            return "?"
-
     def stop(self):
+        """Stop the node and remove its directory (config, log)."""
+        self._stop_node()
+        d, self._dir = self._dir, None
+        if d is not None:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def _stop_node(self):
         p, self.proc = self.proc, None
-        _LIVE.discard(self)
+        tkharness.untrack(self)
         if p is None:
             return
         if p.poll() is None:
@@ -417,20 +372,19 @@ def deploy(node, pool_size=1, active=()):
 # ---- command line ---------------------------------------------------------------
 
 def cmd_run(argv):
-    if not argv or argv[0] != "--":
-        print("usage: tkchain.py run -- CMD ARGS...", file=sys.stderr)
+    cmd = tkharness.run_args(argv, "tkchain.py run -- CMD ARGS...")
+    if cmd is None:
         return 2
     with Anvil() as node:
         chain = deploy(node)
-        env = dict(os.environ,
-                   TK_ANVIL_URL=node.url, TK_CHAIN_ID=str(node.chain_id),
+        env = dict(TK_ANVIL_URL=node.url, TK_CHAIN_ID=str(node.chain_id),
                    TK_CONTROLLER=chain.controller.address,
                    TK_TICKET_BROKER=chain.broker.address,
                    TK_ROUNDS_MANAGER=chain.rounds.address,
                    TK_BONDING_MANAGER=chain.bonding.address,
                    TK_DEV_ACCOUNTS=",".join(node.addresses),
                    TK_DEV_KEYS=",".join(node.keys))
-        return subprocess.call(argv[1:], env=env)
+        return tkharness.call_with_env(cmd, env)
 
 
 def cmd_check_artifacts(argv):
@@ -458,11 +412,9 @@ def cmd_check_artifacts(argv):
 
 
 def main(argv):
-    cmds = {"run": cmd_run, "check-artifacts": cmd_check_artifacts}
-    if len(argv) < 2 or argv[1] not in cmds:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return cmds[argv[1]](argv[2:])
+    return tkharness.main(argv, {"run": cmd_run,
+                                 "check-artifacts": cmd_check_artifacts},
+                          __doc__)
 
 
 if __name__ == "__main__":

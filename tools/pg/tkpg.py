@@ -31,8 +31,6 @@ When PostgreSQL is missing, run exits 77 (CTest's "skipped") unless
 TK_REQUIRE_PG=1 (set by tools/setup.sh test), where it is a failure.
 """
 
-import atexit
-import ctypes
 import os
 import pwd
 import shutil
@@ -40,11 +38,14 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-SKIP = 77
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "harness"))
+import tkharness  # noqa: E402
+from tkharness import SKIP  # noqa: E402,F401
+
 PORT = 5432  # only names the socket file, in our own directory
 USER = "tk"
 DATABASE = "ticket"
@@ -66,43 +67,8 @@ def pg_bin():
 
 def tool_missing(what):
     """Exit: skipped (77), or failed when TK_REQUIRE_PG=1."""
-    hint = "run: bash tools/setup.sh test (installs postgresql-15)"
-    if os.environ.get("TK_REQUIRE_PG") == "1":
-        print("FAIL: %s is missing (%s)" % (what, hint), file=sys.stderr)
-        sys.exit(1)
-    print("SKIP: %s is missing (%s)" % (what, hint))
-    sys.exit(SKIP)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent():
-    """In the child, before exec (and after the switch to the postgres
-    user, which would clear it): SIGKILL when the parent dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except OSError:
-        pass
-
-
-_LIVE = set()  # clusters to stop and remove on exit or on a signal
-
-
-def _stop_all(*_):
-    for c in list(_LIVE):
-        c.close()
-
-
-def _on_signal(signum, _frame):
-    _stop_all()
-    sys.exit(128 + signum)
-
-
-atexit.register(_stop_all)
-for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-    signal.signal(_sig, _on_signal)
+    tkharness.tool_missing(what, "TK_REQUIRE_PG",
+                           "run: bash tools/setup.sh test (installs postgresql-15)")
 
 
 class Cluster:
@@ -135,20 +101,19 @@ class Cluster:
         with open(log, "ab") as f:
             rc = subprocess.call(args, stdin=subprocess.DEVNULL, stdout=f,
                                  stderr=subprocess.STDOUT, cwd=self.dir,
-                                 preexec_fn=_die_with_parent,
+                                 preexec_fn=tkharness.die_with_parent,
                                  **self._as_server_user(), **kw)
         if rc != 0:
             raise RuntimeError("%s failed (%d): %s"
-                               % (os.path.basename(args[0]), rc, self._tail(log)))
+                               % (os.path.basename(args[0]), rc,
+                                  tkharness.log_tail(log, 600)))
 
     def create(self):
         if self.bin is None:
             tool_missing("PostgreSQL (initdb, postgres)")
-        base = os.environ.get("TMPDIR", "/tmp")
-        if len(base) > 60:  # a Unix socket path holds 107 bytes
-            base = "/tmp"
-        self.dir = tempfile.mkdtemp(prefix="tk-pg-", dir=base)
-        _LIVE.add(self)
+        # The server's socket and TK_PG_CONTROL live in it.
+        self.dir = tkharness.temp_dir("tk-pg-", socket_parent=True)
+        tkharness.track(self, self.close)
         if os.geteuid() == 0:
             try:
                 pw = pwd.getpwnam("postgres")
@@ -181,7 +146,7 @@ class Cluster:
              "-c", "shared_buffers=16MB", "-c", "max_connections=64",
              "-c", "logging_collector=off"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            cwd=self.dir, preexec_fn=_die_with_parent,
+            cwd=self.dir, preexec_fn=tkharness.die_with_parent,
             **self._as_server_user())
         log.close()
         deadline = time.monotonic() + self.ready_s
@@ -192,7 +157,7 @@ class Cluster:
                                 "-h", self.dir, "-p", str(PORT)]) == 0:
                 return
             time.sleep(0.05)
-        tail = self._tail(os.path.join(self.dir, "server.log"))
+        tail = tkharness.log_tail(os.path.join(self.dir, "server.log"), 600)
         self.stop()
         raise RuntimeError("postgres did not start: " + tail)
 
@@ -215,18 +180,10 @@ class Cluster:
 
     def close(self):
         self.stop()
-        _LIVE.discard(self)
+        tkharness.untrack(self)
         d, self.dir = self.dir, None
         if d is not None:
             shutil.rmtree(d, ignore_errors=True)
-
-    @staticmethod
-    def _tail(path):
-        try:
-            with open(path, "rb") as f:
-                return f.read()[-600:].decode(errors="replace")
-        except OSError:
-            return "?"
 
 
 class Control:
@@ -269,26 +226,22 @@ class Control:
 
 
 def cmd_run(argv):
-    if not argv or argv[0] != "--" or len(argv) < 2:
-        print("usage: tkpg.py run -- CMD ARGS...", file=sys.stderr)
+    cmd = tkharness.run_args(argv, "tkpg.py run -- CMD ARGS...")
+    if cmd is None:
         return 2
     with Cluster() as pg:
         # In the cluster's directory: removed with it on every exit path.
         ctl = Control(pg, os.path.join(pg.dir, "control"))
-        env = dict(os.environ, TK_PG_CONNINFO=pg.conninfo,
-                   TK_PG_BIN=pg.bin, TK_PG_CONTROL=ctl.path)
         try:
-            return subprocess.call(argv[1:], env=env)
+            return tkharness.call_with_env(cmd, {
+                "TK_PG_CONNINFO": pg.conninfo, "TK_PG_BIN": pg.bin,
+                "TK_PG_CONTROL": ctl.path})
         finally:
             ctl.close()
 
 
 def main(argv):
-    cmds = {"run": cmd_run}
-    if len(argv) < 2 or argv[1] not in cmds:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return cmds[argv[1]](argv[2:])
+    return tkharness.main(argv, {"run": cmd_run}, __doc__)
 
 
 if __name__ == "__main__":
