@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* One node of the multi-process fleet test: a transcoder (tk_recipient)
- * and a fleet redeemer on the shared SQLite store, a dev chain whose head
+ * and a fleet redeemer on the shared store (fleet_store_sel.h), a dev chain whose head
  * follows chain.db and whose usedTickets are chain.db's, and a transaction
  * sender that "mines" into chain.db. It receives the payments the parent
  * writes to its pipe and reports every ticket's result, and runs the
  * redeemer every 20 ms. Errors end the process with a status != 0. */
 #include "fleet_procs.h"
+#include "fleet_store_sel.h"
 
 #include "ticket/chain.h"
 #include "ticket/fleet.h"
 #include "ticket/keccak.h"
 #include "ticket/keys.h"
 #include "ticket/recipient.h"
-#include "ticket/store_sqlite.h"
 #include "ticket/u256.h"
 #include "ticket/wire.h"
 
@@ -381,7 +381,7 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
 {
     node n;
     tk_ctx *ctx = NULL;
-    tk_store_sqlite *db = NULL;
+    void *db = NULL;
     tk_store store;
     tk_recipient *r = NULL;
     tk_recipient_config rc;
@@ -389,7 +389,6 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
     tk_fleet_config fc;
     tk_redeem_config qc;
     uint8_t secret[32];
-    char path[300];
     tk_status st;
 
     memset(&n, 0, sizeof n);
@@ -401,9 +400,7 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
         die(&n, "chain.db", 0);
     setup_chain(&n, ctx);
     sync_head(&n);
-    snprintf(path, sizeof path, "%s/fleet.db", dir);
-    if ((st = tk_store_sqlite_create(&db, path, NULL)) != TK_OK ||
-        (st = tk_store_sqlite_iface(db, &store)) != TK_OK)
+    if ((st = fleet_store_open(dir, ctx, &store, &db)) != TK_OK)
         die(&n, "store", st);
     /* faceValue = 1 gas * 1 gwei * 10; EV 5 gwei: half the tickets win. */
     memset(&rc, 0, sizeof rc);
@@ -419,7 +416,7 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
 
     memset(&fc, 0, sizeof fc);
     fc.holder = n.holder;
-    fc.lease_ms = FLEET_LEASE_MS;
+    fc.lease_ms = fleet_store_lease_ms();
     fc.receipt_wait_blocks = 1000000; /* every transaction is mined */
     fc.receipt = receipt_cb;
     fc.receipt_data = &n;
@@ -467,7 +464,7 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
     (void)tk_fleet_redeemer_release(red);
     tk_fleet_redeemer_destroy(red);
     tk_recipient_destroy(r);
-    tk_store_sqlite_destroy(db);
+    fleet_store_close(db);
     tk_chain_mem_destroy(n.cm);
     sqlite3_close(n.chain_db);
     tk_ctx_destroy(ctx);

@@ -19,14 +19,16 @@
  *    sent in exactly one transaction: none dropped, none submitted twice;
  *  - the lease moved to another holder with a larger fencing token.
  * The store is TK_FLEET_STORE=sqlite (default; a file in a temporary
- * directory). Seed printed; TK_TEST_SEED repeats a run. */
+ * directory) or pg (fleet_procs_pg: a schema in $TK_PG_CONNINFO's database,
+ * one connection per node process; fleet_store_sel.c). Seed printed;
+ * TK_TEST_SEED repeats a run. */
 #include "fleet_procs.h"
+#include "fleet_store_sel.h"
 #include "test_support.h"
 
 #include "ticket/chain.h"
 #include "ticket/recipient.h"
 #include "ticket/sender.h"
-#include "ticket/store_sqlite.h"
 #include "ticket/u256.h"
 #include "ticket/wire.h"
 
@@ -190,18 +192,14 @@ static void sleep_ms(long ms)
 
 /* ---- the invariant of pending redemptions, sampled ---------------------------*/
 
-/* In one read transaction of the store file: every pending row names a
+/* In one read transaction of the store: every pending row names a
  * stored winner of the same sender and face value that is not final. */
 static void sample_pending(fx *f)
 {
-    char path[300];
-    sqlite3 *db = NULL;
+    sqlite3 *db = fleet_store_view(dir);
     sqlite3_stmt *q = NULL;
     long bad = -1;
 
-    snprintf(path, sizeof path, "%s/fleet.db", dir);
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 20000);
     assert_int_equal(sqlite3_prepare_v2(db,
         "SELECT count(*) FROM pending_redemptions p LEFT JOIN winners w"
         " ON w.ticket_hash = p.ticket_hash WHERE w.ticket_hash IS NULL"
@@ -327,12 +325,8 @@ static void kill_random(fx *f)
 
 static void lease_row(fx *f, char *holder, size_t cap, uint64_t *token)
 {
-    char path[300];
-    sqlite3 *db = NULL;
+    sqlite3 *db = fleet_store_view(dir);
     sqlite3_stmt *q = NULL;
-    snprintf(path, sizeof path, "%s/fleet.db", dir);
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 20000);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT holder, token FROM redeemer_lease", -1, &q,
                                         NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -378,12 +372,8 @@ static long scalar(sqlite3 *db, const char *sql)
 /* Wait until the fleet redeemed every stored winner and nothing is pending. */
 static void wait_settled(fx *f)
 {
-    char path[300];
-    sqlite3 *db = NULL;
+    sqlite3 *db = fleet_store_view(dir);
     time_t until = time(NULL) + 120;
-    snprintf(path, sizeof path, "%s/fleet.db", dir);
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 20000);
     while (scalar(db, "SELECT count(*) FROM winners WHERE state NOT IN (2, 4)") != 0 ||
            scalar(db, "SELECT count(*) FROM pending_redemptions") != 0) {
         if (time(NULL) >= until)
@@ -394,13 +384,14 @@ static void wait_settled(fx *f)
         drain(f);
         sample_pending(f);
         sleep_ms(50);
+        sqlite3_close(db); /* a PostgreSQL view is a snapshot: take a new one */
+        db = fleet_store_view(dir);
     }
     sqlite3_close(db);
 }
 
 static void check_end(fx *f)
 {
-    char path[300];
     sqlite3 *db = NULL;
     char holder[32];
     uint64_t token = 0;
@@ -411,8 +402,7 @@ static void check_end(fx *f)
         assert_true(hash_cmp(&f->accepted[i - 1], &f->accepted[i]) != 0);
     assert_int_equal(f->credited, (uint64_t)f->n_accepted);
 
-    snprintf(path, sizeof path, "%s/fleet.db", dir);
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    db = fleet_store_view(dir);
     {
         char sql[400];
         snprintf(sql, sizeof sql, "ATTACH DATABASE '%s/chain.db' AS c", dir);
@@ -462,8 +452,6 @@ static void check_end(fx *f)
 
 static void setup_parent(fx *f)
 {
-    char path[300];
-    tk_store_sqlite *st = NULL;
     tk_sender_config sc;
     tk_sender_funds funds;
     tk_recipient_config rc;
@@ -479,9 +467,7 @@ static void setup_parent(fx *f)
         "CREATE TABLE txs (tx_hash BLOB PRIMARY KEY, outcome INTEGER NOT NULL);"
         "CREATE TABLE sent (ticket_hash BLOB NOT NULL, tx_hash BLOB NOT NULL);",
         NULL, NULL, NULL), SQLITE_OK);
-    snprintf(path, sizeof path, "%s/fleet.db", dir);
-    assert_int_equal(tk_store_sqlite_create(&st, path, NULL), TK_OK); /* the schema */
-    tk_store_sqlite_destroy(st);
+    fleet_store_prepare(dir);
 
     assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
     assert_int_equal(tk_chain_mem_create(&f->cm, FLEET_START), TK_OK);
@@ -609,6 +595,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     kill_all();
+    fleet_store_cleanup();
     return tk_test_tmpdir_remove(dir);
 }
 
