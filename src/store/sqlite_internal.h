@@ -44,7 +44,6 @@ struct tk_store_sqlite {
     tk_store_sqlite_stats stats;
     /* The group-commit queue (sqlite_commit.c), guarded by qmu. */
     pthread_mutex_t qmu;
-    pthread_cond_t qcv;
     struct tk__sqlite_write_req *qhead, **qtail; /* waiting writes */
     int leading; /* a writer is running a transaction for the queue */
 };

@@ -551,12 +551,6 @@ static tk_status open_store(tk_store_sqlite **out, const char *path,
         free(s);
         return TK_ERR_NOMEM;
     }
-    if (pthread_cond_init(&s->qcv, NULL) != 0) {
-        pthread_mutex_destroy(&s->qmu);
-        pthread_mutex_destroy(&s->mu);
-        free(s);
-        return TK_ERR_NOMEM;
-    }
     s->qtail = &s->qhead;
     st = ro ? TK_OK : make_private(path);
     if (st == TK_OK) {
@@ -598,7 +592,6 @@ void tk_store_sqlite_destroy(tk_store_sqlite *s)
     for (int i = 0; i < TK_SQL_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db); /* NULL is a no-op */
-    pthread_cond_destroy(&s->qcv);
     pthread_mutex_destroy(&s->qmu);
     pthread_mutex_destroy(&s->mu);
     free(s);
