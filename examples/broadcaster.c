@@ -36,9 +36,21 @@
  * --key 0xHEX) it funds its deposit and reserve on-chain first and reads
  * the chain over RPC instead of following the transcoder's block.
  *
- * usage: broadcaster --url http://127.0.0.1:PORT [--segments N] [--replay]
- *                    [--prepay] [--rpc URL --controller ADDR --chain-id N
- *                    --key 0xHEX] */
+ * A fleet (run-demo.sh --fleet): --url given twice names two transcoders of
+ * one fleet. It pays the first; when a request gets no answer at all (the
+ * node died), it fails over to the next: fresh params from that node, its
+ * credit there starts at zero (the balance at the dead node died with it),
+ * and the segment is sent again as a new request (a new seq: the dead node
+ * may have served the old one). --replay at the end re-sends the last
+ * request the first node served to the node serving now: only the fleet's
+ * shared request seqs can refuse it there.
+ * --pause-after K FILE stops after segment K until FILE exists: the script
+ * kills node 1 meanwhile, at the same point of the stream in every run
+ * however busy the machine is.
+ *
+ * usage: broadcaster --url http://127.0.0.1:PORT [--url ...] [--segments N]
+ *                    [--replay] [--prepay] [--pause-after K FILE]
+ *                    [--rpc URL --controller ADDR --chain-id N --key 0xHEX] */
 
 #include "demo_common.h"
 #include "demo_chain.h"
@@ -55,6 +67,8 @@
 #include <ctype.h>
 #include <strings.h>
 #include <inttypes.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct http_reply {
     long code;
@@ -156,7 +170,10 @@ typedef struct broadcaster {
     tk_sender *sender;
     tk_address address;
     CURL *curl;
-    const char *url;
+    const char *url;       /* the transcoder paid now: urls[cur] */
+    const char *urls[2];
+    unsigned n_urls, cur;
+    unsigned seq;          /* the last request's seq: one per attempt */
     tk_ticket_params params;
     int has_session;
     mpq_t credit; /* EV sent but not yet spent on fees */
@@ -166,8 +183,8 @@ typedef struct broadcaster {
     int prepay;       /* pay the whole job with the first segment */
     int replay;       /* --replay: leave credit for one more fee */
     mpq_t fees;       /* fees of the segments served so far */
-    /* The last request as sent: --replay sends it again, as an attacker
-     * who captured it would. */
+    /* The last request the first transcoder served: --replay sends it
+     * again, as an attacker who captured it would. */
     char *last_hdr, last_seq[64], last_sig[64 + 2 * TK_SIG_LEN];
 } broadcaster;
 
@@ -269,7 +286,9 @@ static int sign_segment(broadcaster *b, char seq_line[64], char sig_line[64 + 2 
     return 1;
 }
 
-static int send_segment(broadcaster *b, unsigned i, unsigned total)
+/* One attempt at segment i. *answered: 0 when no HTTP answer came back
+ * (the transcoder is gone): the caller may fail over. */
+static int attempt_segment(broadcaster *b, unsigned i, unsigned total, int *answered)
 {
     static const char segment[188 * 16] = {0x47}; /* a stand-in TS chunk */
     mpq_t fee, sent;
@@ -282,6 +301,7 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
     tk_status st;
     int ok = 0;
 
+    *answered = 1;
     /* Params the sender would refuse now (expired on the chain it follows)
      * are replaced before anything is signed on them. */
     st = tk_sender_validate_params(b->sender, &b->params, 1);
@@ -322,11 +342,25 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
     }
     /* The request credential: without it the transcoder debits nothing
      * (a captured payment header could be replayed by anyone). */
-    if (!sign_segment(b, seq_line, sig_line, i, segment, sizeof segment))
+    if (!sign_segment(b, seq_line, sig_line, ++b->seq, segment, sizeof segment))
         goto out;
     snprintf(url, sizeof url, "%s/segment", b->url);
-    if (!http(b->curl, &r, url, hdr, segment, sizeof segment, extra))
+    if (!http(b->curl, &r, url, hdr, segment, sizeof segment, extra)) {
+        /* What the node may have committed before it died (its winners
+         * are then in the fleet's store): the tickets of this payment. */
+        printf("[broadcaster] segment %u/%u: NO ANSWER from %s for %zu ticket(s)", i,
+               total, b->url, n);
+        if (n > 0) {
+            char rh[2 * TK_HASH_LEN + 3];
+            (void)tk_hex_encode(rh, sizeof rh, b->params.recipient_rand_hash.bytes,
+                                TK_HASH_LEN);
+            printf(" (nonces %" PRIu32 "-%" PRIu32 " of recipientRandHash %s)",
+                   pay.tickets[0].sender_nonce, pay.tickets[n - 1].sender_nonce, rh);
+        }
+        printf("\n");
+        *answered = 0;
         goto out;
+    }
     follow_chain(b, r.block);
     mpq_set_ui(sent, (unsigned long)n, 1);
     mpq_mul(sent, sent, b->ev);
@@ -358,16 +392,40 @@ static int send_segment(broadcaster *b, unsigned i, unsigned total)
                demo_wei(w, sizeof w, left));
         mpq_clear(left);
     }
-    free(b->last_hdr);
-    b->last_hdr = hdr;
-    hdr = NULL;
-    memcpy(b->last_seq, seq_line, sizeof b->last_seq);
-    memcpy(b->last_sig, sig_line, sizeof b->last_sig);
+    if (b->cur == 0) { /* the first transcoder's last request */
+        free(b->last_hdr);
+        b->last_hdr = hdr;
+        hdr = NULL;
+        memcpy(b->last_seq, seq_line, sizeof b->last_seq);
+        memcpy(b->last_sig, sig_line, sizeof b->last_sig);
+    }
 out:
     free(hdr);
     tk_payment_clear(&pay);
     mpq_clears(fee, sent, NULL);
     return ok;
+}
+
+/* The next transcoder of the fleet, after b->url gave no answer. */
+static int fail_over(broadcaster *b)
+{
+    char w[100];
+    if (b->cur + 1 >= b->n_urls)
+        return 0;
+    printf("[broadcaster] %s is gone: failing over to %s (my credit of %s wei there "
+           "is lost)\n", b->url, b->urls[b->cur + 1], demo_wei(w, sizeof w, b->credit));
+    b->url = b->urls[++b->cur];
+    mpq_set_ui(b->credit, 0, 1); /* a new node: a new balance */
+    return fetch_params(b);
+}
+
+static int send_segment(broadcaster *b, unsigned i, unsigned total)
+{
+    int answered;
+    while (!attempt_segment(b, i, total, &answered))
+        if (answered || !fail_over(b))
+            return 0;
+    return 1;
 }
 
 static int setup(broadcaster *b)
@@ -433,6 +491,19 @@ static int setup(broadcaster *b)
     return 1;
 }
 
+/* --pause-after: wait (up to a minute) until the file exists. */
+static int pause_until(const char *file, unsigned seg)
+{
+    printf("[broadcaster] paused after segment %u (until %s exists)\n", seg, file);
+    for (int i = 0; i < 6000; i++) {
+        if (access(file, F_OK) == 0)
+            return 1;
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    fprintf(stderr, "broadcaster: %s did not appear\n", file);
+    return 0;
+}
+
 /* Replay the last request byte for byte (payment header and credential):
  * its tickets credit nothing, and with the credit left covering its fee
  * only the seq check can refuse it: HTTP 403, nothing debited. */
@@ -456,6 +527,9 @@ static int replay_last(broadcaster *b)
                         "replay's fee\n");
         return 0;
     }
+    if (b->cur > 0)
+        printf("[broadcaster] replaying the last request %s served to %s\n", b->urls[0],
+               b->url);
     snprintf(url, sizeof url, "%s/segment", b->url);
     if (!http(b->curl, &r, url, b->last_hdr, segment, sizeof segment, extra))
         return 0;
@@ -473,23 +547,30 @@ int main(int argc, char **argv)
     unsigned segments = 20, done = 0;
     char w[100];
     int ok = 0, replay = 0;
+    unsigned pause_at = 0;
+    const char *pause_file = NULL;
 
     memset(&b, 0, sizeof b);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
-            b.url = argv[++i];
+        if (strcmp(argv[i], "--url") == 0 && i + 1 < argc && b.n_urls < 2)
+            b.url = b.urls[b.n_urls++] = argv[++i];
         else if (strcmp(argv[i], "--segments") == 0 && i + 1 < argc)
             segments = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--replay") == 0)
             replay = b.replay = 1;
         else if (strcmp(argv[i], "--prepay") == 0)
             b.prepay = 1;
+        else if (strcmp(argv[i], "--pause-after") == 0 && i + 2 < argc) {
+            pause_at = (unsigned)strtoul(argv[++i], NULL, 10);
+            pause_file = argv[++i];
+        }
         else if (demo_chain_flag(&b.dc, argc, argv, &i) != 1)
             b.url = NULL, i = argc;
     }
     if (b.url == NULL || segments == 0) {
         fprintf(stderr, "usage: broadcaster --url http://127.0.0.1:PORT "
-                        "[--segments N] [--replay] [--prepay] [--rpc URL "
+                        "[--url ...] [--segments N] [--replay] [--prepay] "
+                        "[--pause-after K FILE] [--rpc URL "
                         "--controller ADDR --chain-id N --key 0xHEX]\n");
         return EXIT_FAILURE;
     }
@@ -498,10 +579,14 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     b.curl = curl_easy_init();
 
+    b.url = b.urls[0]; /* the first one is paid first */
     if (b.curl != NULL && setup(&b) && fetch_params(&b)) {
-        for (done = 0; done < segments; done++)
+        for (done = 0; done < segments; done++) {
             if (!send_segment(&b, done + 1, segments))
                 break;
+            if (done + 1 == pause_at && !pause_until(pause_file, pause_at))
+                break;
+        }
         ok = done == segments;
         if (ok && replay && !replay_last(&b)) {
             fprintf(stderr, "broadcaster: the replayed request was not refused\n");

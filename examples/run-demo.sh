@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Run the broadcaster -> transcoder demo from an existing build.
 #   usage: examples/run-demo.sh [--dev-chain] BUILD_DIR [SEGMENTS]
+#          examples/run-demo.sh --fleet BUILD_DIR [SEGMENTS]
+# (--fleet: two transcoders on one PostgreSQL database, one SIGKILLed
+# mid-stream: examples/run-demo-fleet.sh.)
 # Starts the transcoder on a free loopback port, runs the broadcaster for
 # SEGMENTS segments (default 20), stops the transcoder (SIGTERM: it prints
 # its summary) and exits non-zero if either side failed or the
@@ -21,6 +24,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+if [ "${1:-}" = "--fleet" ]; then
+  # Two transcoders on one PostgreSQL database: run-demo-fleet.sh.
+  shift
+  exec bash "$here/run-demo-fleet.sh" "$@"
+fi
 dev_chain=0
 if [ "${1:-}" = "--dev-chain" ]; then
   dev_chain=1
@@ -29,14 +37,10 @@ fi
 if [ "$dev_chain" = 0 ] && [ -z "${TK_ANVIL_URL:-}" ]; then
   # Again under the chain harness: it starts anvil, deploys, exports
   # TK_ANVIL_URL, TK_CONTROLLER, TK_DEV_KEYS, ... and stops anvil after.
-  rc=0
-  python3 "$here/../tools/chain/tkchain.py" run -- bash "$0" "$@" || rc=$?
-  if [ "$rc" = 77 ]; then
-    echo "run-demo: anvil is not installed: bash tools/setup.sh demo installs it" \
-         "(or run the demo with --dev-chain)" >&2
-    exit 1
-  fi
-  exit "$rc"
+  source "$here/demo_harness.sh"
+  demo_rerun "$here/../tools/chain/tkchain.py" \
+    "run-demo: anvil is not installed: bash tools/setup.sh demo installs it (or run the demo with --dev-chain)" \
+    "$0" "$@"
 fi
 
 build=${1:-}

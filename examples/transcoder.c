@@ -32,7 +32,15 @@
  * block is mined per segment, and at the end every stored winner is
  * redeemed on-chain (batched) before the summary's verdict.
  *
- * usage: transcoder [--port N] [--port-file FILE] [--store FILE]
+ * A fleet (run-demo.sh --fleet): --store postgresql://... puts the winners,
+ * seen nonces and request seqs in a PostgreSQL database that several
+ * transcoder processes share, and --secret-file gives them one recipient
+ * secret, so params one node issued are honoured by the others and the
+ * shared seen nonces decide replays across nodes. Each node then checks
+ * that every winner it found is in the store (the others add theirs).
+ *
+ * usage: transcoder [--port N] [--port-file FILE]
+ *                   [--store FILE|postgresql://...] [--secret-file FILE]
  *                   [--rpc URL --controller ADDR --chain-id N --key 0xHEX
  *                    --redeem-key 0xHEX] */
 
@@ -46,10 +54,12 @@
 #include "ticket/keys.h"
 #include "ticket/recipient.h"
 #include "ticket/redeem.h"
+#include "ticket/store_pg.h"
 #include "ticket/store_sqlite.h"
 #include "ticket/wire.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -67,8 +77,13 @@ typedef struct transcoder {
     tk_ctx *ctx;
     tk_chain_mem *chain; /* the dev chain, or NULL on a real node */
     demo_chain dc;       /* the real node's view (dc.url set) */
-    tk_store_sqlite *db;
+    tk_store_sqlite *db; /* the winner store: a SQLite file, */
+    tk_store_pg *pg;     /* or a PostgreSQL database shared by a fleet */
     tk_store store;
+    uint8_t secret[32];  /* --secret-file; wiped on teardown */
+    int has_secret;
+    tk_hash *found;      /* hashes of the winners this node found */
+    size_t n_found, cap_found;
     tk_recipient *rcpt;
     tk_price price;
     pthread_mutex_t mu; /* the counters below (MHD runs one thread anyway) */
@@ -82,6 +97,7 @@ typedef struct transcoder {
     tk_hash session;    /* keccak(stream id): the balance all fees use */
     uint8_t key[32];    /* signs the receipts; wiped on teardown */
     unsigned receipts;  /* receipts sent */
+    unsigned winners_unnoted; /* payments whose winners note_winners missed */
 } transcoder;
 
 /* One POST: MHD calls the handler several times per request. The body is
@@ -194,6 +210,31 @@ static int read_credential(struct MHD_Connection *conn, upload *u, tk_credential
            len == TK_SIG_LEN;
 }
 
+/* Remember the hashes of the winners of this payment (under t->mu): the
+ * summary checks that each is in the store. 0 when out of memory. */
+static int note_winners(transcoder *t, const tk_payment *pay,
+                        const tk_ticket_result *res)
+{
+    for (size_t i = 0; i < pay->count; i++) {
+        tk_ticket tk;
+        if (res[i].status != TK_OK || !res[i].wins)
+            continue;
+        if (t->n_found == t->cap_found) {
+            size_t cap = t->cap_found ? 2 * t->cap_found : 16;
+            tk_hash *nf = realloc(t->found, cap * sizeof *nf);
+            if (nf == NULL)
+                return 0;
+            t->found = nf;
+            t->cap_found = cap;
+        }
+        if (tk_payment_ticket(&tk, pay, i) != TK_OK ||
+            tk_ticket_hash(&t->found[t->n_found], &tk) != TK_OK)
+            return 0;
+        t->n_found++;
+    }
+    return 1;
+}
+
 /* POST /segment: take the payment, then charge the segment's fee - only
  * for a request the paying sender signed, with a fresh seq. */
 static enum MHD_Result handle_segment(struct MHD_Connection *conn,
@@ -259,6 +300,8 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
         for (size_t i = 0; i < pay.count; i++)
             t->replayed += res[i].status == TK_ERR_REPLAYED_NONCE;
         t->winners += sum.winners;
+        if (!note_winners(t, &pay, res))
+            t->winners_unnoted++;
         t->receipts += receipt != NULL;
         mpq_add(t->credited, t->credited, credited);
         mpq_set_ui(fee, (unsigned long)sum.accepted, 1);
@@ -284,6 +327,22 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
         snprintf(body, sizeof body, "%s%s accepted=%zu winners=%zu balance=%s\n",
                  st == TK_OK ? "ok" : "request refused: ", st == TK_OK ? "" : tk_status_name(st),
                  sum.accepted, sum.winners, demo_wei(a, sizeof a, balance));
+        /* The running totals, before the answer: a node killed later has
+         * told what it credited (run-demo.sh --fleet sums them). */
+        printf("LEDGER accepted=%zu winners=%zu ev=", t->accepted, t->winners);
+        mpq_out_str(stdout, 10, t->ev);
+        printf(" credited=");
+        mpq_out_str(stdout, 10, t->credited);
+        printf(" debited=");
+        mpq_out_str(stdout, 10, t->debited);
+        if (pay.count > 0) { /* which payment: its rand hash and nonces */
+            char rh[2 * TK_HASH_LEN + 3];
+            (void)tk_hex_encode(rh, sizeof rh, pay.params.recipient_rand_hash.bytes,
+                                TK_HASH_LEN);
+            printf(" payment=%s:%" PRIu32 "-%" PRIu32, rh, pay.tickets[0].sender_nonce,
+                   pay.tickets[pay.count - 1].sender_nonce);
+        }
+        printf("\n");
     }
     pthread_mutex_unlock(&t->mu);
 
@@ -431,25 +490,75 @@ out:
     free(ws.rands);
 }
 
+/* A PostgreSQL URI may hold a password: never printed. */
+static int is_pg_uri(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+static const char *store_label(const transcoder *t, const char *store_path)
+{
+    return t->pg != NULL ? "the shared PostgreSQL database" : store_path;
+}
+
+/* Count the stored winners and add up the face values of the new ones. */
+typedef struct store_count {
+    uint64_t stored;
+    mpz_t new_face; /* face value of the winners in state NEW */
+} store_count;
+
+static int count_winner(const tk_winner *w, void *data)
+{
+    store_count *c = data;
+    c->stored++;
+    if (w->state == TK_WINNER_NEW) {
+        mpz_t fv;
+        mpz_init(fv);
+        mpz_import(fv, 32, 1, 1, 1, 0, w->ticket.face_value.bytes);
+        mpz_add(c->new_face, c->new_face, fv);
+        mpz_clear(fv);
+    }
+    return 0;
+}
+
+/* Every winner this node found is in the store (shared or not). */
+static int own_winners_stored(transcoder *t)
+{
+    tk_winner w;
+    int ok = t->winners_unnoted == 0 && t->n_found == t->winners;
+    for (size_t i = 0; ok && i < t->n_found; i++)
+        ok = t->store.get_winner(t->store.self, &t->found[i], &w) == TK_OK;
+    tk_memzero(&w, sizeof w); /* its recipientRand */
+    return ok;
+}
+
 /* The summary, with one machine-readable line for tests. */
 static int print_summary(transcoder *t, const char *store_path)
 {
-    tk_store_totals totals;
-    uint64_t stored = 0;
+    store_count c;
+    uint64_t stored;
     mpq_t balance;
-    char a[100], b[100];
-    int ok;
+    char a[100], b[100], *fv;
+    int ok, own;
 
-    if (tk_store_sqlite_totals(t->db, &totals, NULL) != TK_OK)
+    c.stored = 0;
+    mpz_init(c.new_face);
+    if (t->store.list(t->store.self, NULL, TK_WINNER_ALL_STATES, count_winner, &c) != TK_OK) {
+        mpz_clear(c.new_face);
         return 0;
-    for (int s = 0; s < 6; s++)
-        stored += totals.state[s].count;
+    }
+    stored = c.stored;
+    fv = mpz_get_str(NULL, 10, c.new_face);
+    mpz_clear(c.new_face);
+    own = own_winners_stored(t);
     mpq_init(balance);
     mpq_sub(balance, t->credited, t->debited);
     /* Money only: every winner stored, exactly the EV of the accepted
      * tickets credited. Refused payments and requests (a hostile client
-     * may send any number) are counted and reported, not failures. */
-    ok = stored == t->winners && mpq_equal(t->credited, t->expected);
+     * may send any number) are counted and reported, not failures. A
+     * shared store also holds the other nodes' winners. */
+    ok = own && (t->pg != NULL ? stored >= t->winners : stored == t->winners) &&
+         mpq_equal(t->credited, t->expected);
 
     printf("\n==== transcoder summary ====\n");
     printf("segments      %u (%u payment(s) refused, %u request(s) without a valid, "
@@ -457,9 +566,10 @@ static int print_summary(transcoder *t, const char *store_path)
            t->segments, t->refused, t->requests_refused, t->params_issued);
     printf("tickets       %zu received, %zu accepted, %zu replayed\n", t->tickets, t->accepted,
            t->replayed);
-    printf("winners       %zu found, %llu stored in %s (face value %s wei)\n",
-           t->winners, (unsigned long long)stored, store_path,
-           totals.state[TK_WINNER_NEW].face_value);
+    printf("winners       %zu found (%s in the store), %llu stored in %s (new ones' face "
+           "value %s wei)\n", t->winners, own ? "all" : "NOT all", (unsigned long long)stored,
+           store_label(t, store_path), fv != NULL ? fv : "?");
+    free(fv);
     printf("EV / ticket   %s wei (exactly ", demo_wei(a, sizeof a, t->ev));
     mpq_out_str(stdout, 10, t->ev);
     printf(")\ncredited EV   %s wei = %zu tickets x EV: %s\n",
@@ -482,7 +592,7 @@ static int print_summary(transcoder *t, const char *store_path)
     mpq_out_str(stdout, 10, t->debited);
     printf(" balance=");
     mpq_out_str(stdout, 10, balance);
-    printf(" receipts=%u", t->receipts);
+    printf(" receipts=%u own_winners_stored=%d", t->receipts, own);
     printf("\nsummary: %s\n", ok ? "OK" : "MISMATCH");
     mpq_clear(balance);
     return ok;
@@ -526,11 +636,23 @@ static int setup(transcoder *t, const char *store_path)
         fprintf(stderr, "transcoder: setup: %s\n", tk_status_str(st));
         return 0;
     }
-    if ((st = tk_store_sqlite_create(&t->db, store_path, NULL)) != TK_OK ||
-        (st = tk_store_sqlite_iface(t->db, &t->store)) != TK_OK ||
-        (st = tk_recipient_create(t->ctx, &t->rcpt, &cfg, NULL, &chain,
-                                  &t->store)) != TK_OK) {
-        fprintf(stderr, "transcoder: setup: %s\n", tk_status_str(st));
+    if (is_pg_uri(store_path))
+        st = tk_store_pg_create(t->ctx, &t->pg, store_path, NULL);
+    else
+        st = tk_store_sqlite_create(&t->db, store_path, NULL);
+    if (st == TK_OK)
+        st = t->pg != NULL ? tk_store_pg_iface(t->pg, &t->store)
+                           : tk_store_sqlite_iface(t->db, &t->store);
+    /* A fleet's nodes share the secret (--secret-file): each honours the
+     * params the others issued. Without one, a fresh random secret. */
+    if (st == TK_OK)
+        st = tk_recipient_create(t->ctx, &t->rcpt, &cfg, t->has_secret ? t->secret : NULL,
+                                 &chain, &t->store);
+    if (st != TK_OK) {
+        char why[256] = "";
+        if (t->pg != NULL) /* connected, then refused */
+            (void)tk_store_pg_last_error(t->pg, why, sizeof why);
+        fprintf(stderr, "transcoder: setup: %s %s\n", tk_status_str(st), why);
         return 0;
     }
     (void)tk_u256_from_u64(&t->price.num, DEMO_PRICE_PER_UNIT);
@@ -539,7 +661,7 @@ static int setup(transcoder *t, const char *store_path)
     (void)tk_address_to_hex(addr, sizeof addr, &cfg.address, 1);
     printf("[transcoder] recipient %s, EV %s wei per ticket, price %u wei "
            "per pixel, winners in %s\n", addr, DEMO_EV_WEI,
-           DEMO_PRICE_PER_UNIT, store_path);
+           DEMO_PRICE_PER_UNIT, store_label(t, store_path));
     return 1;
 }
 
@@ -547,6 +669,9 @@ static void teardown(transcoder *t)
 {
     tk_recipient_destroy(t->rcpt);
     tk_store_sqlite_destroy(t->db);
+    tk_store_pg_destroy(t->pg);
+    tk_memzero(t->secret, sizeof t->secret);
+    free(t->found);
     tk_chain_mem_destroy(t->chain);
     demo_chain_close(&t->dc);
     tk_ctx_destroy(t->ctx);
@@ -555,9 +680,32 @@ static void teardown(transcoder *t)
     pthread_mutex_destroy(&t->mu);
 }
 
+/* The recipient secret shared by a fleet: "0x" and 64 hex digits. */
+static int read_secret(transcoder *t, const char *path)
+{
+    char buf[80];
+    size_t n = 0, len = sizeof t->secret;
+    FILE *f = fopen(path, "r");
+    int ok;
+
+    if (f != NULL) {
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
+    ok = f != NULL && tk_hex_decode(t->secret, &len, buf, n) == TK_OK &&
+         len == sizeof t->secret;
+    tk_memzero(buf, sizeof buf);
+    if (!ok)
+        fprintf(stderr, "transcoder: %s: want a 32-byte secret in hex\n", path);
+    return t->has_secret = ok;
+}
+
 int main(int argc, char **argv)
 {
     const char *port_file = NULL, *store_path = "transcoder-winners.db";
+    const char *secret_file = NULL;
     unsigned port = 0;
     transcoder t;
     struct MHD_Daemon *d;
@@ -576,9 +724,12 @@ int main(int argc, char **argv)
             port_file = argv[++i];
         else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
             store_path = argv[++i];
+        else if (strcmp(argv[i], "--secret-file") == 0 && i + 1 < argc)
+            secret_file = argv[++i];
         else if (demo_chain_flag(&dc, argc, argv, &i) != 1) {
             fprintf(stderr, "usage: transcoder [--port N] [--port-file FILE] "
-                            "[--store FILE] [--rpc URL --controller ADDR "
+                            "[--store FILE|postgresql://...] [--secret-file FILE] "
+                            "[--rpc URL --controller ADDR "
                             "--chain-id N --key 0xHEX --redeem-key 0xHEX]\n");
             return EXIT_FAILURE;
         }
@@ -596,7 +747,7 @@ int main(int argc, char **argv)
     t.dc = dc;
     pthread_mutex_init(&t.mu, NULL);
     mpq_inits(t.credited, t.expected, t.debited, t.ev, NULL);
-    if (!setup(&t, store_path)) {
+    if ((secret_file != NULL && !read_secret(&t, secret_file)) || !setup(&t, store_path)) {
         teardown(&t);
         return EXIT_FAILURE;
     }

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # libticket set-up: install what is missing (Debian 12, as root), build, and
 #   demo  run the end-to-end broadcaster -> transcoder demo (the main job)
+#   demo --fleet  the demo's fleet mode: two transcoders on one PostgreSQL
+#         database, one SIGKILLed mid-stream (also installs postgresql-15)
 #   test  run the whole test suite: gcc and clang -Werror builds, sanitizers,
 #         valgrind, package consumer, fuzz smoke, bench smoke
-# Usage: bash tools/setup.sh demo|test
+# Usage: bash tools/setup.sh demo [--fleet]|test
 # Environment: TK_BUILD_ROOT (default: build/ in the repo), TK_SKIP_INSTALL=1.
 set -euo pipefail
 
 mode=${1:-}
-case "$mode" in
-  demo|test) ;;
-  *) echo "usage: bash tools/setup.sh demo|test" >&2; exit 2 ;;
+fleet=${2:-}
+case "$mode:$fleet" in
+  demo:|demo:--fleet|test:) ;;
+  *) echo "usage: bash tools/setup.sh demo [--fleet]|test" >&2; exit 2 ;;
 esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,7 +57,13 @@ install_missing() {
 if [ "${TK_SKIP_INSTALL:-0}" != 1 ]; then
   if [ "$mode" = demo ]; then
     # cmocka is needed to configure the tests, which the demo build skips.
-    install_missing "${runtime_pkgs[@]}"
+    # --fleet: the PostgreSQL server too (tools/pg/tkpg.py starts a
+    # throwaway cluster; the Debian cluster is never used).
+    if [ -n "$fleet" ]; then
+      install_missing "${runtime_pkgs[@]}" postgresql-15
+    else
+      install_missing "${runtime_pkgs[@]}"
+    fi
   else
     install_missing "${runtime_pkgs[@]}" "${test_pkgs[@]}"
   fi
@@ -104,6 +113,10 @@ if [ "$mode" = demo ]; then
   log "building (Release)"
   configure_build "$build_root/release" -DCMAKE_BUILD_TYPE=Release \
     -DTICKET_BUILD_TESTS=OFF -DTICKET_BUILD_BENCH=OFF -DTICKET_BUILD_EXAMPLES=ON
+  if [ -n "$fleet" ]; then
+    log "running the fleet demo: two transcoders on PostgreSQL, anvil (examples/README.md)"
+    exec bash "$repo/examples/run-demo.sh" --fleet "$build_root/release"
+  fi
   log "running the broadcaster -> transcoder demo on anvil (examples/README.md)"
   exec bash "$repo/examples/run-demo.sh" "$build_root/release"
 fi

@@ -111,6 +111,22 @@ def check_chain(out, stored, check):
               % (c.group(4), c.group(3)))
 
 
+def run_demo(args, env):
+    """Run bash with args (run-demo.sh and its arguments) and print its
+    output. Returns (exit status, output, problems, check): check(cond, msg)
+    adds msg to problems when cond is false."""
+    p = subprocess.run(["bash"] + args, env=env, capture_output=True, text=True,
+                       timeout=240)
+    out = p.stdout + p.stderr
+    print(out)
+    problems = []
+
+    def check(cond, msg):
+        if not cond:
+            problems.append(msg)
+    return p.returncode, out, problems, check
+
+
 def main():
     if len(sys.argv) < 5:
         print(__doc__)
@@ -142,18 +158,9 @@ def run_demo(script, build, ticketctl, work, segments, prepay, anvil):
         import tkchain
         if not os.access(tkchain.anvil_path(), os.X_OK):
             tkchain.tool_missing("anvil")
-    args = ["bash", script] + ([] if anvil else ["--dev-chain"])
-    p = subprocess.run(args + [build, str(segments)], env=env,
-                       capture_output=True, text=True, timeout=240)
-    out = p.stdout + p.stderr
-    print(out)
-    problems = []
-
-    def check(cond, msg):
-        if not cond:
-            problems.append(msg)
-
-    check(p.returncode == 0, "run-demo.sh exited %d" % p.returncode)
+    args = [script] + ([] if anvil else ["--dev-chain"])
+    rc, out, problems, check = run_demo(args + [build, str(segments)], env)
+    check(rc == 0, "run-demo.sh exited %d" % rc)
     m = re.search(r"^SUMMARY (.*)$", out, re.M)
     check(m is not None, "no SUMMARY line")
     if m:
