@@ -217,7 +217,7 @@ static int note_winners(transcoder *t, const tk_payment *pay,
 {
     for (size_t i = 0; i < pay->count; i++) {
         tk_ticket tk;
-        if (res[i].status != TK_OK || !res[i].wins)
+        if (!res[i].wins) /* as the summary counts them: expired ones too */
             continue;
         if (t->n_found == t->cap_found) {
             size_t cap = t->cap_found ? 2 * t->cap_found : 16;
