@@ -111,7 +111,7 @@ def check_chain(out, stored, check):
               % (c.group(4), c.group(3)))
 
 
-def run_demo(args, env):
+def run_script(args, env):
     """Run bash with args (run-demo.sh and its arguments) and print its
     output. Returns (exit status, output, problems, check): check(cond, msg)
     adds msg to problems when cond is false."""
@@ -159,7 +159,7 @@ def run_demo(script, build, ticketctl, work, segments, prepay, anvil):
         if not os.access(tkchain.anvil_path(), os.X_OK):
             tkchain.tool_missing("anvil")
     args = [script] + ([] if anvil else ["--dev-chain"])
-    rc, out, problems, check = run_demo(args + [build, str(segments)], env)
+    rc, out, problems, check = run_script(args + [build, str(segments)], env)
     check(rc == 0, "run-demo.sh exited %d" % rc)
     m = re.search(r"^SUMMARY (.*)$", out, re.M)
     check(m is not None, "no SUMMARY line")

@@ -35,7 +35,7 @@ import re
 import sys
 from fractions import Fraction
 
-from check_demo import run_demo
+from check_demo import run_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FEE = Fraction(12000000 * 55296000)  # demo_common.h: price x pixels
@@ -63,7 +63,7 @@ def main():
     script, build, work = sys.argv[1:4]
     segments = int(sys.argv[4]) if len(sys.argv) > 4 else 40
     require_tools()
-    rc, out, problems, check = run_demo([script, "--fleet", build, str(segments)],
+    rc, out, problems, check = run_script([script, "--fleet", build, str(segments)],
                                         dict(os.environ, DEMO_WORKDIR=work))
     check(rc == 0 and "run-demo --fleet: OK" in out, "run-demo.sh --fleet exited %d" % rc)
     fc = re.search(r"^FLEET_CHECK (.*) OK$", out, re.M)
