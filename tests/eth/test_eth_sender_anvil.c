@@ -9,7 +9,9 @@
  * reverts at mining (the broker's state changed between the estimate and
  * the block, by anvil_setStorageAt) reported reverted with the reason
  * learned by the eth_call replay; a new sender object for the same
- * key continues after the pending nonce. Node controls (evm_setAutomine,
+ * key continues after the pending nonce; many sends polled at once after
+ * sending, each reported mined, never "nonce taken" (anvil serves the
+ * account's count before the receipt now and then). Node controls (evm_setAutomine,
  * evm_mine, anvil_dropTransaction, anvil_setStorageAt) through anvil_node.c. */
 #include "test_support.h"
 
@@ -69,6 +71,7 @@ static int setup5(void **state) { return setup_account(state, 5); }
 static int setup6(void **state) { return setup_account(state, 6); }
 static int setup7(void **state) { return setup_account(state, 7); }
 static int setup8(void **state) { return setup_account(state, 8); }
+static int setup9(void **state) { return setup_account(state, 9); }
 
 /* A node control call (anvil / evm methods). */
 static void node(fixture *f, const char *method, json_t *params)
@@ -379,6 +382,31 @@ static void test_restart_keeps_nonce(void **state)
     assert_true(mined(f, &a.hashes[0]));
 }
 
+/* Each transfer polled right after it was sent (interval 1 ms): the
+ * first poll often meets a count that already includes our nonce while
+ * the receipt is not served yet. Every one must end SUCCEEDED with its own
+ * hash: a FAILED here is our own mined transaction called lost. */
+static void test_many_sends_none_taken(void **state)
+{
+    enum { SENDS = 200 };
+    fixture *f = *state;
+    tk_eth_tx_outcome o;
+    size_t succeeded = 0, failed = 0;
+
+    create(f);
+    for (int i = 0; i < SENDS; i++) {
+        uint64_t id = transfer(f);
+        assert_int_equal(tk_eth_sender_wait(f->s, id, 20000, 1, &o), TK_OK);
+        succeeded += o.state == TK_ETH_TX_SUCCEEDED &&
+                     memcmp(&o.tx_hash, &o.hashes[0], sizeof o.tx_hash) == 0;
+        failed += o.state == TK_ETH_TX_FAILED;
+        assert_int_equal(tk_eth_sender_forget(f->s, id), TK_OK);
+    }
+    if (failed != 0 || succeeded != SENDS)
+        fail_msg("%d sends: %zu succeeded, %zu called nonce taken", SENDS,
+                 succeeded, failed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +418,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reverted_at_mining, setup7,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_nonce, setup8,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_sends_none_taken, setup9,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
