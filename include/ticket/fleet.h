@@ -32,7 +32,9 @@
  *
  *  Every submit is preceded by a lease renewal: a holder that lost the
  *  lease (a stall longer than lease_ms) fails the submit (the winners stay
- *  queued) instead of sending. The fencing token (tk_fleet_redeemer_state)
+ *  queued) instead of sending. So is the settling of every reconciled
+ *  transaction: a holder that lost the lease meanwhile settles nothing
+ *  (its tenure ends; the next holder settles them). The fencing token (tk_fleet_redeemer_state)
  *  names the tenure, for a transaction sender that wants to check it too.
  *
  *  No network I/O here: the receipt lookup and the submit are the node's
@@ -109,7 +111,8 @@ TK_API void tk_fleet_redeemer_destroy(tk_fleet_redeemer *r);
  *           (TK_ERR_STORE...: this node stops redeeming until a later call
  *           succeeds); the errors of
  *           tk_redeem_queue_create / _on_block / _outcome; TK_ERR_ILLEGAL_ARG.
- *  Out:     leading: 1 when this node held the lease for this block. */
+ *  Out:     leading: 1 when this node held the lease for this block (0
+ *           also when it lost the lease during the block). */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_on_block(
     tk_fleet_redeemer *r, uint64_t block, int *leading)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(3);

@@ -164,7 +164,8 @@ static int collect_tx(const tk_winner *w, void *data)
 }
 
 /* Settle every SUBMITTED winner's transaction that has a receipt, or that
- * went without one for receipt_wait_blocks (r->mu held). */
+ * went without one for receipt_wait_blocks (r->mu held). TK_ERR_LEASE_HELD:
+ * the lease was lost on the way (the rest is left to the next holder). */
 static tk_status reconcile(tk_fleet_redeemer *r, uint64_t block)
 {
     tx_list now = {NULL, 0, 0};
@@ -188,6 +189,14 @@ static tk_status reconcile(tk_fleet_redeemer *r, uint64_t block)
             outcome = TK_REDEEM_RPC_ERROR; /* a receipt says mined or reverted */
         if (!mined && block - now.v[i].first_block < r->cfg.receipt_wait_blocks)
             continue;
+        /* Settle only as the holder of this tenure, renewing it: a long
+         * reconciliation keeps the lease, and a holder that stalled past
+         * it (in the receipt lookup, say) writes nothing - the next
+         * holder settles these winners. */
+        if (!tk__fleet_lease_still_ours(&r->lease)) {
+            st = TK_ERR_LEASE_HELD;
+            break;
+        }
         s2 = tk_redeem_queue_outcome(r->queue, &now.v[i].tx_hash,
                                      mined ? outcome : TK_REDEEM_RPC_ERROR, NULL);
         if (s2 != TK_OK && s2 != TK_ERR_NOT_FOUND) /* NOT_FOUND: settled meanwhile */
@@ -236,8 +245,12 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
         r->state.leading = 1;
         st = reconcile(r, block);
     }
-    if (st == TK_OK)
+    if (st == TK_ERR_LEASE_HELD) {
+        stop_leading(r); /* lost mid-block: the tenure is over */
+        st = TK_OK;
+    } else if (st == TK_OK) {
         st = tk_redeem_queue_on_block(r->queue, block);
+    }
     *leading = r->state.leading;
     pthread_mutex_unlock(&r->mu);
     return st;

@@ -23,7 +23,7 @@ tk_status fleet_store_open(const char *dir, const tk_ctx *ctx, tk_store *st,
                            void **h);
 void fleet_store_close(void *h);
 
-/* The nodes' redeemer lease: FLEET_LEASE_MS, four times that on
+/* The nodes' redeemer lease: FLEET_LEASE_MS, twice that on
  * PostgreSQL (fleet_store_sel.c says why). */
 uint32_t fleet_store_lease_ms(void);
 

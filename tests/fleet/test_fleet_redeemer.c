@@ -5,7 +5,9 @@
  * dead holder's transactions by receipt and submits nothing twice; a
  * transaction that never gets a receipt is given up after
  * receipt_wait_blocks and its winners are sent again (one submission per
- * attempt); a holder that stalled past its lease sends nothing; a claim
+ * attempt); a holder that stalled past its lease sends nothing, and one
+ * that stalled in a receipt lookup settles nothing (the next holder does,
+ * from the same receipt); a claim
  * left by a crash between claim and submit is released; misuse. Every
  * scenario runs over the in-memory store and over a SQLite file (two
  * connections: one per node). */
@@ -59,6 +61,7 @@ typedef struct fx {
     tk_hash w[MAX_W];
     size_t n_w;
     unsigned receipt_calls;
+    node *steal_in_receipt; /* hook: this node takes the lease mid-lookup */
 } fx;
 
 static void sleep_ms(long ms)
@@ -100,10 +103,23 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
     return TK_OK;
 }
 
+static void steal_lease(node *thief)
+{
+    uint64_t token = 0;
+    sleep_ms(LEASE_MS + 100);
+    assert_int_equal(thief->store.lease_acquire(thief->store.self, thief->name, LEASE_MS,
+                                                &token), TK_OK);
+}
+
 static tk_status receipt_cb(void *data, const tk_hash *h, int *mined, tk_redeem_outcome *out)
 {
     fx *f = data;
     f->receipt_calls++;
+    if (f->steal_in_receipt != NULL) {
+        node *thief = f->steal_in_receipt;
+        f->steal_in_receipt = NULL;
+        steal_lease(thief);
+    }
     *mined = 0;
     for (size_t i = 0; i < f->n_tx; i++)
         if (memcmp(f->txs[i].hash.bytes, h->bytes, 32) == 0 && f->txs[i].mined) {
@@ -137,12 +153,8 @@ static tk_status hook_used(void *self, const tk_hash *h, int *used)
 {
     node *nd = self;
     if (nd->steal_in_chain) {
-        node *other = &nd->f->n[nd == &nd->f->n[0] ? 1 : 0];
-        uint64_t token = 0;
         nd->steal_in_chain = 0;
-        sleep_ms(LEASE_MS + 100);
-        assert_int_equal(other->store.lease_acquire(other->store.self, other->name,
-                                                    LEASE_MS, &token), TK_OK);
+        steal_lease(&nd->f->n[nd == &nd->f->n[0] ? 1 : 0]);
     }
     return nd->f->chain.ticket_used(nd->f->chain.self, h, used);
 }
@@ -484,6 +496,35 @@ static void test_stalled_holder_sends_nothing(void **state)
     assert_int_equal(sent_count(f, &f->w[0]), 1);
 }
 
+static void test_stalled_holder_settles_nothing(void **state)
+{
+    fx *f = *state;
+    tk_fleet_state a, b;
+
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->n_tx, 1);
+    mine(f, 0);
+    /* A stalls in the receipt lookup of its next block, past its lease; B
+     * takes over meanwhile. A, resuming with the receipt in hand, must not
+     * settle: the winner stays SUBMITTED with its pending row, for B. */
+    f->steal_in_receipt = &f->n[1];
+    assert_int_equal(block(f, 0), 0); /* it led when the block began, not at its end */
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), 1);
+    assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
+    assert_int_equal(a.reconciled, 0);
+    assert_int_equal(a.leading, 0);
+    /* B's tenure settles it from the receipt; nothing is sent again. */
+    assert_int_equal(run(f, 1), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(tk_fleet_redeemer_state(f->n[1].r, &b, NULL), TK_OK);
+    assert_int_equal(b.reconciled, 1);
+    assert_int_equal(f->n_tx, 1);
+    assert_int_equal(sent_count(f, &f->w[0]), 1);
+}
+
 static void test_orphan_claim_released(void **state)
 {
     fx *f = *state;
@@ -571,6 +612,7 @@ int main(void)
         T(test_takeover_reconciles),
         T(test_lost_transaction_resent_once),
         T(test_stalled_holder_sends_nothing),
+        T(test_stalled_holder_settles_nothing),
         T(test_orphan_claim_released),
         T(test_misuse),
     };
