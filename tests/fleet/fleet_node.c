@@ -80,6 +80,7 @@ typedef struct node {
     tk_chain mem; /* the dev chain's own view */
     tk_chain view; /* mem, with usedTickets from chain.db */
     uint64_t tx_seq;
+    fleet_anvil_node *anvil; /* TK_FLEET_CHAIN=anvil: the chain side */
 } node;
 
 static _Noreturn void die(const node *n, const char *what, long code)
@@ -178,11 +179,19 @@ static tk_status view_used(void *self, const tk_hash *h, int *used)
     return st;
 }
 
-/* Follow the parent's head. */
+/* Follow the parent's head (on anvil: refresh the chain view). */
 static void sync_head(node *n)
 {
-    uint64_t head = fleet_chain_head(n->chain_db), now = 0;
-    tk_status st = tk_chain_mem_state(n->cm, &now, NULL);
+    uint64_t head, now = 0;
+    tk_status st;
+
+    if (n->anvil != NULL) {
+        if ((st = fleet_anvil_node_sync(n->anvil)) != TK_OK)
+            die(n, "chain view poll", st);
+        return;
+    }
+    head = fleet_chain_head(n->chain_db);
+    st = tk_chain_mem_state(n->cm, &now, NULL);
     if (st != TK_OK)
         die(n, "chain state", st);
     if (head > now && (st = tk_chain_mem_advance(n->cm, head - now)) != TK_OK)
@@ -398,16 +407,16 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
         die(&n, "ctx", st);
     if ((n.chain_db = fleet_chain_open(dir)) == NULL)
         die(&n, "chain.db", 0);
-    setup_chain(&n, ctx);
+    if (fleet_on_anvil()) {
+        if ((st = fleet_anvil_node_open(ctx, &n.anvil, &n.view)) != TK_OK)
+            die(&n, "anvil chain view", st);
+    } else {
+        setup_chain(&n, ctx);
+    }
     sync_head(&n);
     if ((st = fleet_store_open(dir, ctx, &store, &db)) != TK_OK)
         die(&n, "store", st);
-    /* faceValue = 1 gas * 1 gwei * 10; EV 5 gwei: half the tickets win. */
-    memset(&rc, 0, sizeof rc);
-    fleet_recipient_address(&rc.address);
-    (void)tk_u256_from_u64(&rc.ev, FLEET_EV);
-    rc.redeem_gas = 1;
-    rc.tx_cost_multiplier = 10;
+    fleet_recipient_config(&rc);
     fleet_secret(secret, fleet_group_of(idx));
     if ((st = tk_recipient_create(ctx, &r, &rc, secret, &n.view, &store)) != TK_OK)
         die(&n, "recipient", st);
@@ -426,8 +435,12 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
     qc.batch_ticket_gas = 1;
     qc.gas_cap = 9; /* batches of up to 8 */
     qc.final_confirmations = 1;
-    if ((st = tk_fleet_redeemer_create(ctx, &red, &fc, &qc, &store, &n.view,
-                                       tk_recipient_monitor(r), submit_cb, &n)) != TK_OK)
+    if (n.anvil != NULL)
+        st = fleet_anvil_node_redeemer(ctx, n.anvil, n.holder, &store, tk_recipient_monitor(r));
+    else
+        st = tk_fleet_redeemer_create(ctx, &red, &fc, &qc, &store, &n.view,
+                                      tk_recipient_monitor(r), submit_cb, &n);
+    if (st != TK_OK)
         die(&n, "redeemer", st);
 
     for (;;) {
@@ -457,12 +470,17 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
             free(buf);
         }
         sync_head(&n);
-        st = tk_fleet_redeemer_on_block(red, fleet_chain_head(n.chain_db), &leading);
+        if (n.anvil != NULL)
+            st = fleet_anvil_node_on_block(n.anvil, &leading);
+        else
+            st = tk_fleet_redeemer_on_block(red, fleet_chain_head(n.chain_db), &leading);
         if (st != TK_OK)
             die(&n, "on_block", st);
     }
-    (void)tk_fleet_redeemer_release(red);
+    if (red != NULL)
+        (void)tk_fleet_redeemer_release(red);
     tk_fleet_redeemer_destroy(red);
+    fleet_anvil_node_close(n.anvil, 1);
     tk_recipient_destroy(r);
     fleet_store_close(db);
     tk_chain_mem_destroy(n.cm);

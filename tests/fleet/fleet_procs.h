@@ -8,7 +8,9 @@
  * the used ticket hashes, every transaction and every (ticket, transaction)
  * submission. A transaction is mined when it is submitted. */
 
+#include "ticket/chain.h"
 #include "ticket/common.h"
+#include "ticket/context.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -47,6 +49,44 @@ void fleet_recipient_address(tk_address *out);
 /* chain.db */
 sqlite3 *fleet_chain_open(const char *dir);
 uint64_t fleet_chain_head(sqlite3 *db);
+
+/* The recipient's config (both modes: see fleet_anvil.c). */
+#include "ticket/monitor.h"
+#include "ticket/recipient.h"
+#include "ticket/store.h"
+void fleet_recipient_config(tk_recipient_config *rc);
+
+/* ---- TK_FLEET_CHAIN=anvil (fleet_anvil.c; under tools/chain/tkchain.py) --
+ * The nodes redeem on anvil instead of chain.db. */
+int fleet_on_anvil(void);
+/* Parent: load the harness's environment, make the recipient an active
+ * transcoder, fund the senders on-chain, and give the chain view the
+ * issuers and senders use (polled) and the senders' keys. */
+void fleet_anvil_parent_setup(const tk_ctx *ctx, tk_chain *view,
+                              uint8_t keys[FLEET_SENDERS][32]);
+void fleet_anvil_parent_poll(void);
+void fleet_anvil_mine(uint64_t blocks);
+void fleet_anvil_parent_teardown(void);
+/* Wait until the gas account sent a transaction since the last mine (the
+ * redemption began); note the lease holder was killed (counts the gas
+ * account's transactions before and after, checked at the end). */
+void fleet_anvil_wait_redemption(void);
+void fleet_anvil_killed(void);
+/* Every stored winner used on chain and carried by exactly one successful
+ * transaction of the gas account, nothing else redeemed, the recipient
+ * paid exactly their face values. */
+void fleet_anvil_check_end(const tk_store *store, size_t *n_winners,
+                           size_t *n_txs);
+/* Node: a chain view over anvil, then the fleet's eth redeemer. */
+typedef struct fleet_anvil_node fleet_anvil_node;
+tk_status fleet_anvil_node_open(const tk_ctx *ctx, fleet_anvil_node **out,
+                                tk_chain *view);
+tk_status fleet_anvil_node_redeemer(const tk_ctx *ctx, fleet_anvil_node *n,
+                                    const char *holder, const tk_store *store,
+                                    tk_monitor *mon);
+tk_status fleet_anvil_node_sync(fleet_anvil_node *n);
+tk_status fleet_anvil_node_on_block(fleet_anvil_node *n, int *leading);
+void fleet_anvil_node_close(fleet_anvil_node *n, int release);
 
 /* A node process: never returns. */
 void fleet_node_main(int node, const char *dir, const char *holder, int in_fd,

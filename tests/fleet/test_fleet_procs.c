@@ -20,8 +20,13 @@
  *  - the lease moved to another holder with a larger fencing token.
  * The store is TK_FLEET_STORE=sqlite (default; a file in a temporary
  * directory) or pg (fleet_procs_pg: a schema in $TK_PG_CONNINFO's database,
- * one connection per node process; fleet_store_sel.c). Seed printed;
- * TK_TEST_SEED repeats a run. */
+ * one connection per node process; fleet_store_sel.c). The chain is
+ * chain.db (default), or with TK_FLEET_CHAIN=anvil (under
+ * tools/chain/tkchain.py, test fleet_procs_anvil) a real node: senders
+ * funded on-chain, nodes validating against a chain view over RPC and
+ * redeeming through tk_eth_fleet_redeemer with one gas account, the end
+ * state read from the chain (fleet_anvil.c). Seed printed; TK_TEST_SEED
+ * repeats a run. */
 #include "fleet_procs.h"
 #include "fleet_store_sel.h"
 #include "test_support.h"
@@ -229,12 +234,18 @@ static void wait_acks(fx *f)
 
 /* ---- the broadcasters ------------------------------------------------------------*/
 
-static void set_head(fx *f, uint64_t head)
+/* Mine `blocks` blocks (chain.db: the head the nodes follow). */
+static void advance(fx *f, uint64_t blocks)
 {
-    uint64_t now = 0;
+    uint64_t head = 0;
     char sql[96];
-    assert_int_equal(tk_chain_mem_state(f->cm, &now, NULL), TK_OK);
-    assert_int_equal(tk_chain_mem_advance(f->cm, head - now), TK_OK);
+    if (fleet_on_anvil()) {
+        fleet_anvil_mine(blocks);
+        return;
+    }
+    assert_int_equal(tk_chain_mem_state(f->cm, &head, NULL), TK_OK);
+    assert_int_equal(tk_chain_mem_advance(f->cm, blocks), TK_OK);
+    head += blocks;
     snprintf(sql, sizeof sql, "UPDATE head SET block = %llu", (unsigned long long)head);
     assert_int_equal(sqlite3_exec(f->chain_db, sql, NULL, NULL, NULL), SQLITE_OK);
 }
@@ -248,6 +259,8 @@ static delivery *make_deliveries(fx *f, size_t *count)
     tk_price price;
 
     assert_non_null(d);
+    if (fleet_on_anvil())
+        fleet_anvil_parent_poll(); /* params at the chain's current block */
     assert_int_equal(tk_u256_from_u64(&price.num, 1), TK_OK);
     assert_int_equal(tk_u256_from_u64(&price.den, 1), TK_OK);
     for (int s = 0; s < FLEET_SENDERS; s++)
@@ -296,11 +309,11 @@ static delivery *make_deliveries(fx *f, size_t *count)
     return d;
 }
 
-/* Deliver; at the middle call `midway` (a kill and a restart). */
-static void deliver(fx *f, delivery *d, size_t n, void (*midway)(fx *))
+/* Deliver; before delivery `at` call `midway` (a kill and a restart). */
+static void deliver(fx *f, delivery *d, size_t n, size_t at, void (*midway)(fx *))
 {
     for (size_t i = 0; i < n; i++) {
-        if (i == n / 2)
+        if (i == at)
             midway(f);
         send_msg(f, d[i].node, d[i].len, d[i].buf);
         drain(f);
@@ -351,8 +364,16 @@ static void kill_leader(fx *f)
         assert_true(time(NULL) < until);
         sleep_ms(20);
     }
-    sleep_ms((long)(tk_test_rand64() % 100));
+    if (fleet_on_anvil()) {
+        /* Mid-redemption: its first transaction is mined, more follow. */
+        fleet_anvil_wait_redemption();
+        sleep_ms((long)(tk_test_rand64() % 20));
+    } else {
+        sleep_ms((long)(tk_test_rand64() % 100));
+    }
     kill_node(f, killed_in_phase2);
+    if (fleet_on_anvil())
+        fleet_anvil_killed();
     start_node(f, killed_in_phase2);
 }
 
@@ -374,6 +395,7 @@ static void wait_settled(fx *f)
 {
     sqlite3 *db = fleet_store_view(dir);
     time_t until = time(NULL) + 120;
+    unsigned loops = 0;
     while (scalar(db, "SELECT count(*) FROM winners WHERE state NOT IN (2, 4)") != 0 ||
            scalar(db, "SELECT count(*) FROM pending_redemptions") != 0) {
         if (time(NULL) >= until)
@@ -383,6 +405,8 @@ static void wait_settled(fx *f)
         assert_true(time(NULL) < until);
         drain(f);
         sample_pending(f);
+        if (fleet_on_anvil() && ++loops % 10 == 0)
+            fleet_anvil_mine(1); /* blocks go by (backoffs end) */
         sleep_ms(50);
         sqlite3_close(db); /* a PostgreSQL view is a snapshot: take a new one */
         db = fleet_store_view(dir);
@@ -420,6 +444,22 @@ static void check_end(fx *f)
     }
     /* None dropped: every winner final and used on chain ... */
     assert_int_equal(scalar(db, "SELECT count(*) FROM winners WHERE state NOT IN (2, 4)"), 0);
+    if (fleet_on_anvil()) {
+        /* ... read from anvil: used, in exactly one transaction, paid. */
+        tk_ctx *ctx = NULL;
+        tk_store store;
+        void *h = NULL;
+        size_t n_winners = 0, n_txs = 0;
+        assert_int_equal(tk_ctx_create(&ctx), TK_OK);
+        assert_int_equal(fleet_store_open(dir, ctx, &store, &h), TK_OK);
+        fleet_anvil_check_end(&store, &n_winners, &n_txs);
+        fleet_store_close(h);
+        tk_ctx_destroy(ctx);
+        fleet_anvil_parent_teardown();
+        printf("fleet on anvil: %zu winners redeemed by %zu transactions\n", n_winners,
+               n_txs);
+        assert_true(n_winners > 0 && n_txs > 0);
+    } else {
     assert_int_equal(scalar(db, "SELECT count(*) FROM winners w WHERE NOT EXISTS"
                                 " (SELECT 1 FROM c.used u WHERE u.ticket_hash = w.ticket_hash)"),
                      0);
@@ -431,6 +471,7 @@ static void check_end(fx *f)
     assert_int_equal(scalar(db, "SELECT count(*) FROM c.sent s WHERE NOT EXISTS"
                                 " (SELECT 1 FROM winners w WHERE w.ticket_hash = s.ticket_hash)"),
                      0);
+    }
     /* Attempts: at most one submission each, counted by the store. */
     assert_int_equal(scalar(db, "SELECT count(*) FROM winners WHERE attempts > 1"), 0);
     assert_int_equal(scalar(db, "SELECT count(*) FROM pending_redemptions"), 0);
@@ -439,7 +480,7 @@ static void check_end(fx *f)
            f->records, f->n_accepted, f->n_won, scalar(db, "SELECT count(*) FROM winners"),
            scalar(db, "SELECT count(*) FROM c.txs"), f->pending_samples);
     assert_true(f->n_won > 0);
-    assert_true(scalar(db, "SELECT count(*) FROM c.txs") > 0);
+    assert_true(fleet_on_anvil() || scalar(db, "SELECT count(*) FROM c.txs") > 0);
     sqlite3_close(db);
 
     /* The lease moved off the killed holder, to a newer tenure. */
@@ -455,6 +496,7 @@ static void setup_parent(fx *f)
     tk_sender_config sc;
     tk_sender_funds funds;
     tk_recipient_config rc;
+    uint8_t keys[FLEET_SENDERS][32];
     int p[2];
 
     f->chain_db = fleet_chain_open(dir);
@@ -470,8 +512,14 @@ static void setup_parent(fx *f)
     fleet_store_prepare(dir);
 
     assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
-    assert_int_equal(tk_chain_mem_create(&f->cm, FLEET_START), TK_OK);
-    assert_int_equal(tk_chain_mem_iface(f->cm, &f->chain), TK_OK);
+    if (fleet_on_anvil()) {
+        fleet_anvil_parent_setup(f->ctx, &f->chain, keys); /* funded on-chain */
+    } else {
+        assert_int_equal(tk_chain_mem_create(&f->cm, FLEET_START), TK_OK);
+        assert_int_equal(tk_chain_mem_iface(f->cm, &f->chain), TK_OK);
+        for (int s = 0; s < FLEET_SENDERS; s++)
+            fleet_sender_key(keys[s], s);
+    }
     memset(&sc, 0, sizeof sc);
     memset(sc.max_ev.bytes, 0xff, 32);
     memset(sc.max_total_ev.bytes, 0xff, 32);
@@ -481,17 +529,14 @@ static void setup_parent(fx *f)
     assert_int_equal(tk_u256_from_u64(&funds.reserve_funds_remaining, 1000000000000000000ull),
                      TK_OK);
     for (int s = 0; s < FLEET_SENDERS; s++) {
-        uint8_t key[32];
-        fleet_sender_key(key, s);
-        assert_int_equal(tk_sender_create(f->ctx, &f->senders[s], &f->chain, &sc, key), TK_OK);
+        assert_int_equal(tk_sender_create(f->ctx, &f->senders[s], &f->chain, &sc, keys[s]),
+                         TK_OK);
         assert_int_equal(tk_sender_address(f->senders[s], &f->sender_addr[s]), TK_OK);
-        assert_int_equal(tk_chain_mem_set_sender_funds(f->cm, &f->sender_addr[s], &funds), TK_OK);
+        if (f->cm != NULL)
+            assert_int_equal(tk_chain_mem_set_sender_funds(f->cm, &f->sender_addr[s], &funds),
+                             TK_OK);
     }
-    memset(&rc, 0, sizeof rc);
-    fleet_recipient_address(&rc.address);
-    assert_int_equal(tk_u256_from_u64(&rc.ev, FLEET_EV), TK_OK);
-    rc.redeem_gas = 1;
-    rc.tx_cost_multiplier = 10;
+    fleet_recipient_config(&rc);
     for (int g = 0; g < 2; g++) {
         uint8_t secret[32];
         tk_store ms;
@@ -565,18 +610,27 @@ static void test_fleet_three_processes(void **state)
     /* Phase 1: payments on params that expire at START + 40; a random node
      * is killed and restarted half-way. */
     d = make_deliveries(f, &n);
-    deliver(f, d, n, kill_random);
+    deliver(f, d, n, n / 2, kill_random);
     wait_acks(f);
 
     /* Phase 2: those params expired, the leader redeems their winners
      * while new payments arrive; the leader is killed half-way. */
-    set_head(f, FLEET_START + 41);
-    d = make_deliveries(f, &n);
-    deliver(f, d, n, kill_leader);
+    if (fleet_on_anvil()) {
+        /* Params one block before the first ones expire; then the leader
+         * starts redeeming and is killed at once, while it sends. */
+        advance(f, 39);
+        d = make_deliveries(f, &n);
+        advance(f, 2);
+        deliver(f, d, n, 0, kill_leader);
+    } else {
+        advance(f, 41);
+        d = make_deliveries(f, &n);
+        deliver(f, d, n, n / 2, kill_leader);
+    }
     wait_acks(f);
 
     /* Everything redeemable: wait until all is settled. */
-    set_head(f, FLEET_START + 82);
+    advance(f, 41);
     wait_settled(f);
     teardown_parent(f);
     check_end(f);
