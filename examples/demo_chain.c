@@ -9,7 +9,7 @@
 
 #include <time.h>
 
-static void sleep_ms(long ms)
+void demo_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -61,8 +61,8 @@ static void *poll_main(void *arg)
             return NULL;
         /* A failed poll keeps the previous cache; the next one retries. */
         if (tk_chain_rpc_poll(dc->view, NULL) != TK_OK)
-            sleep_ms(200);
-        sleep_ms(100);
+            demo_sleep_ms(200);
+        demo_sleep_ms(100);
     }
 }
 
@@ -108,7 +108,7 @@ int demo_chain_watch(demo_chain *dc, const tk_address *sender)
     for (int i = 0; i < 100; i++) {
         if (dc->chain.sender_funds(dc->chain.self, sender, &f) == TK_OK)
             return 1;
-        sleep_ms(50);
+        demo_sleep_ms(50);
     }
     return 0;
 }
@@ -121,9 +121,8 @@ uint64_t demo_chain_block(demo_chain *dc)
     return b;
 }
 
-/* A sender for key over its own client (the view's is the view's). */
-static tk_status open_sender(demo_chain *dc, tk_ctx *ctx, tk_rpc **rpc,
-                             tk_eth_sender **s, const uint8_t key[32])
+tk_status demo_chain_open_sender(demo_chain *dc, tk_ctx *ctx, tk_rpc **rpc,
+                                 tk_eth_sender **s, const uint8_t key[32])
 {
     tk_rpc_options ro;
     tk_eth_sender_options so;
@@ -155,7 +154,7 @@ int demo_chain_fund(demo_chain *dc, tk_ctx *ctx, const tk_address *self,
     tk_sender_funds f;
     tk_rpc *rpc = NULL;
     tk_eth_sender *s = NULL;
-    tk_status st = open_sender(dc, ctx, &rpc, &s, dc->key);
+    tk_status st = demo_chain_open_sender(dc, ctx, &rpc, &s, dc->key);
 
     if (st == TK_OK)
         st = tk_chain_rpc_info_get(dc->view, &info);
@@ -177,13 +176,13 @@ int demo_chain_fund(demo_chain *dc, tk_ctx *ctx, const tk_address *self,
             dc->chain.sender_funds(dc->chain.self, self, &f) == TK_OK &&
             tk_u256_cmp(&f.deposit, deposit) >= 0)
             return 1;
-        sleep_ms(50);
+        demo_sleep_ms(50);
     }
     fprintf(stderr, "broadcaster: the chain view does not show the funds\n");
     return 0;
 }
 
-static void on_tx(const tk_eth_redeem_tx_event *ev, void *data)
+void demo_chain_print_tx(const tk_eth_redeem_tx_event *ev, void *data)
 {
     static const char *const names[] = {"confirmed", "reverted",
                                         "reverted", "lost"};
@@ -198,7 +197,6 @@ static void on_tx(const tk_eth_redeem_tx_event *ev, void *data)
     printf("REDEEM_TX %s\n", hex);
 }
 
-/* Winners not yet final (NEW, FAILED, SUBMITTED). */
 static int count_open(const tk_winner *w, void *data)
 {
     (void)w;
@@ -206,45 +204,60 @@ static int count_open(const tk_winner *w, void *data)
     return 0;
 }
 
+tk_status demo_chain_open_winners(const tk_store *store, size_t *open)
+{
+    unsigned mask = TK_WINNER_STATE_BIT(TK_WINNER_NEW) |
+                    TK_WINNER_STATE_BIT(TK_WINNER_FAILED) |
+                    TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED);
+    *open = 0;
+    return store->list(store->self, NULL, mask, count_open, open);
+}
+
+tk_status demo_chain_redeem_setup(demo_chain *dc, tk_ctx *ctx, tk_eth_redeemer_options *o,
+                                  tk_redeem_config *cfg, tk_rpc **rpc, tk_eth_sender **snd)
+{
+    tk_chain_rpc_info info;
+    tk_status st;
+
+    if (!dc->has_redeem_key) {
+        fprintf(stderr, "transcoder: --rpc needs --redeem-key\n");
+        return TK_ERR_ILLEGAL_ARG;
+    }
+    (void)tk_eth_redeemer_options_default(o);
+    (void)tk_redeem_config_default(cfg);
+    cfg->retry_backoff_blocks = 1;
+    st = tk_chain_rpc_info_get(dc->view, &info);
+    o->broker = info.ticket_broker;
+    if (st == TK_OK)
+        st = demo_chain_open_sender(dc, ctx, rpc, snd, dc->redeem_key);
+    return st;
+}
+
 int demo_chain_redeem(demo_chain *dc, tk_ctx *ctx, const tk_store *store,
                       tk_monitor *monitor, unsigned timeout_s)
 {
     tk_eth_redeemer_options o;
     tk_redeem_config cfg;
-    tk_chain_rpc_info info;
     tk_eth_redeemer *rd = NULL;
     tk_eth_redeemer_stats s;
     tk_rpc *rpc = NULL;
     tk_eth_sender *snd = NULL;
     size_t open = 1;
-    tk_status st;
-    unsigned mask = TK_WINNER_STATE_BIT(TK_WINNER_NEW) |
-                    TK_WINNER_STATE_BIT(TK_WINNER_FAILED) |
-                    TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED);
+    tk_status st = demo_chain_redeem_setup(dc, ctx, &o, &cfg, &rpc, &snd);
 
-    if (!dc->has_redeem_key) {
-        fprintf(stderr, "transcoder: --rpc needs --redeem-key\n");
+    if (st == TK_ERR_ILLEGAL_ARG)
         return 0;
-    }
-    (void)tk_eth_redeemer_options_default(&o);
-    (void)tk_redeem_config_default(&cfg);
-    cfg.retry_backoff_blocks = 1;
-    st = tk_chain_rpc_info_get(dc->view, &info);
-    o.broker = info.ticket_broker;
-    if (st == TK_OK)
-        st = open_sender(dc, ctx, &rpc, &snd, dc->redeem_key);
     if (st == TK_OK)
         st = tk_eth_redeemer_create(ctx, &rd, &o, &cfg, store, &dc->chain,
                                     monitor, snd, rpc);
     if (st == TK_OK)
-        st = tk_eth_redeemer_set_tx_callback(rd, on_tx, NULL);
+        st = tk_eth_redeemer_set_tx_callback(rd, demo_chain_print_tx, NULL);
     for (unsigned i = 0; st == TK_OK && open > 0 && i < timeout_s * 4; i++) {
         st = tk_eth_redeemer_on_block(rd, demo_chain_block(dc));
-        open = 0;
         if (st == TK_OK)
-            st = store->list(store->self, NULL, mask, count_open, &open);
+            st = demo_chain_open_winners(store, &open);
         if (open > 0)
-            sleep_ms(250);
+            demo_sleep_ms(250);
     }
     if (st == TK_OK && tk_eth_redeemer_get_stats(rd, &s) == TK_OK)
         printf("[transcoder] redemption: %llu transaction(s), %llu mined, "

@@ -68,4 +68,19 @@ int demo_chain_redeem(demo_chain *dc, tk_ctx *ctx, const tk_store *store,
 
 void demo_chain_close(demo_chain *dc);
 
+/* For the fleet's redeemer (demo_fleet.h): what a redeemer needs (the
+ * options with the broker, the queue config, a transaction sender from
+ * the gas account --redeem-key over its own rpc client;
+ * TK_ERR_ILLEGAL_ARG, with a message, without the key); a transaction
+ * sender for key over its own rpc client; the line printed per redemption transaction
+ * (a tk_eth_redeem_tx_fn); the count of winners not yet final (NEW,
+ * FAILED, SUBMITTED); a nap. */
+tk_status demo_chain_redeem_setup(demo_chain *dc, tk_ctx *ctx, tk_eth_redeemer_options *o,
+                                  tk_redeem_config *cfg, tk_rpc **rpc, tk_eth_sender **snd);
+tk_status demo_chain_open_sender(demo_chain *dc, tk_ctx *ctx, tk_rpc **rpc,
+                                 tk_eth_sender **s, const uint8_t key[32]);
+void demo_chain_print_tx(const tk_eth_redeem_tx_event *ev, void *data);
+tk_status demo_chain_open_winners(const tk_store *store, size_t *open);
+void demo_sleep_ms(long ms);
+
 #endif

@@ -11,8 +11,11 @@
 # broadcaster's next request gets no answer, it fails over to node 2, and
 # later replays
 # the last request node 1 served to node 2, which must refuse it. Node 1's
-# winners survive in the database: node 2 redeems every winner on-chain
-# at the end (the only redeemer: node 1 is dead). demo_fleet_check.py
+# winners survive in the database. Both nodes run the fleet's redeemer
+# (--fleet-node: the store's redeemer lease, eth_fleet.h); node 1 holds
+# the lease when it dies, node 2 takes it over once it expired and, after
+# the script mined past the params' expiration, redeems every winner on
+# chain, node 1's too: one redeemer for the address. demo_fleet_check.py
 # checks the fleet's books against the database (see there), and
 # demo_chain_check.py that every winner in the database is usedTickets
 # and the recipient's balance grew by exactly their face values. Builds
@@ -89,7 +92,7 @@ start_node() {
   local k=$1
   "$build/examples/transcoder" --port 0 --port-file "$work/port$k" --store "$store" \
     --secret-file "$work/secret" "${common[@]}" --key "${keys[2]}" \
-    --redeem-key "${keys[3]}" \
+    --redeem-key "${keys[3]}" --fleet-node "node$k" \
     > >(sed -u "s/^/[node $k] /" | tee "$work/node$k.log") 2>&1 &
   pids[$k]=$!
 }
@@ -103,9 +106,15 @@ wait_port() {
   echo "run-demo --fleet: node $k did not start" >&2
   return 1
 }
+# Node 1 first, until it holds the redeemer lease; then node 2, which
+# waits for it (and takes it over once node 1 is dead).
 start_node 1
-start_node 2
 port1=$(wait_port 1)
+for _ in $(seq 100); do
+  grep -q "redeemer lease: leading" "$work/node1.log" 2>/dev/null && break
+  sleep 0.1
+done
+start_node 2
 port2=$(wait_port 2)
 
 # Halfway the broadcaster holds still (--pause-after) while node 1 is

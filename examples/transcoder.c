@@ -39,13 +39,20 @@
  * shared seen nonces decide replays across nodes. Each node then checks
  * that every winner it found is in the store (the others add theirs).
  *
+ * --fleet-node NAME makes the node one of the fleet's redeemers
+ * (demo_fleet.h): it redeems while it holds the store's redeemer lease
+ * (--lease-ms, default 5000), every node's winners; at the end it waits
+ * until no winner is left open, whoever redeems them.
+ *
  * usage: transcoder [--port N] [--port-file FILE]
  *                   [--store FILE|postgresql://...] [--secret-file FILE]
+ *                   [--fleet-node NAME [--lease-ms N]]
  *                   [--rpc URL --controller ADDR --chain-id N --key 0xHEX
  *                    --redeem-key 0xHEX] */
 
 #include "demo_common.h"
 #include "demo_chain.h"
+#include "demo_fleet.h"
 #include "demo_receipts.h"
 
 #include "ticket/chain.h"
@@ -85,6 +92,9 @@ typedef struct transcoder {
     tk_hash *found;      /* hashes of the winners this node found */
     size_t n_found, cap_found;
     tk_recipient *rcpt;
+    const char *fleet_node; /* --fleet-node: the fleet's redeemer, */
+    uint32_t lease_ms;      /* with this lease */
+    demo_fleet fleet;
     tk_price price;
     pthread_mutex_t mu; /* the counters below (MHD runs one thread anyway) */
     unsigned segments, refused, params_issued;
@@ -662,11 +672,21 @@ static int setup(transcoder *t, const char *store_path)
     printf("[transcoder] recipient %s, EV %s wei per ticket, price %u wei "
            "per pixel, winners in %s\n", addr, DEMO_EV_WEI,
            DEMO_PRICE_PER_UNIT, store_label(t, store_path));
-    return 1;
+    if (t->fleet_node == NULL)
+        return 1;
+    if (t->dc.url == NULL) {
+        fprintf(stderr, "transcoder: --fleet-node needs a real node (--rpc ...)\n");
+        return 0;
+    }
+    printf("[transcoder] fleet node %s: redeemer lease of %u ms\n", t->fleet_node,
+           (unsigned)t->lease_ms);
+    return demo_fleet_start(&t->fleet, &t->dc, t->ctx, &t->store,
+                            tk_recipient_monitor(t->rcpt), t->fleet_node, t->lease_ms);
 }
 
 static void teardown(transcoder *t)
 {
+    demo_fleet_stop(&t->fleet); /* it uses the recipient's monitor and the store */
     tk_recipient_destroy(t->rcpt);
     tk_store_sqlite_destroy(t->db);
     tk_store_pg_destroy(t->pg);
@@ -705,7 +725,8 @@ static int read_secret(transcoder *t, const char *path)
 int main(int argc, char **argv)
 {
     const char *port_file = NULL, *store_path = "transcoder-winners.db";
-    const char *secret_file = NULL;
+    const char *secret_file = NULL, *fleet_node = NULL;
+    uint32_t lease_ms = 5000;
     unsigned port = 0;
     transcoder t;
     struct MHD_Daemon *d;
@@ -726,9 +747,14 @@ int main(int argc, char **argv)
             store_path = argv[++i];
         else if (strcmp(argv[i], "--secret-file") == 0 && i + 1 < argc)
             secret_file = argv[++i];
+        else if (strcmp(argv[i], "--fleet-node") == 0 && i + 1 < argc)
+            fleet_node = argv[++i];
+        else if (strcmp(argv[i], "--lease-ms") == 0 && i + 1 < argc)
+            lease_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (demo_chain_flag(&dc, argc, argv, &i) != 1) {
             fprintf(stderr, "usage: transcoder [--port N] [--port-file FILE] "
                             "[--store FILE|postgresql://...] [--secret-file FILE] "
+                            "[--fleet-node NAME [--lease-ms N]] "
                             "[--rpc URL --controller ADDR "
                             "--chain-id N --key 0xHEX --redeem-key 0xHEX]\n");
             return EXIT_FAILURE;
@@ -745,6 +771,8 @@ int main(int argc, char **argv)
 
     memset(&t, 0, sizeof t);
     t.dc = dc;
+    t.fleet_node = fleet_node;
+    t.lease_ms = lease_ms;
     pthread_mutex_init(&t.mu, NULL);
     mpq_inits(t.credited, t.expected, t.debited, t.ev, NULL);
     if ((secret_file != NULL && !read_secret(&t, secret_file)) || !setup(&t, store_path)) {
@@ -790,8 +818,10 @@ int main(int argc, char **argv)
     ok = print_summary(&t, store_path);
     /* On a real node: redeem every winner now (run-demo.sh has mined past
      * the params' expiration blocks). */
-    if (t.chain == NULL && !demo_chain_redeem(&t.dc, t.ctx, &t.store,
-                                             tk_recipient_monitor(t.rcpt), 60))
+    if (t.fleet_node != NULL ? !demo_fleet_finish(&t.fleet, &t.store, 60)
+                             : t.chain == NULL &&
+                                   !demo_chain_redeem(&t.dc, t.ctx, &t.store,
+                                                      tk_recipient_monitor(t.rcpt), 60))
         ok = 0;
     teardown(&t);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -21,8 +21,10 @@ values), this checks from the outside:
   unanswered one when it logged that);
 - the broadcaster's books: a receipt for every segment, none refused,
   and only the tickets of the unanswered payment left outstanding;
-- the chain check covered exactly the winners the database held, and
-  node 2 sent the redemption (node 1 is dead: one redeemer).
+- the chain check covered exactly the winners the database held, node 2
+  sent the redemption (node 1 is dead), and the redeemer lease moved:
+  node 1 led first, node 2 took over with a newer fencing token and left
+  no winner open.
 
 Skipped (77) when anvil or PostgreSQL is missing, unless TK_REQUIRE_CHAIN=1
 or TK_REQUIRE_PG=1.
@@ -131,6 +133,17 @@ def main():
     check(int(f["winners"]) > 0, "no winner: nothing was redeemed")
     check(re.search(r"^\[node 2\] REDEEM_TX 0x[0-9a-f]{64}$", out, re.M) is not None
           and "[node 1] REDEEM_TX" not in out, "the redemption was not node 2's alone")
+    # The redeemer lease moved: node 1 led first, node 2 took over with a
+    # newer fencing token (a new tenure) and left nothing open.
+    t1 = re.findall(r"^\[node 1\] \[transcoder\] redeemer lease: leading \(token (\d+)\)",
+                    out, re.M)
+    t2 = re.findall(r"^\[node 2\] \[transcoder\] redeemer lease: leading \(token (\d+)\)",
+                    out, re.M)
+    check(t1 and t2 and int(t2[-1]) > int(t1[-1]),
+          "the lease did not move from node 1 to node 2 (tokens %s, %s)" % (t1, t2))
+    check(re.search(r"^\[node 2\] \[transcoder\] fleet redeemer: \d+ tenure\(s\) here, .*"
+                    r"; 0 winner\(s\) left open$", out, re.M) is not None,
+          "node 2's fleet redeemer left winners open")
     print("fleet: node 1 found %s winner(s) before it died; node 2 redeemed them"
           % f["node1_winners"])
     return report(problems)
