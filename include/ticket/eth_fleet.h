@@ -24,7 +24,9 @@
  *    queue; stuck transactions replaced by the sender);
  *  - right before every send the guard renews the lease: a node whose
  *    lease was lost (it stalled longer than lease_ms and another took
- *    over) sends nothing and its winners stay queued;
+ *    over) sends nothing and its winners stay queued; likewise right
+ *    before every outcome is written to the store (may_settle): such a
+ *    node settles nothing, the next holder does;
  *  - when the lease is held elsewhere, or cannot be read, the tenure ends:
  *    the redeemer is destroyed and the sender stops tracking its
  *    transactions (this node is no longer the address's nonce authority;
@@ -72,12 +74,13 @@ typedef struct tk_eth_fleet_state {
     int leading;          /* 1 while this node holds the lease */
     uint64_t token;       /* fencing token of the current tenure, or 0 */
     uint64_t tenures;     /* tenures this node started */
-    uint64_t refused;     /* sends refused because the lease was lost */
+    uint64_t refused;     /* sends and settlements refused because the
+                             lease was lost */
 } tk_eth_fleet_state;
 
 /** Create; it holds nothing until its first on_block.
- *  Args:    opts: as tk_eth_redeemer_create; its may_submit (optional) is
- *                 asked after the lease check. cfg, store, chain, monitor,
+ *  Args:    opts: as tk_eth_redeemer_create; its may_submit and
+ *                 may_settle (optional) are asked after the lease check. cfg, store, chain, monitor,
  *                 sender, rpc: as tk_eth_redeemer_create (copied or
  *                 borrowed the same way), plus: the store must have the
  *                 lease_* and pending_* operations and the monitor must

@@ -83,6 +83,12 @@ typedef struct tk_eth_redeemer_options {
                                    block this redeemer runs */
     tk_eth_redeem_guard_fn may_submit; /* optional (NULL: always send) */
     void *may_submit_data;
+    tk_eth_redeem_guard_fn may_settle; /* optional: asked right before an
+                                   outcome is applied to the queue (after
+                                   the receipt and usedTickets reads);
+                                   non-OK: the transaction stays in flight
+                                   for a later call (or the next redeemer) */
+    void *may_settle_data;
 } tk_eth_redeemer_options;
 
 /** Counters since creation. */
@@ -97,7 +103,8 @@ typedef struct tk_eth_redeemer_stats {
                                    not used at its block */
     uint64_t used_reads;        /* usedTickets reads made after a receipt */
     uint64_t poll_errors;       /* sender poll steps that failed (retried) */
-    uint64_t guard_refusals;    /* sends may_submit refused (nothing sent) */
+    uint64_t guard_refusals;    /* sends may_submit refused (nothing sent)
+                                   and settlements may_settle refused */
     size_t in_flight;           /* transactions awaiting an outcome */
     tk_redeem_stats queue;      /* the queue's own counters */
 } tk_eth_redeemer_stats;

@@ -21,6 +21,8 @@ struct tk_eth_fleet_redeemer {
     tk_eth_redeemer_options opts; /* may_submit: ours; the caller's below */
     tk_eth_redeem_guard_fn user_guard;
     void *user_guard_data;
+    tk_eth_redeem_guard_fn user_settle_guard;
+    void *user_settle_guard_data;
     tk_redeem_config cfg;
     tk_store store;
     tk_chain chain;
@@ -33,16 +35,30 @@ struct tk_eth_fleet_redeemer {
     tk_eth_fleet_state state;
 };
 
-/* The send guard (under r->mu: only on_block runs the redeemer). */
+/* The guards (under r->mu: only on_block runs the redeemer): renew the
+ * lease right before a send, and right before an outcome is written to
+ * the store, so a holder that stalled past its lease neither sends nor
+ * settles (the next holder does, from the store). */
+static tk_status lease_then(tk_eth_fleet_redeemer *r,
+                            tk_eth_redeem_guard_fn caller_guard, void *data)
+{
+    if (!tk__fleet_lease_still_ours(&r->lease)) {
+        r->state.refused++;
+        return TK_ERR_LEASE_HELD; /* lost, or a new tenure */
+    }
+    return caller_guard != NULL ? caller_guard(data) : TK_OK;
+}
+
 static tk_status lease_guard(void *data)
 {
     tk_eth_fleet_redeemer *r = data;
+    return lease_then(r, r->user_guard, r->user_guard_data);
+}
 
-    if (!tk__fleet_lease_still_ours(&r->lease)) {
-        r->state.refused++;
-        return TK_ERR_LEASE_HELD; /* lost, or a new tenure: send nothing */
-    }
-    return r->user_guard != NULL ? r->user_guard(r->user_guard_data) : TK_OK;
+static tk_status lease_settle_guard(void *data)
+{
+    tk_eth_fleet_redeemer *r = data;
+    return lease_then(r, r->user_settle_guard, r->user_settle_guard_data);
 }
 
 tk_status tk_eth_fleet_redeemer_create(const tk_ctx *ctx,
@@ -91,6 +107,10 @@ tk_status tk_eth_fleet_redeemer_create(const tk_ctx *ctx,
     r->user_guard_data = opts->may_submit_data;
     r->opts.may_submit = lease_guard;
     r->opts.may_submit_data = r;
+    r->user_settle_guard = opts->may_settle;
+    r->user_settle_guard_data = opts->may_settle_data;
+    r->opts.may_settle = lease_settle_guard;
+    r->opts.may_settle_data = r;
     r->cfg = *cfg;
     r->store = *store;
     r->chain = *chain;

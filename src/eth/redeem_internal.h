@@ -59,6 +59,8 @@ struct tk_eth_redeemer {
     void *tx_data;
     tk_eth_redeem_guard_fn guard;
     void *guard_data;
+    tk_eth_redeem_guard_fn settle_guard;
+    void *settle_guard_data;
 };
 
 /* Track a transaction (copies the ticket hashes). */

@@ -217,6 +217,8 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     r->lost_after = opts->lost_after_blocks;
     r->guard = opts->may_submit;
     r->guard_data = opts->may_submit_data;
+    r->settle_guard = opts->may_settle;
+    r->settle_guard_data = opts->may_settle_data;
     r->inner = *chain;
     r->wrapped = (tk_chain){r, w_last_block, w_rounds, w_funds, w_claimed,
                             w_pool, w_gas, w_used};

@@ -109,6 +109,17 @@ static int fetch(tk_eth_redeemer *r, const tk__inflight *f,
     return 1;
 }
 
+/* The caller's last word before an outcome reaches the queue (a fleet
+ * renews its lease here): 0 keeps the transaction in flight. */
+static int may_settle(tk_eth_redeemer *r)
+{
+    if (r->settle_guard == NULL ||
+        r->settle_guard(r->settle_guard_data) == TK_OK)
+        return 1;
+    r->stats.guard_refusals++;
+    return 0;
+}
+
 /* Settle one transaction if its fate is known: 1 settled, 0 not yet. */
 static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
 {
@@ -132,6 +143,8 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
     if (state == TK_ETH_TX_PENDING || state == TK_ETH_TX_FAILED) {
         /* Never mined (its nonce went elsewhere), or given up on: the
          * queue asks the chain about each ticket before it retries. */
+        if (!may_settle(r))
+            return 0;
         r->stats.lost++;
         emit(r, f, TK_REDEEM_RPC_ERROR, NULL, 0, NULL);
         if (report(r, f, TK_REDEEM_RPC_ERROR, NULL, NULL) != TK_OK)
@@ -153,6 +166,10 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
             return 0;
         }
         n_used += used[i] != 0;
+    }
+    if (!may_settle(r)) {
+        free(used);
+        return 0;
     }
     if (state == TK_ETH_TX_SUCCEEDED) {
         oc = TK_REDEEM_CONFIRMED;

@@ -24,6 +24,9 @@
  *                  replacement mined (a hash the new holder never sees):
  *                  after lost_after_blocks the chain says used, nothing is
  *                  sent again.
+ *   stall_settle   the holder stalls past its lease while it reads a
+ *                  receipt's usedTickets: it writes no outcome (the
+ *                  winners stay SUBMITTED); the new holder settles them.
  *   tenure_end     a holder that loses the lease stops tracking its
  *                  transactions in its sender (it is no longer the nonce
  *                  authority; the new holder tracks them from the store).
@@ -77,6 +80,8 @@ typedef struct fake {
     used_at used[MAX_TX * MAX_W];
     size_t n_used;
     unsigned estimates, sends;
+    void (*on_call)(void *); /* once, at the next eth_call (a stall) */
+    void *on_call_data;
 } fake;
 
 static char *dup_text(const char *t)
@@ -235,6 +240,11 @@ static char *handle(void *user, const char *m, const char *params_json)
     } else if (strcmp(m, "eth_getTransactionReceipt") == 0) {
         out = receipt(fk, json_string_value(json_array_get(params, 0)));
     } else if (strcmp(m, "eth_call") == 0) {
+        if (fk->on_call != NULL) {
+            void (*hook)(void *) = fk->on_call;
+            fk->on_call = NULL;
+            hook(fk->on_call_data);
+        }
         out = on_call(fk, params);
     }
     json_decref(params);
@@ -665,6 +675,45 @@ static void test_lost_used(void **state)
     lost_common(*state, 1);
 }
 
+/* The holder stalls inside the usedTickets read of a receipt it settles,
+ * past its lease; node B takes the lease meanwhile. */
+static void steal_for_b(void *data)
+{
+    fx *f = data;
+    uint64_t token = 0;
+    sleep_ms(LEASE_MS + 100);
+    assert_int_equal(f->store.lease_acquire(f->store.self, f->n[1].name, LEASE_MS,
+                                            &token), TK_OK);
+}
+
+static void test_stall_settle(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+
+    add_winner(f);
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    mine(f, 0);
+    f->fk.on_call = steal_for_b;
+    f->fk.on_call_data = f;
+    assert_int_equal(block(f, 0), 1); /* it led when the block began */
+    /* The reads were made, but the outcome was not written: B's now. */
+    assert_int_equal(fstate(f, 0, &s).refused, 1);
+    assert_int_equal(s.guard_refusals, 1);
+    assert_int_equal(s.mined_ok, 0);
+    assert_int_equal(state_of(f, 0), TK_WINNER_SUBMITTED);
+    assert_int_equal(state_of(f, 1), TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 1), 2);
+    assert_int_equal(run(f, 0), 0);
+    assert_int_equal(run(f, 1), 1); /* settled by the new holder */
+    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(state_of(f, 1), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->fk.sends, 1);
+}
+
 static void test_tenure_end(void **state)
 {
     fx *f = *state;
@@ -761,7 +810,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_guard),  T(test_stall),      T(test_takeover),
-        T(test_lost_unused), T(test_lost_used), T(test_tenure_end),
+        T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
+        T(test_tenure_end),
         T(test_misuse),
     };
 #undef T
