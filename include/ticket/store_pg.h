@@ -18,6 +18,11 @@
  *  row, or a version row of another application, gives
  *  TK_ERR_STORE_CORRUPT. Nothing is changed in either case.
  *
+ *  Isolation: every transaction of the store starts READ COMMITTED,
+ *  whatever the session's default_transaction_isolation (the advisory
+ *  locks below rely on each statement seeing what the previous lock
+ *  holder committed).
+ *
  *  Durability: every write call is one transaction committed with
  *  synchronous_commit=on before the call returns (the server's fsync
  *  setting decides the rest). nonce_claim raises the block mark and records
@@ -25,7 +30,10 @@
  *  RETURNING): across every connection and process on the database, each
  *  nonce is fresh for exactly one claim. pending_add is one transaction
  *  serialized per sender (an advisory lock), so two nodes cannot both pass
- *  the limit; lease_acquire is one statement on the server's clock.
+ *  the limit; lease_acquire is one statement on the server's clock. A
+ *  lock wait is bounded by lock_timeout_ms (options), and a session of
+ *  ours left idle inside a transaction that long is ended by the server,
+ *  so a stalled node cannot block the others' calls for longer.
  *
  *  Connection loss: a call that finds the connection broken, or loses it,
  *  fails with TK_ERR_STORE_UNAVAILABLE (retryable; nothing is reported as
@@ -65,8 +73,17 @@ typedef struct tk_store_pg_options {
     /* Seconds to wait for a (re)connection; 0 means the default, 10. */
     int connect_timeout_s;
     /* 1: open an existing store only: a database without our tables
-     * gives TK_ERR_NOT_FOUND and nothing is created (operator tools). */
+     * gives TK_ERR_NOT_FOUND, one of an older schema version
+     * TK_ERR_STORE_VERSION, and nothing is created or migrated (operator
+     * tools). */
     int existing_only;
+    /* Milliseconds a call waits for a lock another connection holds (a
+     * node inside its pending_add of the same sender, the lease row), and
+     * that the server lets a transaction of ours sit idle (a stalled
+     * process) before it ends that session and frees its locks; either
+     * gives TK_ERR_STORE_UNAVAILABLE (retryable). 0 means the default,
+     * 5000; at most 3600000. */
+    int lock_timeout_ms;
 } tk_store_pg_options;
 
 /** Connect and open (creating or migrating the tables as needed).
@@ -76,7 +93,8 @@ typedef struct tk_store_pg_options {
  *  Out:  out: the store (tk_store_pg_destroy), or NULL on failure.
  *  Returns: TK_OK; TK_ERR_STORE_UNAVAILABLE (no connection: server down,
  *           refused, bad credentials); TK_ERR_NOT_FOUND (existing_only
- *           and no store in the database); TK_ERR_STORE_VERSION;
+ *           and no store in the database); TK_ERR_STORE_VERSION (a newer
+ *           schema, or existing_only and an older one);
  *           TK_ERR_STORE_CORRUPT; TK_ERR_STORE (the server refused a
  *           statement, e.g. no right to create tables); TK_ERR_NOMEM;
  *           TK_ERR_ILLEGAL_ARG. */

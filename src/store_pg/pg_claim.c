@@ -177,7 +177,7 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
                                     expiration_block != NULL));
     pthread_mutex_lock(&s->mu);
     st = tk__pg_ready(s);
-    if (st == TK_OK && (st = tk__pg_simple(s, "BEGIN")) == TK_OK) {
+    if (st == TK_OK && (st = tk__pg_simple(s, TK_PG_BEGIN)) == TK_OK) {
         st = claim_mark(s, seen_block, &m);
         if (st == TK_OK && n > 0)
             st = insert_nonces(s, rand_hash, nonces, n, expiration_block,
@@ -208,7 +208,7 @@ tk_status tk__pg_nonce_prune(void *self, uint64_t last_block)
     tk__pg_param_bytes(&q, block.bytes, 32);
     pthread_mutex_lock(&s->mu);
     st = tk__pg_ready(s);
-    if (st == TK_OK && (st = tk__pg_simple(s, "BEGIN")) == TK_OK) {
+    if (st == TK_OK && (st = tk__pg_simple(s, TK_PG_BEGIN)) == TK_OK) {
         r = tk__pg_exec(s, TK_PG_MARK_RAISE, &p, &st);
         if (r != NULL && PQntuples(r) != 1)
             st = TK_ERR_STORE_CORRUPT;

@@ -184,12 +184,14 @@ void tk__pg_record_error(tk_store_pg *s, const char *msg)
 /* SQLSTATEs worth a retry: connection exceptions (08), insufficient
  * resources (53, e.g. too many connections), operator intervention
  * (57P01..57P05: shutdown, crash, cannot connect now), serialization
- * failure and deadlock (40001, 40P01). */
+ * failure and deadlock (40001, 40P01), lock_timeout reached (55P03) and
+ * our session ended for sitting idle in a transaction (25P03). */
 static int retryable(const char *code)
 {
     return strncmp(code, "08", 2) == 0 || strncmp(code, "53", 2) == 0 ||
            strncmp(code, "57P", 3) == 0 || strcmp(code, "40001") == 0 ||
-           strcmp(code, "40P01") == 0;
+           strcmp(code, "40P01") == 0 || strcmp(code, "55P03") == 0 ||
+           strcmp(code, "25P03") == 0;
 }
 
 tk_status tk__pg_status(tk_store_pg *s, const PGresult *r)
@@ -233,6 +235,24 @@ static int closed_by_server(PGconn *c)
     return 0;
 }
 
+tk_status tk__pg_session(tk_store_pg *s)
+{
+    char sql[256];
+
+    /* Our own durability and isolation, whatever the server's or the
+     * conninfo's defaults (single statements run in the default level
+     * too); no lock wait or idle transaction unbounded (a stalled node
+     * holding a sender's lock would block every other node's
+     * pending_add). */
+    snprintf(sql, sizeof sql,
+             "SET synchronous_commit TO on;"
+             " SET default_transaction_isolation TO 'read committed';"
+             " SET lock_timeout TO %d;"
+             " SET idle_in_transaction_session_timeout TO %d",
+             s->lock_timeout_ms, s->lock_timeout_ms);
+    return tk__pg_simple(s, sql);
+}
+
 tk_status tk__pg_ready(tk_store_pg *s)
 {
     PGTransactionStatusType ts;
@@ -244,8 +264,7 @@ tk_status tk__pg_ready(tk_store_pg *s)
             tk__pg_record_error(s, PQerrorMessage(s->conn));
             return TK_ERR_STORE_UNAVAILABLE;
         }
-        /* Our own durability, whatever the server's default. */
-        if (tk__pg_simple(s, "SET synchronous_commit TO on") != TK_OK)
+        if (tk__pg_session(s) != TK_OK)
             return TK_ERR_STORE_UNAVAILABLE;
     }
     ts = PQtransactionStatus(s->conn);

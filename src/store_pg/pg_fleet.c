@@ -109,7 +109,7 @@ tk_status tk__pg_pending_add(void *self, const tk_hash *ticket_hash,
     TK_ARG_CHECK(s->ctx, !tk_u256_is_zero(face_value));
     if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
-    if ((st = tk__pg_simple(s, "BEGIN")) == TK_OK) {
+    if ((st = tk__pg_simple(s, TK_PG_BEGIN)) == TK_OK) {
         st = pending_decide(s, ticket_hash, sender, face_value, limit, added);
         st = tk__pg_finish(s, st);
     }

@@ -43,6 +43,7 @@ struct tk_store_pg {
     pthread_mutex_t mu; /* guards everything below */
     unsigned char prepared[TK_PG_COUNT];
     int existing_only; /* never create the tables (opts) */
+    int lock_timeout_ms; /* session setting (opts; tk__pg_session) */
     char last_error[256];
 };
 
@@ -62,6 +63,16 @@ void tk__pg_param_bytes(tk__pg_params *p, const void *data, size_t len);
 void tk__pg_param_i64(tk__pg_params *p, int64_t v);
 void tk__pg_param_null(tk__pg_params *p);
 void tk__pg_param_text(tk__pg_params *p, const char *text);
+
+/* Every multi-statement transaction starts with this: the advisory locks
+ * (pending_add, schema changes) need each statement to read what the
+ * previous lock holder committed; a session default of REPEATABLE READ
+ * would take the snapshot before the lock wait. */
+#define TK_PG_BEGIN "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+/* The session settings of a new connection: synchronous_commit on,
+ * lock_timeout and idle_in_transaction_session_timeout (opts). */
+tk_status tk__pg_session(tk_store_pg *s);
 
 /* Caller holds s->mu. Make sure the connection is up: reconnect when it is
  * broken (or the server closed it), and roll back a transaction a failed

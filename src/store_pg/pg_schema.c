@@ -199,13 +199,16 @@ tk_status tk__pg_prepare_schema(tk_store_pg *s, int *version)
     *version = 0;
     snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)",
              TK_PG_SCHEMA_LOCK);
-    if ((st = tk__pg_simple(s, "BEGIN")) != TK_OK)
+    if ((st = tk__pg_simple(s, TK_PG_BEGIN)) != TK_OK)
         return st;
     st = query_ok(s, lock);
     if (st == TK_OK)
         st = classify(s, version);
     if (st == TK_OK && *version == 0 && s->existing_only)
         st = TK_ERR_NOT_FOUND;
+    if (st == TK_OK && *version < TK_STORE_PG_SCHEMA_VERSION &&
+        s->existing_only)
+        st = TK_ERR_STORE_VERSION; /* migrating would change it */
     if (st == TK_OK && *version < TK_STORE_PG_SCHEMA_VERSION) {
         st = migrate(s, *version);
         if (st == TK_OK)

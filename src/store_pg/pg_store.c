@@ -313,7 +313,9 @@ tk_status tk_store_pg_create(const tk_ctx *ctx, tk_store_pg **out,
     *out = NULL;
     TK_ARG_CHECK(ctx, conninfo != NULL && conninfo[0] != '\0');
     TK_ARG_CHECK(ctx, opts == NULL || (opts->connect_timeout_s >= 0 &&
-                                       opts->connect_timeout_s <= 3600));
+                                       opts->connect_timeout_s <= 3600 &&
+                                       opts->lock_timeout_ms >= 0 &&
+                                       opts->lock_timeout_ms <= 3600000));
     if (opts != NULL && opts->connect_timeout_s > 0) {
         snprintf(timeout, sizeof timeout, "%d", opts->connect_timeout_s);
         values[0] = timeout;
@@ -327,6 +329,8 @@ tk_status tk_store_pg_create(const tk_ctx *ctx, tk_store_pg **out,
     }
     s->ctx = ctx;
     s->existing_only = opts != NULL && opts->existing_only != 0;
+    s->lock_timeout_ms = opts != NULL && opts->lock_timeout_ms > 0
+                             ? opts->lock_timeout_ms : 5000;
     /* expand_dbname: conninfo is a whole connection string or URI. */
     s->conn = PQconnectdbParams(keys, values, 1);
     if (s->conn == NULL) {
@@ -337,7 +341,7 @@ tk_status tk_store_pg_create(const tk_ctx *ctx, tk_store_pg **out,
     if (PQstatus(s->conn) != CONNECTION_OK)
         st = TK_ERR_STORE_UNAVAILABLE;
     else
-        st = tk__pg_simple(s, "SET synchronous_commit TO on");
+        st = tk__pg_session(s);
     if (st == TK_OK)
         st = tk__pg_prepare_schema(s, &version);
     if (st != TK_OK) {

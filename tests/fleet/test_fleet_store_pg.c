@@ -7,8 +7,14 @@
  *   a barrier: exactly as many adds pass as the limit has room for, and
  *   exactly one connection wins each lease round, with the token growing
  *   by one per tenure;
+ * - the race suite and the barrier rounds again on connections whose
+ *   sessions default to REPEATABLE READ (a snapshot taken before the
+ *   advisory-lock wait would let two nodes pass the limit);
  * - a version-1 database (today's with the fleet tables dropped and the
- *   version row set back) is migrated in place and keeps its data;
+ *   version row set back) is migrated in place and keeps its data, and is
+ *   refused untouched by an existing_only open;
+ * - a sender's advisory lock held by a stalled connection: pending_add
+ *   gives up after lock_timeout_ms with TK_ERR_STORE_UNAVAILABLE;
  * - the connection of a pending_add or lease_acquire killed while the
  *   call waits inside its transaction (another connection holds the lock
  *   it needs), then the server stopped: the retryable
@@ -36,18 +42,42 @@ typedef struct fixture {
     tk_store st[CONNS];
 } fixture;
 
-static int setup(void **state)
+/* Each fixture's connections on a fresh schema; repeatable: with
+ * default_transaction_isolation 'repeatable read' in their options. */
+static int open_fixture(void **state, int repeatable)
 {
     fixture *f = calloc(1, sizeof *f);
     if (f == NULL || tk_ctx_create(&f->ctx) != TK_OK ||
         (f->conninfo = tk_test_pg_schema_new()) == NULL)
         return -1;
+    if (repeatable) {
+        /* conninfo ends "options='-c search_path=...'": one more setting
+         * (the space escaped for the server, the backslash for libpq). */
+        static const char rr[] =
+            " -c default_transaction_isolation=repeatable\\\\ read'";
+        size_t n = strlen(f->conninfo);
+        char *c = realloc(f->conninfo, n + sizeof rr);
+        if (c == NULL || n == 0 || c[n - 1] != '\'')
+            return -1;
+        memcpy(c + n - 1, rr, sizeof rr);
+        f->conninfo = c;
+    }
     for (int i = 0; i < CONNS; i++)
         if (tk_store_pg_create(f->ctx, &f->pg[i], f->conninfo, NULL) != TK_OK ||
             tk_store_pg_iface(f->pg[i], &f->st[i]) != TK_OK)
             return -1;
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return open_fixture(state, 0);
+}
+
+static int setup_repeatable(void **state)
+{
+    return open_fixture(state, 1);
 }
 
 static int teardown(void **state)
@@ -81,6 +111,25 @@ static void test_contract(void **state)
 static void test_race(void **state)
 {
     fixture *f = *state;
+    tk_test_store_fleet_race(f->st, CONNS);
+}
+
+/* The sessions really default to REPEATABLE READ (else the rounds below
+ * would prove nothing). */
+static void assert_repeatable(const fixture *f)
+{
+    PGconn *c = PQconnectdb(f->conninfo);
+    PGresult *r = PQexec(c, "SHOW default_transaction_isolation");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(r, 0, 0), "repeatable read");
+    PQclear(r);
+    PQfinish(c);
+}
+
+static void test_race_repeatable(void **state)
+{
+    fixture *f = *state;
+    assert_repeatable(f);
     tk_test_store_fleet_race(f->st, CONNS);
 }
 
@@ -199,6 +248,12 @@ static void test_barrier_rounds(void **state)
     pthread_barrier_destroy(&r.done);
 }
 
+static void test_barrier_rounds_repeatable(void **state)
+{
+    assert_repeatable(*state);
+    test_barrier_rounds(state);
+}
+
 /* ---- migration ------------------------------------------------------------ */
 
 static void sql(const fixture *f, const char *q)
@@ -232,6 +287,17 @@ static void test_migrates_v1(void **state)
     }
     sql(f, "DROP TABLE tk_pending_redemptions, tk_redeemer_lease;"
            " UPDATE tk_schema SET version = 1");
+
+    /* An existing_only open creates nothing: refused, still version 1. */
+    {
+        tk_store_pg_options only = {.existing_only = 1};
+        assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, &only),
+                         TK_ERR_STORE_VERSION);
+        assert_null(s);
+        sql(f, "DO $$ BEGIN IF (SELECT version FROM tk_schema) <> 1 OR"
+               " to_regclass('tk_pending_redemptions') IS NOT NULL"
+               " THEN RAISE 'migrated'; END IF; END $$");
+    }
 
     assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, NULL), TK_OK);
     assert_int_equal(tk_store_pg_schema_version(s, &v), TK_OK);
@@ -365,14 +431,68 @@ static void test_outage_mid_call(void **state)
     assert_int_equal(removed, 1);
 }
 
+/* ---- a stalled lock holder ------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void test_lock_timeout(void **state)
+{
+    fixture *f = *state;
+    tk_store_pg_options o = {.lock_timeout_ms = 300};
+    tk_store_pg *s = NULL;
+    tk_store st;
+    PGconn *holder;
+    tk_address a;
+    tk_hash h = hash_of(99);
+    tk_u256 face = tk_test_u256(4), lim = tk_test_u256(100);
+    double t0;
+    int added = -1;
+    char q[96];
+
+    assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, &o), TK_OK);
+    assert_int_equal(tk_store_pg_iface(s, &st), TK_OK);
+    memset(&a, 0x44, sizeof a); /* lock key 0x44444444 (pg_fleet.c) */
+    /* A node stalled inside its pending_add: the sender's lock held. */
+    snprintf(q, sizeof q, "SELECT pg_advisory_lock(1414221892, %d)", 0x44444444);
+    holder = hold(f, q);
+    t0 = now_s();
+    assert_int_equal(st.pending_add(st.self, &h, &a, &face, &lim, &added),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(added, 0);
+    /* Gave up on its own (the holder never lets go): lock_timeout, not
+     * some other bound; generous for a loaded machine. */
+    assert_true(now_s() - t0 < 30.0);
+    PQfinish(holder);
+    assert_int_equal(tk_test_pending_total(&st, &a), 0);
+    /* The same object works once the lock is free. */
+    assert_int_equal(st.pending_add(st.self, &h, &a, &face, &lim, &added), TK_OK);
+    assert_int_equal(added, 1);
+    assert_int_equal(tk_test_pending_total(&f->st[0], &a), 4);
+    tk_store_pg_destroy(s);
+    /* Out of range: refused. */
+    o.lock_timeout_ms = -1;
+    assert_int_equal(tk_store_pg_create(f->ctx, &s, f->conninfo, &o),
+                     TK_ERR_ILLEGAL_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_barrier_rounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_race_repeatable, setup_repeatable,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_barrier_rounds_repeatable,
+                                        setup_repeatable, teardown),
         cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outage_mid_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
     };
     tk_test_pg_require();
     return cmocka_run_group_tests(tests, NULL, NULL);

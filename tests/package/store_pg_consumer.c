@@ -10,7 +10,7 @@ int main(void)
 {
     tk_ctx *ctx = NULL;
     tk_store_pg *s = NULL;
-    tk_store_pg_options o = {1, 0};
+    tk_store_pg_options o = {.connect_timeout_s = 1};
     int ok = tk_ctx_create(&ctx) == TK_OK &&
              tk_store_pg_create(ctx, &s, "host=/nonexistent-tk-dir port=1 dbname=x",
                                 &o) == TK_ERR_STORE_UNAVAILABLE &&

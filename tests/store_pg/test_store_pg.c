@@ -66,7 +66,7 @@ static void test_version_and_foreign(void **state)
 {
     fixture *f = *state;
     tk_store_pg *s = NULL;
-    tk_store_pg_options existing = {0, 1};
+    tk_store_pg_options existing = {.existing_only = 1};
     int v = 0;
 
     /* existing_only on an empty schema: not found, nothing created. */
@@ -146,7 +146,7 @@ static void test_no_server(void **state)
 {
     fixture *f = *state;
     tk_store_pg *s = NULL;
-    tk_store_pg_options o = {2, 0};
+    tk_store_pg_options o = {.connect_timeout_s = 2};
     char dir[256], conninfo[400];
 
     /* A socket directory where no server listens. */
@@ -212,7 +212,7 @@ static void test_misuse(void **state)
     fixture *f = *state;
     tk_store_pg *s = NULL;
     tk_store st;
-    tk_store_pg_options bad = {-1, 0};
+    tk_store_pg_options bad = {.connect_timeout_s = -1};
     int v;
 
     assert_illegal(f->ctx, tk_store_pg_create(f->ctx, vnull, f->conninfo, NULL));

@@ -155,7 +155,8 @@ void tk_test_pg_schema_drop(const char *conninfo)
     if (p == NULL)
         return;
     p += strlen("search_path=");
-    while (n + 1 < sizeof name && p[n] != '\'' && p[n] != '\0') {
+    while (n + 1 < sizeof name && p[n] != '\'' && p[n] != ' ' &&
+           p[n] != '\0') {
         name[n] = p[n];
         n++;
     }

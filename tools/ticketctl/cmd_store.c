@@ -39,7 +39,7 @@ static int is_pg_uri(const char *s)
 
 static int open_pg(tc *c, opened *o, const char *conninfo)
 {
-    tk_store_pg_options opts = {0, 1}; /* existing stores only */
+    tk_store_pg_options opts = {.existing_only = 1}; /* existing stores only */
     tk_status st = tk_store_pg_create(c->ctx, &o->pg, conninfo, &opts);
     if (st == TK_ERR_NOT_FOUND)
         return tc_fail(c, "not_found", "no libticket store in that database");
