@@ -24,9 +24,16 @@
  *    queue; stuck transactions replaced by the sender);
  *  - right before every send the guard renews the lease: a node whose
  *    lease was lost (it stalled longer than lease_ms and another took
- *    over) sends nothing and its winners stay queued; likewise right
+ *    over) sends nothing and its winners stay queued. That covers the
+ *    resend with the estimate's gas limit and the sender's replacements
+ *    of stuck transactions (its poll step runs only after the guard
+ *    allowed it, when anything is pending); likewise right
  *    before every outcome is written to the store (may_settle): such a
  *    node settles nothing, the next holder does;
+ *  - a tenure's end (and so every new tenure) forgets the sender's local
+ *    nonce count, and so does a transaction given up as lost: the next
+ *    send takes the node's pending count, so a nonce that was never mined
+ *    is used again instead of leaving a gap;
  *  - when the lease is held elsewhere, or cannot be read, the tenure ends:
  *    the redeemer is destroyed and the sender stops tracking its
  *    transactions (this node is no longer the address's nonce authority;
@@ -64,8 +71,12 @@ extern "C" {
 typedef struct tk_eth_fleet_redeemer tk_eth_fleet_redeemer;
 
 typedef struct tk_eth_fleet_config {
-    const char *holder;   /* this node's id, unique in the fleet,
-                             1..TK_LEASE_HOLDER_MAX bytes; copied */
+    const char *holder;   /* this node's id, 1..TK_LEASE_HOLDER_MAX
+                             bytes; copied. Unique among the live
+                             processes of the fleet: two processes with
+                             one id both pass the lease (one tenure, one
+                             token). A restart may reuse it once the old
+                             process is dead. */
     uint32_t lease_ms;    /* lease length; renewed on every on_block and
                              before every send; > 0 */
 } tk_eth_fleet_config;

@@ -61,10 +61,13 @@ extern "C" {
 typedef struct tk_eth_redeemer tk_eth_redeemer;
 
 /** A guard asked right before every send (after the calldata is built,
- *  before the sender's estimate and broadcast). TK_OK: send. Any other
- *  status: nothing is sent, the winners stay queued (the queue counts a
- *  submit error and retries them on a later block), and the status is the
- *  submit's. A fleet uses it to renew its redeemer lease and refuse when
+ *  before the sender's estimate and broadcast; again before a resend with
+ *  the estimate's gas limit), and before the sender's poll step whenever
+ *  it tracks a pending transaction (the step may broadcast a
+ *  replacement). TK_OK: send. Any other status: nothing is sent, the
+ *  winners stay queued (the queue counts a submit error and retries them
+ *  on a later block), and the status is the submit's; a refused poll step
+ *  is skipped for that block (receipts are read on a later one). A fleet uses it to renew its redeemer lease and refuse when
  *  the lease is lost (eth_fleet.h). Called under the redeemer's mutex;
  *  must not call the redeemer. */
 typedef tk_status (*tk_eth_redeem_guard_fn)(void *data);
@@ -103,8 +106,9 @@ typedef struct tk_eth_redeemer_stats {
                                    not used at its block */
     uint64_t used_reads;        /* usedTickets reads made after a receipt */
     uint64_t poll_errors;       /* sender poll steps that failed (retried) */
-    uint64_t guard_refusals;    /* sends may_submit refused (nothing sent)
-                                   and settlements may_settle refused */
+    uint64_t guard_refusals;    /* sends and poll steps may_submit refused
+                                   (nothing sent), and settlements
+                                   may_settle refused */
     size_t in_flight;           /* transactions awaiting an outcome */
     tk_redeem_stats queue;      /* the queue's own counters */
 } tk_eth_redeemer_stats;

@@ -64,8 +64,12 @@ typedef tk_status (*tk_fleet_receipt_fn)(void *data, const tk_hash *tx_hash,
                                          tk_redeem_outcome *outcome);
 
 typedef struct tk_fleet_config {
-    const char *holder;     /* this node's id, unique in the fleet,
-                               1..TK_LEASE_HOLDER_MAX bytes; copied */
+    const char *holder;     /* this node's id, 1..TK_LEASE_HOLDER_MAX
+                               bytes; copied. Unique among the live
+                               processes of the fleet: two processes with
+                               one id both pass the lease (one tenure,
+                               one token). A restart may reuse it once
+                               the old process is dead. */
     uint32_t lease_ms;      /* lease length, renewed on every on_block and
                                before every submit; > 0 */
     uint64_t receipt_wait_blocks; /* no receipt this long: lost; > 0 */

@@ -7,6 +7,7 @@
 
 #include "core/internal.h"
 #include "eth/redeem_internal.h"
+#include "eth/txsender_internal.h"
 #include "fleet/lease.h"
 #include "store/fleet_table.h"
 
@@ -122,7 +123,10 @@ tk_status tk_eth_fleet_redeemer_create(const tk_ctx *ctx,
 }
 
 /* End the tenure (r->mu held): this node stops tracking and replacing
- * its transactions; the store still names them (SUBMITTED). */
+ * its transactions; the store still names them (SUBMITTED). Its local
+ * nonce count goes too: a transaction of this tenure the pool drops later
+ * would otherwise leave a gap under the next tenure's first send (here or
+ * a new tenure of this node, which always starts through this). */
 static void stop_leading(tk_eth_fleet_redeemer *r)
 {
     if (r->rd != NULL) {
@@ -130,6 +134,7 @@ static void stop_leading(tk_eth_fleet_redeemer *r)
         tk_eth_redeemer_destroy(r->rd);
         r->rd = NULL;
     }
+    tk__eth_sender_forget_nonce(r->sender);
     r->state.leading = 0;
     r->state.token = 0;
     tk__fleet_lease_end(&r->lease);

@@ -136,9 +136,13 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
         st = tk_eth_sender_send(r->sender, &id, &req);
         if (st == TK_ERR_OUT_OF_RANGE) {
             /* The figure is below the estimate (a config too low for this
-             * chain): the estimate plus the sender's margin then. */
+             * chain): the estimate plus the sender's margin then - another
+             * send, so the guard again (the first one took time). */
             req.gas_limit = 0;
-            st = tk_eth_sender_send(r->sender, &id, &req);
+            if (r->guard != NULL && (st = r->guard(r->guard_data)) != TK_OK)
+                r->stats.guard_refusals++;
+            else
+                st = tk_eth_sender_send(r->sender, &id, &req);
         }
         if (st == TK_ERR_RPC_REVERTED)
             r->stats.estimate_reverts++;

@@ -3,6 +3,7 @@
  * ticket carried at the receipt's block, then the outcome for the queue.
  * A transaction is settled only when all of that could be read. */
 #include "eth/redeem_internal.h"
+#include "eth/txsender_internal.h"
 
 #include "core/internal.h"
 #include "core/memzero.h"
@@ -146,6 +147,9 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
         if (!may_settle(r))
             return 0;
         r->stats.lost++;
+        /* Its nonce may be free again (dropped from the pool): the retry
+         * takes the node's count, not one past it (a gap nothing fills). */
+        tk__eth_sender_forget_nonce(r->sender);
         emit(r, f, TK_REDEEM_RPC_ERROR, NULL, 0, NULL);
         if (report(r, f, TK_REDEEM_RPC_ERROR, NULL, NULL) != TK_OK)
             return 0;
@@ -188,13 +192,20 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
 
 static size_t poll_locked(tk_eth_redeemer *r, uint64_t block)
 {
-    size_t settled = 0, i = 0;
+    size_t settled = 0, i = 0, pending = 0;
 
     if (block > r->block)
         r->block = block;
     /* One tracking step of the sender (receipts, replacements); an error
-     * leaves the transactions as they were for the next block. */
-    if (tk_eth_sender_poll(r->sender, NULL) != TK_OK)
+     * leaves the transactions as they were for the next block. A
+     * replacement is a send too: with transactions pending, the guard
+     * first; a refusal skips the step (no receipts read this block
+     * either: the outcomes wait, nothing is lost). */
+    if (r->guard != NULL && tk_eth_sender_pending(r->sender, &pending) ==
+                                TK_OK && pending > 0 &&
+        r->guard(r->guard_data) != TK_OK)
+        r->stats.guard_refusals++;
+    else if (tk_eth_sender_poll(r->sender, NULL) != TK_OK)
         r->stats.poll_errors++;
     while (i < r->n_fl) {
         if (settle(r, &r->fl[i], r->block)) {

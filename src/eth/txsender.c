@@ -193,6 +193,12 @@ void tk__eth_sender_drop(tk_eth_sender *s, uint64_t id)
         untrack(t);
 }
 
+void tk__eth_sender_forget_nonce(tk_eth_sender *s)
+{
+    s->has_next_nonce = 0;
+    s->next_nonce = 0;
+}
+
 tk_status tk_eth_sender_pending(const tk_eth_sender *s, size_t *n)
 {
     TK_ARG_CHECK_NOCTX(n != NULL);

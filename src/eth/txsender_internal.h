@@ -56,6 +56,12 @@ tk_status tk__txs_fees(tk_eth_sender *s, tk_u256 *tip, tk_u256 *base_fee,
  * refuses a pending one): it is never polled or replaced again. */
 void tk__eth_sender_drop(tk_eth_sender *s, uint64_t id);
 
+/* Forget the local nonce count: the next send takes the node's pending
+ * count. For when a nonce we used may never be mined (a tenure ended or
+ * began, a transaction was given up as lost): a local count past it
+ * would leave a gap that every later transaction waits behind. */
+void tk__eth_sender_forget_nonce(tk_eth_sender *s);
+
 /* Record a new version hash of t (sent at head now). */
 void tk__txs_add_version(tk__tracked *t, const tk_hash *hash, uint64_t head);
 

@@ -30,6 +30,17 @@
  *   tenure_end     a holder that loses the lease stops tracking its
  *                  transactions in its sender (it is no longer the nonce
  *                  authority; the new holder tracks them from the store).
+ *   nonce_tenure   a holder's transaction is dropped from the pool after
+ *                  its tenure ended: its next tenure's first send takes
+ *                  the node's count (the dropped nonce), not one past its
+ *                  own last nonce (a gap every later send waits behind).
+ *   nonce_lost     the same within one tenure: the retry of a transaction
+ *                  given up as lost takes the freed nonce.
+ *   replace_guard  a replacement is a send: the guard refusing in a block
+ *                  sends no replacement; allowed again, it is sent.
+ * The lease is a minute long and ends only when a test says so (released
+ * in the store: expiry on demand), so no step depends on how fast this
+ * machine runs.
  *   misuse         NULLs, a store without the lease, a monitor that is not
  *                  shared, a zero broker, lease 0, bad holder ids. */
 #include "test_support.h"
@@ -46,14 +57,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define GWEI 1000000000ull
 #define START 1000
 #define FACE 1000000000000000ull /* 1e15 wei, above the 1e14 tx cost */
 #define MAX_TX 16
 #define MAX_W 8
-#define LEASE_MS 400
+#define LEASE_MS 60000 /* never expires by itself: expire() */
 #define LOST_AFTER 4
 
 /* ---- the fake node ----------------------------------------------------*/
@@ -278,6 +288,7 @@ typedef struct fx {
     tk_hash w[MAX_W];
     size_t n_w;
     int refuse;         /* the user guard's answer: 1 refuses */
+    unsigned replace_blocks; /* the senders' replace_after_blocks */
     unsigned guard_calls;
 } fx;
 
@@ -288,11 +299,11 @@ static tk_status nd_rounds(void *self, tk_round_info *out)
     return dev_iface.rounds(self, out);
 }
 
-static void sleep_ms(long ms)
+/* The node's lease ends now, as if it had expired (a stall, a death). */
+static void expire(const node *nd)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    assert_int_equal(nd->f->store.lease_release(nd->f->store.self, nd->name),
+                     TK_OK);
 }
 
 /* The node that stalls next (test_stall): inside the rounds read the
@@ -307,7 +318,7 @@ static tk_status hook_rounds(void *self, tk_round_info *out)
         node *other = &nd->f->n[nd == &nd->f->n[0] ? 1 : 0];
         uint64_t token = 0;
         stalling = NULL;
-        sleep_ms(LEASE_MS + 100);
+        expire(nd); /* stalled past its lease */
         assert_int_equal(nd->f->store.lease_acquire(nd->f->store.self,
                                                     other->name, LEASE_MS,
                                                     &token), TK_OK);
@@ -366,7 +377,8 @@ static void make_node(fx *f, node *nd)
     so.chain_id = 31337;
     assert_int_equal(tk_u256_from_u64(&so.max_gas_price, 100 * GWEI), TK_OK);
     so.replace_after_ms = 0;
-    so.replace_after_blocks = 0; /* no replacements: the test's pool */
+    /* No replacements (the test's pool) unless the test asks. */
+    so.replace_after_blocks = f->replace_blocks;
     memset(key, 0x42, sizeof key); /* the fleet's one gas account */
     assert_int_equal(tk_eth_sender_create(f->ctx, &nd->sender, nd->rpc, &so,
                                           key), TK_OK);
@@ -594,7 +606,7 @@ static void test_takeover(void **state)
     kill_node(&f->n[0]); /* no release: the lease must expire */
     assert_int_equal(block(f, 1), 0);
     mine(f, 0);
-    sleep_ms(LEASE_MS + 100);
+    expire(&f->n[0]);
     assert_int_equal(block(f, 1), 1);
     assert_int_equal(f->fk.sends, 1); /* settled, not sent again */
     for (size_t i = 0; i < 4; i++) {
@@ -629,7 +641,7 @@ static void lost_common(fx *f, int replaced_and_mined)
     } else {
         f->fk.txs[0].dropped = 1; /* gone from the pool */
     }
-    sleep_ms(LEASE_MS + 100);
+    expire(&f->n[0]);
     /* Many blocks went by before the takeover: the wait still counts
      * from the new tenure's first block. */
     f->fk.head += 100;
@@ -681,7 +693,7 @@ static void steal_for_b(void *data)
 {
     fx *f = data;
     uint64_t token = 0;
-    sleep_ms(LEASE_MS + 100);
+    expire(&f->n[0]); /* stalled past its lease */
     assert_int_equal(f->store.lease_acquire(f->store.self, f->n[1].name, LEASE_MS,
                                             &token), TK_OK);
 }
@@ -724,7 +736,7 @@ static void test_tenure_end(void **state)
     assert_int_equal(tk_eth_sender_pending(f->n[0].sender, &n), TK_OK);
     assert_int_equal(n, 1);
     /* A stops calling for a while; B takes over. */
-    sleep_ms(LEASE_MS + 100);
+    expire(&f->n[0]);
     assert_int_equal(block(f, 1), 1);
     assert_int_equal(block(f, 0), 0);
     assert_int_equal(fstate(f, 0, NULL).leading, 0);
@@ -743,6 +755,76 @@ static void test_tenure_end(void **state)
         assert_true(fstate(f, 0, NULL).token > tb);
         assert_int_equal(fstate(f, 0, NULL).tenures, 2);
     }
+}
+
+static void test_nonce_tenure(void **state)
+{
+    fx *f = *state;
+
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(f->fk.txs[0].nonce, 0);
+    expire(&f->n[0]);
+    assert_int_equal(block(f, 1), 1); /* B tracks A's transaction */
+    f->fk.txs[0].dropped = 1;         /* the pool drops it */
+    assert_int_equal(tk_eth_fleet_redeemer_release(f->n[1].r), TK_OK);
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1); /* A's second tenure sends w1 */
+    assert_int_equal(fstate(f, 0, NULL).tenures, 2);
+    assert_int_equal(f->fk.sends, 2);
+    assert_int_equal(sent_count(f, 1), 1);
+    assert_int_equal(f->fk.txs[1].nonce, 0); /* the node's count */
+    mine(f, 1);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, 1), TK_WINNER_CONFIRMED);
+}
+
+static void test_nonce_lost(void **state)
+{
+    fx *f = *state;
+    int k;
+
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    f->fk.txs[0].dropped = 1;
+    for (k = 0; k < 3 * LOST_AFTER && f->fk.sends == 1; k++)
+        assert_int_equal(block(f, 0), 1);
+    assert_int_equal(fstate(f, 0, NULL).tenures, 1);
+    assert_int_equal(f->fk.sends, 2); /* lost, then retried */
+    assert_int_equal(sent_count(f, 0), 2);
+    assert_int_equal(f->fk.txs[1].nonce, 0); /* the freed nonce */
+    mine(f, 1);
+    for (k = 0; k < 4 && state_of(f, 0) != TK_WINNER_CONFIRMED; k++)
+        assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(f->fk.sends, 2);
+}
+
+static void test_replace_guard(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+
+    /* Node A again, with a sender that replaces after one block. */
+    kill_node(&f->n[0]);
+    f->replace_blocks = 1;
+    make_node(f, &f->n[0]);
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    f->refuse = 1;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1); /* no replacement while refused */
+    (void)fstate(f, 0, &s);
+    assert_int_equal(s.guard_refusals, 2);
+    f->refuse = 0;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 2); /* the replacement, same nonce */
+    assert_int_equal(f->fk.txs[1].nonce, f->fk.txs[0].nonce);
+    assert_int_equal(sent_count(f, 0), 2);
 }
 
 static void test_misuse(void **state)
@@ -812,6 +894,7 @@ int main(void)
         T(test_guard),  T(test_stall),      T(test_takeover),
         T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
         T(test_tenure_end),
+        T(test_nonce_tenure), T(test_nonce_lost), T(test_replace_guard),
         T(test_misuse),
     };
 #undef T
