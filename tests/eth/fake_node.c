@@ -10,16 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p == NULL)
-        abort();
-    memcpy(p, s, n);
-    return p;
-}
-
 void fake_round_hash(tk_hash *h, uint64_t round)
 {
     memset(h->bytes, (int)(round & 0xff), TK_HASH_LEN);
@@ -108,7 +98,7 @@ static char *quantity(uint64_t v)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "\"0x%llx\"", (unsigned long long)v);
-    return dup_text(buf);
+    return mock_rpc_text(buf);
 }
 
 static int unhex(uint8_t *out, size_t len, const char *s)
@@ -141,7 +131,7 @@ static char *header(fake_node *n)
                  "{\"number\":\"0x%llx\",\"hash\":\"0x%s\",\"timestamp\":"
                  "\"0x1\",\"baseFeePerGas\":\"0x7\"}",
                  (unsigned long long)n->block, hash);
-    return dup_text(buf);
+    return mock_rpc_text(buf);
 }
 
 static const fake_sender *find_sender(const fake_node *n, const uint8_t *word)
@@ -292,7 +282,7 @@ static char *answer(void *data, const char *method, const char *params_json)
         res = call(n, params, &key, selkey);
     if (n->bad_call[0] != '\0' && strcmp(n->bad_call, key) == 0) {
         free(res);
-        res = dup_text(n->bad_result);
+        res = mock_rpc_text(n->bad_result);
         n->bad_call[0] = '\0';
     }
     pthread_mutex_unlock(&n->mu);

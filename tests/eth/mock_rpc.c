@@ -128,6 +128,29 @@ static reply handled(mock_rpc *m, const char *body)
     return r;
 }
 
+char *mock_rpc_text(const char *json)
+{
+    char *b = malloc(strlen(json) + 1);
+    if (b == NULL)
+        abort();
+    strcpy(b, json);
+    return b;
+}
+
+char *mock_rpc_qty(unsigned long long v)
+{
+    char r[40];
+    snprintf(r, sizeof r, "\"0x%llx\"", v);
+    return mock_rpc_text(r);
+}
+
+void mock_rpc_hex32(char *out, const unsigned char *b)
+{
+    out += sprintf(out, "0x");
+    for (int i = 0; i < 32; i++)
+        out += sprintf(out, "%02x", b[i]);
+}
+
 char *mock_rpc_error_result(int code, const char *message, const char *data)
 {
     json_t *e = json_pack("{s:i,s:s}", "code", code, "message", message);

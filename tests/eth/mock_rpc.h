@@ -38,6 +38,13 @@ void mock_rpc_set_handler(mock_rpc *m, mock_rpc_handler fn, void *data);
  * (malloc'd, like a result; data may be NULL). */
 char *mock_rpc_error_result(int code, const char *message, const char *data);
 
+/* Handler answers (malloc'd, as a handler returns them): a copy of a
+ * JSON text; a quantity "0x..." as a JSON string. */
+char *mock_rpc_text(const char *json);
+char *mock_rpc_qty(unsigned long long v);
+/* "0x" and 64 hex digits of 32 bytes (out: at least 67 bytes). */
+void mock_rpc_hex32(char *out, const unsigned char *b);
+
 /* Requests received so far (all of them; the first 256 are logged); the method and body of request i (copies
  * owned by the mock, valid until stop). */
 size_t mock_rpc_count(mock_rpc *m);

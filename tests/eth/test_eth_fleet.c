@@ -44,6 +44,7 @@
  *   misuse         NULLs, a store without the lease, a monitor that is not
  *                  shared, a zero broker, lease 0, bad holder ids. */
 #include "test_support.h"
+#include "test_winner.h"
 
 #include "mock_rpc.h"
 #include "ticket/abi.h"
@@ -93,28 +94,6 @@ typedef struct fake {
     void (*on_call)(void *); /* once, at the next eth_call (a stall) */
     void *on_call_data;
 } fake;
-
-static char *dup_text(const char *t)
-{
-    char *b = malloc(strlen(t) + 1);
-    assert_non_null(b);
-    strcpy(b, t);
-    return b;
-}
-
-static char *qty(uint64_t v)
-{
-    char r[40];
-    snprintf(r, sizeof r, "\"0x%llx\"", (unsigned long long)v);
-    return dup_text(r);
-}
-
-static void hex32(char *out, const uint8_t *b)
-{
-    out += sprintf(out, "0x");
-    for (int i = 0; i < 32; i++)
-        out += sprintf(out, "%02x", b[i]);
-}
 
 static uint64_t pending_nonce(const fake *fk)
 {
@@ -171,9 +150,9 @@ static char *on_send(fake *fk, const char *rawhex)
     free(raw);
     fk->n_tx++;
     fk->sends++;
-    hex32(h, x->hash.bytes);
+    mock_rpc_hex32(h, x->hash.bytes);
     snprintf(res, sizeof res, "\"%s\"", h);
-    return dup_text(res);
+    return mock_rpc_text(res);
 }
 
 static char *receipt(const fake *fk, const char *hash_hex)
@@ -186,15 +165,15 @@ static char *receipt(const fake *fk, const char *hash_hex)
         const ftx *x = &fk->txs[i];
         if (!x->mined || memcmp(&x->hash, &h, sizeof h) != 0)
             continue;
-        hex32(hs, x->hash.bytes);
+        mock_rpc_hex32(hs, x->hash.bytes);
         snprintf(out, sizeof out,
                  "{\"transactionHash\":\"%s\",\"blockHash\":\"0x%064x\","
                  "\"blockNumber\":\"0x%llx\",\"status\":\"0x1\","
                  "\"gasUsed\":\"0x186a0\",\"effectiveGasPrice\":\"0x1\"}",
                  hs, 7, (unsigned long long)x->block);
-        return dup_text(out);
+        return mock_rpc_text(out);
     }
-    return dup_text("null");
+    return mock_rpc_text("null");
 }
 
 /* usedTickets(bytes32) at the block asked (or latest). */
@@ -217,7 +196,7 @@ static char *on_call(const fake *fk, json_t *params)
     if (tag != NULL && strcmp(tag, "latest") != 0)
         at = strtoull(tag, NULL, 16);
     snprintf(out, sizeof out, "\"0x%064x\"", is_used(fk, &h, at));
-    return dup_text(out);
+    return mock_rpc_text(out);
 }
 
 static char *handle(void *user, const char *m, const char *params_json)
@@ -227,23 +206,23 @@ static char *handle(void *user, const char *m, const char *params_json)
     char *out = NULL, buf[256];
 
     if (strcmp(m, "eth_chainId") == 0) {
-        out = qty(31337);
+        out = mock_rpc_qty(31337);
     } else if (strcmp(m, "eth_blockNumber") == 0) {
-        out = qty(fk->head);
+        out = mock_rpc_qty(fk->head);
     } else if (strcmp(m, "eth_maxPriorityFeePerGas") == 0) {
-        out = qty(GWEI);
+        out = mock_rpc_qty(GWEI);
     } else if (strcmp(m, "eth_getBlockByNumber") == 0) {
         snprintf(buf, sizeof buf,
                  "{\"number\":\"0x%llx\",\"hash\":\"0x%064x\","
                  "\"timestamp\":\"0x1\",\"baseFeePerGas\":\"0x%llx\"}",
                  (unsigned long long)fk->head, 5, (unsigned long long)GWEI);
-        out = dup_text(buf);
+        out = mock_rpc_text(buf);
     } else if (strcmp(m, "eth_estimateGas") == 0) {
         fk->estimates++;
-        out = qty(100000);
+        out = mock_rpc_qty(100000);
     } else if (strcmp(m, "eth_getTransactionCount") == 0) {
         const char *tag = json_string_value(json_array_get(params, 1));
-        out = qty(strcmp(tag, "pending") == 0 ? pending_nonce(fk)
+        out = mock_rpc_qty(strcmp(tag, "pending") == 0 ? pending_nonce(fk)
                                               : fk->latest);
     } else if (strcmp(m, "eth_sendRawTransaction") == 0) {
         out = on_send(fk, json_string_value(json_array_get(params, 0)));
@@ -454,19 +433,7 @@ static int teardown(void **state)
 static void add_winner(fx *f)
 {
     tk_winner w;
-    memset(&w, 0, sizeof w);
-    w.ticket.recipient = f->recipient;
-    w.ticket.sender = f->sender;
-    assert_int_equal(tk_u256_from_u64(&w.ticket.face_value, FACE), TK_OK);
-    memset(w.ticket.win_prob.bytes, 0xff, 32);
-    w.ticket.sender_nonce = (uint32_t)f->n_w;
-    tk_test_rand_bytes(w.recipient_rand.bytes, 32);
-    assert_int_equal(tk_rand_hash(&w.ticket.recipient_rand_hash, &w.recipient_rand), TK_OK);
-    w.ticket.creation_round = 1;
-    tk_test_rand_bytes(w.sig.bytes, 65);
-    w.sig.bytes[64] = 27;
-    assert_int_equal(tk_u256_from_u64(&w.expiration_block, START + 1), TK_OK);
-    assert_int_equal(tk_ticket_hash(&w.ticket_hash, &w.ticket), TK_OK);
+    tk_test_winner(&w, &f->recipient, &f->sender, FACE, (uint32_t)f->n_w, START + 1);
     assert_int_equal(f->store.put_winner(f->store.self, &w), TK_OK);
     f->w[f->n_w++] = w.ticket_hash;
 }

@@ -67,21 +67,6 @@ typedef struct fixture {
     tk_eth_sender_options o;
 } fixture;
 
-static char *dup_text(const char *t)
-{
-    char *b = malloc(strlen(t) + 1);
-    assert_non_null(b);
-    strcpy(b, t);
-    return b;
-}
-
-static char *qty(uint64_t v)
-{
-    char r[40];
-    sprintf(r, "\"0x%llx\"", (unsigned long long)v);
-    return dup_text(r);
-}
-
 /* ABI Error(string) revert data for a reason of at most 32 bytes. */
 static void error_data(char *out, const char *reason)
 {
@@ -91,18 +76,11 @@ static void error_data(char *out, const char *reason)
         o += sprintf(o, "%02x", i < n ? (unsigned char)reason[i] : 0);
 }
 
-static void hex32(char *out, const uint8_t *b)
-{
-    out += sprintf(out, "0x");
-    for (int i = 0; i < 32; i++)
-        out += sprintf(out, "%02x", b[i]);
-}
-
 /* A receipt object (status may be any number: malformed ones too). */
 static void receipt_text(char *out, const mined_tx *mt)
 {
     char h[70];
-    hex32(h, mt->hash.bytes);
+    mock_rpc_hex32(h, mt->hash.bytes);
     sprintf(out, "{\"transactionHash\":\"%s\",\"blockHash\":\"0x%064x\","
                  "\"blockNumber\":\"0x%llx\",\"status\":\"0x%d\","
                  "\"gasUsed\":\"0x%llx\",\"effectiveGasPrice\":\"0x1\"}",
@@ -114,7 +92,7 @@ static char *receipt_json(const mined_tx *mt)
 {
     char r[512];
     receipt_text(r, mt);
-    return dup_text(r);
+    return mock_rpc_text(r);
 }
 
 static char *on_send(fake *fk, const char *rawhex)
@@ -141,9 +119,9 @@ static char *on_send(fake *fk, const char *rawhex)
     fk->sent[fk->n_sent++] = st;
     if (st.tx.nonce >= fk->pending)
         fk->pending = st.tx.nonce + 1;
-    hex32(h, st.hash.bytes);
+    mock_rpc_hex32(h, st.hash.bytes);
     sprintf(res, "\"%s\"", h);
-    return dup_text(res);
+    return mock_rpc_text(res);
 }
 
 static char *handle(void *user, const char *m, const char *params_json)
@@ -153,29 +131,29 @@ static char *handle(void *user, const char *m, const char *params_json)
     char *out = NULL, buf[512];
 
     if (strcmp(m, "eth_chainId") == 0) {
-        out = qty(fk->chain_id);
+        out = mock_rpc_qty(fk->chain_id);
     } else if (strcmp(m, "eth_blockNumber") == 0) {
-        out = qty(fk->head);
+        out = mock_rpc_qty(fk->head);
     } else if (strcmp(m, "eth_maxPriorityFeePerGas") == 0) {
         out = fk->no_tip_method
                   ? mock_rpc_error_result(-32601, "the method does not exist", NULL)
-                  : qty(fk->tip);
+                  : mock_rpc_qty(fk->tip);
     } else if (strcmp(m, "eth_getBlockByNumber") == 0) {
         sprintf(buf, "{\"number\":\"0x%llx\",\"hash\":\"0x%064x\","
                      "\"timestamp\":\"0x1\",\"baseFeePerGas\":\"0x%llx\"}",
                 (unsigned long long)fk->head, 5,
                 (unsigned long long)fk->base_fee);
-        out = dup_text(buf);
+        out = mock_rpc_text(buf);
     } else if (strcmp(m, "eth_estimateGas") == 0) {
         if (fk->estimate_revert) {
             error_data(buf, "no funds");
             out = mock_rpc_error_result(3, "execution reverted: no funds", buf);
         } else {
-            out = qty(fk->estimate);
+            out = mock_rpc_qty(fk->estimate);
         }
     } else if (strcmp(m, "eth_getTransactionCount") == 0) {
         const char *tag = json_string_value(json_array_get(params, 1));
-        out = qty(strcmp(tag, "pending") == 0 ? fk->pending : fk->latest);
+        out = mock_rpc_qty(strcmp(tag, "pending") == 0 ? fk->pending : fk->latest);
     } else if (strcmp(m, "eth_sendRawTransaction") == 0) {
         out = on_send(fk, json_string_value(json_array_get(params, 0)));
     } else if (strcmp(m, "eth_getTransactionReceipt") == 0) {
@@ -186,7 +164,7 @@ static char *handle(void *user, const char *m, const char *params_json)
             if (memcmp(&fk->mined[i].hash, &h, sizeof h) == 0)
                 out = receipt_json(&fk->mined[i]);
         if (out == NULL)
-            out = dup_text("null");
+            out = mock_rpc_text("null");
     } else if (strcmp(m, "eth_call") == 0) {
         const char *b = json_string_value(json_array_get(params, 1));
         snprintf(fk->call_block, sizeof fk->call_block, "%s", b ? b : "?");
@@ -194,7 +172,7 @@ static char *handle(void *user, const char *m, const char *params_json)
             error_data(buf, "used");
             out = mock_rpc_error_result(3, "execution reverted: used", buf);
         } else {
-            out = dup_text("\"0x\"");
+            out = mock_rpc_text("\"0x\"");
         }
     }
     json_decref(params);

@@ -12,6 +12,7 @@
  * scenario runs over the in-memory store and over a SQLite file (two
  * connections: one per node). */
 #include "test_support.h"
+#include "test_winner.h"
 
 #include "ticket/chain.h"
 #include "ticket/fleet.h"
@@ -305,18 +306,7 @@ static int teardown(void **state)
 static tk_hash add_winner(fx *f)
 {
     tk_winner w;
-    memset(&w, 0, sizeof w);
-    w.ticket.recipient = f->recipient;
-    w.ticket.sender = f->sender;
-    assert_int_equal(tk_u256_from_u64(&w.ticket.face_value, FACE), TK_OK);
-    memset(w.ticket.win_prob.bytes, 0xff, 32);
-    w.ticket.sender_nonce = (uint32_t)f->n_w;
-    tk_test_rand_bytes(w.recipient_rand.bytes, 32);
-    assert_int_equal(tk_rand_hash(&w.ticket.recipient_rand_hash, &w.recipient_rand), TK_OK);
-    w.ticket.creation_round = 1;
-    tk_test_rand_bytes(w.sig.bytes, 65);
-    assert_int_equal(tk_u256_from_u64(&w.expiration_block, START + 1), TK_OK);
-    assert_int_equal(tk_ticket_hash(&w.ticket_hash, &w.ticket), TK_OK);
+    tk_test_winner(&w, &f->recipient, &f->sender, FACE, (uint32_t)f->n_w, START + 1);
     assert_int_equal(f->n[0].store.put_winner(f->n[0].store.self, &w), TK_OK);
     f->w[f->n_w++] = w.ticket_hash;
     return w.ticket_hash;
