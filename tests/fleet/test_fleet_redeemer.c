@@ -23,13 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define START 1000
 #define FACE 1000000000000000ull /* 1e15 wei, above the 1e14 tx cost */
 #define MAX_TX 32
 #define MAX_W 16
-#define LEASE_MS 400
+#define LEASE_MS 60000 /* never expires by itself: expire() */
 
 typedef struct tx {
     tk_hash hash;
@@ -65,11 +64,11 @@ typedef struct fx {
     node *steal_in_receipt; /* hook: this node takes the lease mid-lookup */
 } fx;
 
-static void sleep_ms(long ms)
+/* The node's lease ends now, as if it had expired (a stall, a death):
+ * no step of a test depends on how fast the machine runs. */
+static void expire(node *nd)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    assert_int_equal(nd->store.lease_release(nd->store.self, nd->name), TK_OK);
 }
 
 /* ---- the network: a transaction pool mined by the test ----------------*/
@@ -107,7 +106,7 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
 static void steal_lease(node *thief)
 {
     uint64_t token = 0;
-    sleep_ms(LEASE_MS + 100);
+    expire(&thief->f->n[thief == &thief->f->n[0] ? 1 : 0]); /* it stalled */
     assert_int_equal(thief->store.lease_acquire(thief->store.self, thief->name, LEASE_MS,
                                                 &token), TK_OK);
 }
@@ -414,7 +413,7 @@ static void test_takeover_reconciles(void **state)
     f->n[0].r = NULL;
     mine(f, 0);
     assert_int_equal(block(f, 1), 0); /* the lease has not expired yet */
-    sleep_ms(LEASE_MS + 100);
+    expire(&f->n[0]);
     assert_int_equal(block(f, 1), 1);
     assert_int_equal(f->n_tx, 1); /* reconciled, not sent again */
     for (size_t i = 0; i < 4; i++) {
@@ -438,7 +437,7 @@ static void test_lost_transaction_resent_once(void **state)
     assert_int_equal(block(f, 0), 1);
     tk_fleet_redeemer_destroy(f->n[0].r); /* dies; its tx is never mined */
     f->n[0].r = NULL;
-    sleep_ms(LEASE_MS + 100);
+    expire(&f->n[0]);
     /* receipt_wait_blocks = 5: B waits (its first block and 4 more),
      * sending nothing, then gives up. */
     for (k = 0; k < 5; k++) {
