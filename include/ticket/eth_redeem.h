@@ -35,7 +35,8 @@
  *  chain says it was used.
  *
  *  Restarts: winners the store holds as SUBMITTED are tracked again at
- *  creation (their receipts are polled by hash; a transaction another
+ *  creation, and any that turn SUBMITTED later without this redeemer
+ *  (another process wrote it) on the next on_block (their receipts are polled by hash; a transaction another
  *  process sent and this one never saw is settled from its receipt, or
  *  reported lost after lost_after_blocks - the queue then retries its
  *  winners only if usedTickets says unused).

@@ -48,6 +48,7 @@ struct tk_eth_redeemer {
     tk_chain inner;         /* the node's chain view */
     tk_chain wrapped;       /* what the queue sees (fresh ticket_used) */
     tk_redeem_queue *q;
+    tk_store store;         /* SUBMITTED winners adopted from it */
     uint64_t block;         /* the last block seen */
     tk__inflight *fl;
     size_t n_fl, cap_fl;
@@ -68,6 +69,11 @@ tk_status tk__redeemer_track(tk_eth_redeemer *r, const tk_hash *tx,
                              uint64_t id, const tk_hash *tickets, size_t n);
 void tk__inflight_free(tk__inflight *f);
 
+/* Track every SUBMITTED winner of the store whose transaction and ticket
+ * are not tracked yet (at creation: the reconciliation; on every block:
+ * a SUBMITTED written late by a holder that had lost the lease, after
+ * this redeemer's creation, would otherwise sit untracked forever). */
+tk_status tk__redeemer_adopt(tk_eth_redeemer *r);
 /* Stop tracking every transaction in flight in the sender, pending ones
  * too (a fleet's tenure ended: the next redeemer tracks them by hash from
  * the store, and this node is no longer the address's nonce authority, so

@@ -168,7 +168,8 @@ typedef struct restore_ctx {
     tk_status st;
 } restore_ctx;
 
-/* A SUBMITTED winner from an earlier run: track its transaction. */
+/* A SUBMITTED winner not tracked yet (an earlier run's, another
+ * holder's): track its transaction. */
 static int restore_one(const tk_winner *w, void *data)
 {
     restore_ctx *rc = data;
@@ -177,7 +178,11 @@ static int restore_one(const tk_winner *w, void *data)
     for (size_t i = 0; i < r->n_fl; i++) {
         tk__inflight *f = &r->fl[i];
         if (memcmp(f->tx_hash.bytes, w->tx_hash.bytes, TK_HASH_LEN) == 0) {
-            tk_hash *nt = realloc(f->tickets, (f->n + 1) * sizeof *nt);
+            tk_hash *nt;
+            for (size_t k = 0; k < f->n; k++)
+                if (memcmp(&f->tickets[k], &w->ticket_hash, TK_HASH_LEN) == 0)
+                    return 0; /* tracked already */
+            nt = realloc(f->tickets, (f->n + 1) * sizeof *nt);
             if (nt == NULL) {
                 rc->st = TK_ERR_NOMEM;
                 return 1;
@@ -191,6 +196,15 @@ static int restore_one(const tk_winner *w, void *data)
     return rc->st != TK_OK;
 }
 
+tk_status tk__redeemer_adopt(tk_eth_redeemer *r)
+{
+    restore_ctx rc = {r, TK_OK};
+    tk_status st = r->store.list(r->store.self, NULL,
+                                 TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED),
+                                 restore_one, &rc);
+    return st != TK_OK ? st : rc.st;
+}
+
 tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
                                  const tk_eth_redeemer_options *opts,
                                  const tk_redeem_config *cfg,
@@ -200,7 +214,6 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
 {
     static const tk_address zero;
     tk_eth_redeemer *r;
-    restore_ctx rc;
     tk_status st;
 
     TK_ARG_CHECK_NOCTX(ctx != NULL);
@@ -229,15 +242,9 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     pthread_mutex_init(&r->mu, NULL);
     st = tk_redeem_queue_create(ctx, &r->q, cfg, store, &r->wrapped,
                                 monitor, submit, r);
-    if (st == TK_OK) {
-        rc.r = r;
-        rc.st = TK_OK;
-        st = store->list(store->self, NULL,
-                         TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED),
-                         restore_one, &rc);
-        if (st == TK_OK)
-            st = rc.st;
-    }
+    r->store = *store;
+    if (st == TK_OK)
+        st = tk__redeemer_adopt(r);
     if (st != TK_OK) {
         tk_eth_redeemer_destroy(r);
         return st;

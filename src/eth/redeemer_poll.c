@@ -243,6 +243,8 @@ tk_status tk_eth_redeemer_on_block(tk_eth_redeemer *r, uint64_t block)
 
     TK_ARG_CHECK_NOCTX(r != NULL);
     pthread_mutex_lock(&r->mu);
+    /* Failing (store, memory): the next block adopts them. */
+    (void)tk__redeemer_adopt(r);
     (void)poll_locked(r, block);
     st = tk_redeem_queue_on_block(r->q, r->block);
     pthread_mutex_unlock(&r->mu);

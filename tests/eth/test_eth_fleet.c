@@ -38,6 +38,9 @@
  *                  given up as lost takes the freed nonce.
  *   replace_guard  a replacement is a send: the guard refusing in a block
  *                  sends no replacement; allowed again, it is sent.
+ *   late_submitted a stale holder's SUBMITTED (with its claim) lands after
+ *                  the new tenure's reconciliation: the holder adopts it
+ *                  on its next block and settles it from the receipt.
  * The lease is a minute long and ends only when a test says so (released
  * in the store: expiry on demand), so no step depends on how fast this
  * machine runs.
@@ -794,6 +797,37 @@ static void test_replace_guard(void **state)
     assert_int_equal(sent_count(f, 0), 2);
 }
 
+static void test_late_submitted(void **state)
+{
+    fx *f = *state;
+    tk_u256 face;
+    ftx *x;
+    int added = 0;
+
+    assert_int_equal(block(f, 1), 1); /* B's tenure: nothing to reconcile */
+    /* A, which lost the lease mid-send, writes its claim and SUBMITTED
+     * now; its transaction is mined. */
+    add_winner(f);
+    assert_int_equal(tk_u256_from_u64(&face, FACE), TK_OK);
+    assert_int_equal(f->store.pending_add(f->store.self, &f->w[0], &f->sender,
+                                          &face, NULL, &added), TK_OK);
+    assert_int_equal(added, 1);
+    x = &f->fk.txs[f->fk.n_tx++];
+    memset(x, 0, sizeof *x);
+    tk_test_rand_bytes(x->hash.bytes, 32);
+    x->tickets[0] = f->w[0];
+    x->n = 1;
+    assert_int_equal(f->store.set_state(f->store.self, &f->w[0],
+                                        TK_WINNER_SUBMITTED, &x->hash), TK_OK);
+    mine(f, 0);
+    for (int k = 0; k < 3 && state_of(f, 0) != TK_WINNER_CONFIRMED; k++)
+        assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->fk.sends, 0); /* settled, never sent again */
+    assert_int_equal(fstate(f, 1, NULL).tenures, 1);
+}
+
 static void test_misuse(void **state)
 {
     fx *f = *state;
@@ -862,6 +896,7 @@ int main(void)
         T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
         T(test_tenure_end),
         T(test_nonce_tenure), T(test_nonce_lost), T(test_replace_guard),
+        T(test_late_submitted),
         T(test_misuse),
     };
 #undef T
