@@ -114,7 +114,8 @@ typedef enum tk_status {
     /* Durable store. */
     TK_ERR_STORE = -50,         /* storage backend failed (I/O, SQLite) */
     TK_ERR_STORE_CORRUPT = -51, /* not a libticket store, or damaged */
-    TK_ERR_STORE_VERSION = -52, /* written by a newer libticket */
+    TK_ERR_STORE_VERSION = -52, /* written by a newer libticket, or an
+                                   older schema opened existing_only */
     TK_ERR_STORE_UNAVAILABLE = -53, /* database server unreachable or the
                                        connection was lost: retryable; the
                                        call stored nothing it reported */

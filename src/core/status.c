@@ -56,7 +56,9 @@ static const struct status_entry entries[] = {
     {TK_ERR_STALE_SEQ, "stale_seq", "request seq not above the last one served"},
     {TK_ERR_STORE, "store", "storage backend failed"},
     {TK_ERR_STORE_CORRUPT, "store_corrupt", "store file is corrupt or not a libticket store"},
-    {TK_ERR_STORE_VERSION, "store_version", "store was written by a newer libticket"},
+    {TK_ERR_STORE_VERSION, "store_version",
+     "store schema not usable: written by a newer libticket, or older and "
+     "opened without migration"},
     {TK_ERR_STORE_UNAVAILABLE, "store_unavailable", "store database unreachable or connection lost (retryable)"},
     {TK_ERR_PENDING_LIMIT, "pending_limit",
      "pending redemptions of the sender would exceed its funds"},
