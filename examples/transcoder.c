@@ -245,6 +245,25 @@ static int note_winners(transcoder *t, const tk_payment *pay,
     return 1;
 }
 
+/* The LEDGER line run-demo.sh --fleet reads (demo_fleet_check.py). */
+static void print_ledger(const transcoder *t, const tk_payment *pay)
+{
+    printf("LEDGER accepted=%zu winners=%zu ev=", t->accepted, t->winners);
+    mpq_out_str(stdout, 10, t->ev);
+    printf(" credited=");
+    mpq_out_str(stdout, 10, t->credited);
+    printf(" debited=");
+    mpq_out_str(stdout, 10, t->debited);
+    if (pay->count > 0) { /* which payment: its rand hash and nonces */
+        char rh[2 * TK_HASH_LEN + 3];
+        (void)tk_hex_encode(rh, sizeof rh, pay->params.recipient_rand_hash.bytes,
+                            TK_HASH_LEN);
+        printf(" payment=%s:%" PRIu32 "-%" PRIu32, rh, pay->tickets[0].sender_nonce,
+               pay->tickets[pay->count - 1].sender_nonce);
+    }
+    printf("\n");
+}
+
 /* POST /segment: take the payment, then charge the segment's fee - only
  * for a request the paying sender signed, with a fresh seq. */
 static enum MHD_Result handle_segment(struct MHD_Connection *conn,
@@ -337,22 +356,11 @@ static enum MHD_Result handle_segment(struct MHD_Connection *conn,
         snprintf(body, sizeof body, "%s%s accepted=%zu winners=%zu balance=%s\n",
                  st == TK_OK ? "ok" : "request refused: ", st == TK_OK ? "" : tk_status_name(st),
                  sum.accepted, sum.winners, demo_wei(a, sizeof a, balance));
-        /* The running totals, before the answer: a node killed later has
-         * told what it credited (run-demo.sh --fleet sums them). */
-        printf("LEDGER accepted=%zu winners=%zu ev=", t->accepted, t->winners);
-        mpq_out_str(stdout, 10, t->ev);
-        printf(" credited=");
-        mpq_out_str(stdout, 10, t->credited);
-        printf(" debited=");
-        mpq_out_str(stdout, 10, t->debited);
-        if (pay.count > 0) { /* which payment: its rand hash and nonces */
-            char rh[2 * TK_HASH_LEN + 3];
-            (void)tk_hex_encode(rh, sizeof rh, pay.params.recipient_rand_hash.bytes,
-                                TK_HASH_LEN);
-            printf(" payment=%s:%" PRIu32 "-%" PRIu32, rh, pay.tickets[0].sender_nonce,
-                   pay.tickets[pay.count - 1].sender_nonce);
-        }
-        printf("\n");
+        /* A fleet node's running totals, before the answer: a node killed
+         * later has told what it credited (run-demo.sh --fleet sums them).
+         * Only on a shared store: the single demo's summary says it all. */
+        if (t->pg != NULL)
+            print_ledger(t, &pay);
     }
     pthread_mutex_unlock(&t->mu);
 
