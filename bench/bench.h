@@ -19,7 +19,15 @@
 #define BENCH_UNIT_MAX 16
 #define BENCH_MIN_REPS 5
 #define BENCH_MAX_REPS 1000
-#define BENCH_MAX_RATIOS 64
+/* Samples of one figure: a repetition may yield several (the durable
+ * section's flush probe runs once per payment size and repetition). */
+#define BENCH_MAX_SAMPLES (2 * BENCH_MAX_REPS)
+#define BENCH_MAX_RATIOS 128
+#define BENCH_MAX_WARNINGS 8
+#define BENCH_WARNING_MAX 200
+/* --durable-receivers: how many receiver counts, and the most threads */
+#define BENCH_DURABLE_MAX_COUNTS 8
+#define BENCH_DURABLE_MAX_THREADS 64
 
 typedef struct bench_cfg {
     int quick;             /* --quick: a short run of everything */
@@ -29,6 +37,9 @@ typedef struct bench_cfg {
     const char *only;      /* comma-separated section filter, or NULL */
     unsigned nproc;        /* online CPUs */
     uint64_t fixed_iters;  /* --iters: replaces calibration (profiling) */
+    /* --durable-receivers: receiver thread counts, ascending (1, 2, 8) */
+    unsigned durable_receivers[BENCH_DURABLE_MAX_COUNTS];
+    size_t ndurable_receivers;
 } bench_cfg;
 
 typedef struct bench_result {
@@ -51,6 +62,9 @@ typedef struct bench_run {
     size_t nratios;
     double bytes_per_nonce; /* < 0 until the memory section measured it */
     size_t failures;        /* sections that could not run */
+    /* caveats about this run's figures, printed with the table */
+    char warnings[BENCH_MAX_WARNINGS][BENCH_WARNING_MAX];
+    size_t nwarnings;
     uint64_t sink;          /* folded results, printed as a checksum */
 } bench_run;
 
@@ -100,7 +114,8 @@ void bench_fill(void *out, size_t len, uint64_t seed);
 
 /* ---- Results (harness.c) ---------------------------------------------- */
 
-/* Record a figure from per-repetition samples already in its unit. */
+/* Record a figure from samples already in its unit (n <=
+ * BENCH_MAX_SAMPLES; usually one per repetition). */
 void bench_add(bench_run *run, const char *name, const char *unit,
                const double *samples, int n);
 /* Record a rate: per_op / sec[i] (per_op = e.g. tickets per call). */
@@ -117,6 +132,9 @@ double bench_median_ratio(const bench_run *run, const char *a,
                           const char *b);
 /* A section could not run: say why on stderr and count it. */
 void bench_fail(bench_run *run, const char *section, const char *why);
+/* A section ran, but a figure needs a caveat: say it on stderr now and
+ * with the table (and in the JSON file). */
+void bench_warn(bench_run *run, const char *section, const char *why);
 
 /* ---- Report (report.c, sysinfo.c) ------------------------------------- */
 
@@ -144,7 +162,11 @@ void bench_loadavg(double load[3]);
 void bench_print_header(FILE *f, const bench_sysinfo *si,
                         const bench_cfg *cfg);
 void bench_print_table(FILE *f, const bench_run *run);
-/* The targets of issue 7, evaluated on this run's medians. */
+/* The warnings of this run, one "# WARNING:" line each. */
+void bench_print_warnings(FILE *f, const bench_run *run);
+/* The targets of issues 7 and 13, evaluated on this run's medians; for a
+ * missed durable target with 2 receivers, whether its C / (C + F) bound
+ * (durable_bound.h) is itself below the target. */
 void bench_print_targets(FILE *f, const bench_run *run);
 /* Returns 0 on success. */
 int bench_write_json(const char *path, const bench_run *run,

@@ -22,8 +22,21 @@
  * end. Figures: durable_<store>_p<tickets>_t<threads> (payments/s),
  * durable_sqlite_p<tickets>_t<threads>_commits (transactions, i.e. WAL
  * fsyncs, per payment, from tk_store_sqlite_write_stats); ratios:
- * durable_<store>_p<tickets>_t<threads>_vs_mem. */
+ * durable_<store>_p<tickets>_t<threads>_vs_mem.
+ *
+ * --durable-receivers replaces the thread counts (default 1, 2, 8; each
+ * thread receives the same number of payments, so a run with more threads
+ * is longer). PostgreSQL runs at up to BENCH_PG_MAX receivers.
+ *
+ * The bound (durable_bound.h): before each repetition's runs, the probe
+ * times fdatasync on a file in the same directory (durable_fsync_us_median
+ * and _p90: over the repetitions of both sizes, each the median or 90th
+ * percentile of its calls); for every thread count up to the number of
+ * cores, C per payment and thread from that repetition's mem run and the
+ * bound C / (C + F) (durable_c_us_p<tickets>_t<threads>,
+ * durable_bound_p<tickets>_t<threads>). */
 #include "bench.h"
+#include "durable_bound.h"
 #include "durable_pg.h"
 #include "fixture.h"
 
@@ -33,11 +46,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DUR_MAX_THREADS 8
+#define DUR_MAX_THREADS BENCH_DURABLE_MAX_THREADS
 #define DUR_PATH_MAX 512
+/* fdatasync calls of the flush probe per repetition */
+#define DUR_PROBE_CALLS 40
+#define DUR_PROBE_CALLS_QUICK 5
 
-static const unsigned COUNTS[] = {1, 2, DUR_MAX_THREADS};
-#define NCOUNTS (sizeof COUNTS / sizeof COUNTS[0])
 static const size_t SIZES[] = {10, 1};
 #define NSIZES (sizeof SIZES / sizeof SIZES[0])
 
@@ -58,13 +72,19 @@ typedef struct dur_state {
     tk_sender *sender;
     tk_recipient *issuer; /* issues the params the payments are made on */
     bench_pg *pg;         /* NULL: PostgreSQL not measured */
+    dur_probe *probe;     /* NULL: F not measured */
     char dir[DUR_PATH_MAX], db[DUR_PATH_MAX];
+    const unsigned *counts; /* receiver threads, ascending */
+    size_t ncounts;
+    unsigned nthreads; /* the most: counts[ncounts - 1] */
     tk_payment *pays[DUR_MAX_THREADS];
     size_t made; /* payments in each pays[i] */
     size_t ops;  /* payments per thread and run */
     dur_worker wk[DUR_MAX_THREADS];
     void *args[DUR_MAX_THREADS];
-    uint64_t commits, payments; /* SQLite, summed over the timed runs */
+    /* the flush probe, per payment size and repetition */
+    double f_med[NSIZES * BENCH_MAX_REPS], f_p90[NSIZES * BENCH_MAX_REPS];
+    int nprobes;
 } dur_state;
 
 static void *dur_worker_main(void *p)
@@ -168,7 +188,7 @@ static double run_once(dur_state *s, dur_kind k, unsigned t,
 
 static void free_payments(dur_state *s)
 {
-    for (unsigned i = 0; i < DUR_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < s->nthreads; i++) {
         bench_payments_free(s->pays[i], s->made);
         s->pays[i] = NULL;
     }
@@ -180,7 +200,7 @@ static int make_payments(dur_state *s, size_t per_pay)
 {
     free_payments(s);
     s->made = s->ops;
-    for (unsigned i = 0; i < DUR_MAX_THREADS; i++) {
+    for (unsigned i = 0; i < s->nthreads; i++) {
         s->pays[i] = bench_payments_make(&s->w, s->sender, s->issuer, s->ops,
                                          per_pay,
                                          900000 + 10000 * per_pay +
@@ -191,62 +211,137 @@ static int make_payments(dur_state *s, size_t per_pay)
     return 0;
 }
 
+/* PostgreSQL needs its store, the server, and a connection per thread. */
+static int measured(const dur_state *s, int k, unsigned t)
+{
+    return k != DUR_PG || (s->pg != NULL && t <= BENCH_PG_MAX);
+}
+
+/* The flush probe of one repetition (or the warm-up: rep < 0). Returns 0
+ * on success; on failure it is closed (no bound for the rest of the run). */
+static int probe(bench_run *run, dur_state *s, int rep, double *f_us)
+{
+    double med, p90;
+    int n = run->cfg.quick ? DUR_PROBE_CALLS_QUICK : DUR_PROBE_CALLS;
+
+    if (s->probe == NULL)
+        return -1;
+    if (dur_probe_run(s->probe, n, &med, &p90) != 0) {
+        bench_fail(run, "durable", "the flush probe failed (write or "
+                                   "fdatasync in $TK_BENCH_DIR)");
+        dur_probe_close(s->probe);
+        s->probe = NULL;
+        return -1;
+    }
+    if (rep >= 0) {
+        f_us[rep] = med;
+        s->f_med[s->nprobes] = med;
+        s->f_p90[s->nprobes++] = p90;
+    }
+    return 0;
+}
+
+/* Record the figures of one thread count (index ci) of one size. */
+static void record(bench_run *run, const dur_state *s, size_t ci,
+                   size_t per_pay, double (*rate)[BENCH_MAX_REPS],
+                   double commits_per_pay, const double *f_us)
+{
+    double ratio[BENCH_MAX_REPS];
+    char name[BENCH_NAME_MAX], rname[BENCH_NAME_MAX];
+    unsigned t = s->counts[ci];
+    int reps = run->cfg.reps;
+
+    for (int k = 0; k < DUR_NKINDS; k++) {
+        if (!measured(s, k, t))
+            continue;
+        snprintf(name, sizeof name, "durable_%s_p%zu_t%u", KIND_NAME[k],
+                 per_pay, t);
+        bench_add(run, name, "payments/s", rate[k], reps);
+        if (k == DUR_MEM)
+            continue;
+        for (int rep = 0; rep < reps; rep++)
+            ratio[rep] = rate[k][rep] / rate[DUR_MEM][rep];
+        if ((size_t)snprintf(rname, sizeof rname, "%s_vs_mem", name) >=
+            sizeof rname)
+            continue; /* cannot happen: the names are short */
+        bench_add(run, rname, "ratio", ratio, reps);
+        bench_set_ratio(run, rname, bench_find(run, rname)->median);
+    }
+    snprintf(name, sizeof name, "durable_sqlite_p%zu_t%u_commits", per_pay,
+             t);
+    bench_add(run, name, "commits/pay", &commits_per_pay, 1);
+    /* The bound holds while every receiver has a core of its own. */
+    if (f_us != NULL && t <= run->cfg.nproc)
+        dur_bound_add(run, per_pay, t, rate[DUR_MEM], f_us, reps);
+}
+
 /* All store kinds and thread counts for one payment size. */
 static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
 {
-    static double rate[NCOUNTS][DUR_NKINDS][BENCH_MAX_REPS];
-    double ratio[BENCH_MAX_REPS];
-    uint64_t commits[NCOUNTS] = {0}, pays[NCOUNTS] = {0}, c;
-    char name[BENCH_NAME_MAX], rname[BENCH_NAME_MAX];
-    int reps = run->cfg.reps;
-    int nkinds = s->pg != NULL ? DUR_NKINDS : DUR_PG;
+    static double rate[BENCH_DURABLE_MAX_COUNTS][DUR_NKINDS][BENCH_MAX_REPS];
+    double f_us[BENCH_MAX_REPS];
+    uint64_t commits[BENCH_DURABLE_MAX_COUNTS] = {0};
+    uint64_t pays[BENCH_DURABLE_MAX_COUNTS] = {0}, c;
+    int reps = run->cfg.reps, have_f;
 
     s->ops = run->cfg.quick ? 3 : (per_pay == 1 ? 1500 : 300);
     if (make_payments(s, per_pay) != 0) {
         bench_fail(run, "durable", "could not sign the payments");
         return;
     }
-    for (size_t ci = 0; ci < NCOUNTS; ci++) /* warm-up */
-        for (int k = 0; k < nkinds; k++)
-            if (run_once(s, (dur_kind)k, COUNTS[ci], per_pay, &c) < 0)
+    have_f = probe(run, s, -1, f_us) == 0; /* warm-up */
+    for (size_t ci = 0; ci < s->ncounts; ci++)
+        for (int k = 0; k < DUR_NKINDS; k++)
+            if (measured(s, k, s->counts[ci]) &&
+                run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c) < 0)
                 goto fail;
-    for (int rep = 0; rep < reps; rep++)
-        for (size_t ci = 0; ci < NCOUNTS; ci++)
-            for (int k = 0; k < nkinds; k++) {
+    for (int rep = 0; rep < reps; rep++) {
+        have_f = have_f && probe(run, s, rep, f_us) == 0;
+        for (size_t ci = 0; ci < s->ncounts; ci++)
+            for (int k = 0; k < DUR_NKINDS; k++) {
+                if (!measured(s, k, s->counts[ci]))
+                    continue;
                 rate[ci][k][rep] =
-                    run_once(s, (dur_kind)k, COUNTS[ci], per_pay, &c);
+                    run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c);
                 if (rate[ci][k][rep] < 0)
                     goto fail;
                 if (k == DUR_SQLITE) {
                     commits[ci] += c;
-                    pays[ci] += COUNTS[ci] * s->ops;
+                    pays[ci] += s->counts[ci] * s->ops;
                 }
             }
-    for (size_t ci = 0; ci < NCOUNTS; ci++) {
-        for (int k = 0; k < nkinds; k++) {
-            snprintf(name, sizeof name, "durable_%s_p%zu_t%u", KIND_NAME[k],
-                     per_pay, COUNTS[ci]);
-            bench_add(run, name, "payments/s", rate[ci][k], reps);
-            if (k == DUR_MEM)
-                continue;
-            for (int rep = 0; rep < reps; rep++)
-                ratio[rep] = rate[ci][k][rep] / rate[ci][DUR_MEM][rep];
-            if ((size_t)snprintf(rname, sizeof rname, "%s_vs_mem", name) >=
-                sizeof rname)
-                continue; /* cannot happen: the names are short */
-            bench_add(run, rname, "ratio", ratio, reps);
-            bench_set_ratio(run, rname, bench_find(run, rname)->median);
-        }
-        snprintf(name, sizeof name, "durable_sqlite_p%zu_t%u_commits",
-                 per_pay, COUNTS[ci]);
-        {
-            double v = pays[ci] ? (double)commits[ci] / (double)pays[ci] : 0;
-            bench_add(run, name, "commits/pay", &v, 1);
-        }
     }
+    for (size_t ci = 0; ci < s->ncounts; ci++)
+        record(run, s, ci, per_pay, rate[ci],
+               pays[ci] ? (double)commits[ci] / (double)pays[ci] : 0,
+               have_f ? f_us : NULL);
     return;
 fail:
     bench_fail(run, "durable", "a run could not start (store or threads)");
+}
+
+/* The flush probe in the store's directory, and the caveat of a directory
+ * in memory. */
+static void open_probe(bench_run *run, dur_state *s)
+{
+    s->probe = dur_probe_open(s->dir);
+    if (s->probe == NULL)
+        bench_fail(run, "durable", "cannot create the flush probe in "
+                                   "$TK_BENCH_DIR: no F, no bound");
+    if (dur_dir_in_memory(s->dir) == 1)
+        bench_warn(run, "durable", "$TK_BENCH_DIR is on a tmpfs/ramfs: "
+                                   "fdatasync costs nothing there, so the "
+                                   "SQLite rows, F and the bound are "
+                                   "meaningless");
+}
+
+/* The directory's flush latency over the whole section. */
+static void record_probe(bench_run *run, const dur_state *s)
+{
+    if (s->nprobes == 0)
+        return;
+    bench_add(run, "durable_fsync_us_median", "us", s->f_med, s->nprobes);
+    bench_add(run, "durable_fsync_us_p90", "us", s->f_p90, s->nprobes);
 }
 
 void bench_section_durable(bench_run *run)
@@ -261,6 +356,9 @@ void bench_section_durable(bench_run *run)
     }
     for (unsigned i = 0; i < DUR_MAX_THREADS; i++)
         s->args[i] = &s->wk[i];
+    s->counts = run->cfg.durable_receivers;
+    s->ncounts = run->cfg.ndurable_receivers;
+    s->nthreads = s->counts[s->ncounts - 1];
     snprintf(s->dir, sizeof s->dir, "%s/tkbench-durable-XXXXXX",
              base != NULL && base[0] != '\0' ? base : ".");
     if (mkdtemp(s->dir) == NULL) {
@@ -283,14 +381,20 @@ void bench_section_durable(bench_run *run)
         fprintf(stderr, "ticket-bench: durable: PostgreSQL not measured (no "
                         "TK_PG_CONNINFO, no PostgreSQL store in this build, "
                         "or the server refused)\n");
+    else if (s->nthreads > BENCH_PG_MAX)
+        fprintf(stderr, "ticket-bench: durable: PostgreSQL measured at up "
+                        "to %d receivers only\n", BENCH_PG_MAX);
+    open_probe(run, s);
     for (size_t i = 0; i < NSIZES; i++)
         measure_size(run, s, SIZES[i]);
-    for (unsigned i = 0; i < DUR_MAX_THREADS; i++) {
+    record_probe(run, s);
+    for (unsigned i = 0; i < s->nthreads; i++) {
         run->sink ^= s->wk[i].sink;
         if (s->wk[i].failed)
             bench_fail(run, "durable", "a receive failed inside a worker");
     }
 out:
+    dur_probe_close(s->probe);
     bench_pg_close(s->pg);
     free_payments(s);
     remove_db(s);

@@ -221,10 +221,10 @@ out:
 void bench_add(bench_run *run, const char *name, const char *unit,
                const double *samples, int n)
 {
-    double sorted[BENCH_MAX_REPS];
+    double sorted[BENCH_MAX_SAMPLES];
     bench_result *r;
 
-    if (n <= 0 || n > BENCH_MAX_REPS)
+    if (n <= 0 || n > BENCH_MAX_SAMPLES)
         return;
     if (run->nresults == run->cap) {
         size_t cap = run->cap ? 2 * run->cap : 64;
@@ -301,4 +301,12 @@ void bench_fail(bench_run *run, const char *section, const char *why)
 {
     fprintf(stderr, "ticket-bench: %s: %s\n", section, why);
     run->failures++;
+}
+
+void bench_warn(bench_run *run, const char *section, const char *why)
+{
+    fprintf(stderr, "ticket-bench: %s: %s\n", section, why);
+    if (run->nwarnings < BENCH_MAX_WARNINGS)
+        snprintf(run->warnings[run->nwarnings++], BENCH_WARNING_MAX,
+                 "%s: %s", section, why);
 }

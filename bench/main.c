@@ -2,7 +2,7 @@
 /* ticket-bench: ticket throughput against the physical floor.
  *
  *   ticket-bench [--quick] [--json FILE] [--reps N] [--only a,b,...]
- *                [--iters N]
+ *                [--iters N] [--durable-receivers 1,2,8,...]
  *
  * Sections run in a fixed order (the floor first, so that every ratio is
  * taken against the same run); see docs/PERFORMANCE.md. */
@@ -37,7 +37,8 @@ static const bench_section SECTIONS[] = {
     {"risk", bench_section_risk,
      "deposit-risk batch check and exact risk, 10 / 1k / 100k outstanding"},
     {"durable", bench_section_durable,
-     "durable payments/s: mem vs SQLite (FULL), 1/2/8 receivers, 10/1 tickets"},
+     "durable payments/s: mem vs SQLite (FULL), 1/2/8 receivers, 10/1 "
+     "tickets; flush latency F and the bound C/(C+F)"},
 };
 #define NSECTIONS (sizeof SECTIONS / sizeof SECTIONS[0])
 
@@ -60,10 +61,45 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: ticket-bench [--quick] [--json FILE] [--reps N] "
                "[--only SECTION,...] [--iters N] [--list]\n"
+               "                    [--durable-receivers N,N,...]\n"
                "  --iters N  run every self-timed loop exactly N times per "
                "repetition\n"
                "             (for profiling under valgrind/perf; the "
-               "figures are then short)\n");
+               "figures are then short)\n"
+               "  --durable-receivers N,N,...  the durable section's "
+               "receiver thread counts,\n"
+               "             ascending, 1..%d, at most %d (default 1,2,8)\n",
+            BENCH_DURABLE_MAX_THREADS, BENCH_DURABLE_MAX_COUNTS);
+}
+
+/* "1,2,8,32": ascending counts of 1..BENCH_DURABLE_MAX_THREADS. */
+static int parse_receivers(bench_cfg *cfg, const char *list)
+{
+    const char *p = list;
+    size_t n = 0;
+
+    for (;;) {
+        char *end;
+        unsigned long v;
+        if (*p < '0' || *p > '9' || n == BENCH_DURABLE_MAX_COUNTS)
+            goto bad;
+        v = strtoul(p, &end, 10);
+        if (v < 1 || v > BENCH_DURABLE_MAX_THREADS ||
+            (n > 0 && v <= cfg->durable_receivers[n - 1]) ||
+            (*end != ',' && *end != '\0'))
+            goto bad;
+        cfg->durable_receivers[n++] = (unsigned)v;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    cfg->ndurable_receivers = n;
+    return 0;
+bad:
+    fprintf(stderr, "ticket-bench: --durable-receivers takes up to %d "
+                    "ascending counts of 1..%d, e.g. 1,2,8,32\n",
+            BENCH_DURABLE_MAX_COUNTS, BENCH_DURABLE_MAX_THREADS);
+    return -1;
 }
 
 static int parse_args(bench_cfg *cfg, int argc, char **argv)
@@ -91,6 +127,9 @@ static int parse_args(bench_cfg *cfg, int argc, char **argv)
                 return -1;
             }
             cfg->fixed_iters = (uint64_t)n;
+        } else if (strcmp(a, "--durable-receivers") == 0 && i + 1 < argc) {
+            if (parse_receivers(cfg, argv[++i]) != 0)
+                return -1;
         } else if (strcmp(a, "--only") == 0 && i + 1 < argc) {
             cfg->only = argv[++i];
         } else if (strcmp(a, "--list") == 0) {
@@ -122,6 +161,10 @@ int main(int argc, char **argv)
     run.bytes_per_nonce = -1;
     run.cfg.reps = 0;
     run.cfg.nproc = nproc > 0 ? (unsigned)nproc : 1;
+    run.cfg.durable_receivers[0] = 1;
+    run.cfg.durable_receivers[1] = 2;
+    run.cfg.durable_receivers[2] = 8;
+    run.cfg.ndurable_receivers = 3;
     if (parse_args(&run.cfg, argc, argv) != 0)
         return 2;
     if (run.cfg.reps == 0)
@@ -141,6 +184,7 @@ int main(int argc, char **argv)
 
     printf("\n");
     bench_print_table(stdout, &run);
+    bench_print_warnings(stdout, &run);
     bench_print_targets(stdout, &run);
     printf("\n# load average at end: %.2f %.2f %.2f  checksum %016llx\n",
            si.load_end[0], si.load_end[1], si.load_end[2],
