@@ -4,7 +4,9 @@
  * nonce_claim is one transaction: raise the block mark if seen_block is
  * above it (an UPDATE that locks the mark row only then), read the mark
  * FOR SHARE, insert the nonces with ON CONFLICT DO NOTHING RETURNING
- * nonce, commit. The unique key decides which of two concurrent claims of
+ * nonce, commit - sent in one libpq pipeline (pg_pipeline.c), so one
+ * round trip, with nothing decided in C before the commit: the insert
+ * itself checks that the mark row exists. The unique key decides which of two concurrent claims of
  * a nonce inserts it (the other waits for it to commit, then conflicts).
  * nonce_prune takes the mark row FOR UPDATE (by raising it) before it
  * deletes, so it waits for the claims holding the share lock and later
@@ -53,21 +55,21 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* fresh[i] = 1 for the first occurrence of each nonce the INSERT
- * returned (duplicates within a call: the first is fresh). */
+ * returned (duplicates within a call: the first is fresh). got: room for
+ * n (the INSERT returns each distinct nonce at most once), allocated
+ * before the claim commits so that no allocation can fail after it. */
 static tk_status mark_fresh(const PGresult *r, const uint32_t *nonces,
-                            size_t n, uint8_t *fresh)
+                            size_t n, uint8_t *fresh, uint64_t *got)
 {
     size_t m = (size_t)PQntuples(r);
-    uint64_t *got = malloc((m > 0 ? m : 1) * sizeof *got), key, *hit;
+    uint64_t key, *hit;
     int64_t v;
 
-    if (got == NULL)
-        return TK_ERR_NOMEM;
+    if (m > n)
+        return TK_ERR_STORE_CORRUPT;
     for (size_t j = 0; j < m; j++) {
-        if (!tk__pg_get_i64(r, (int)j, 0, 0, UINT32_MAX, &v)) {
-            free(got);
+        if (!tk__pg_get_i64(r, (int)j, 0, 0, UINT32_MAX, &v))
             return TK_ERR_STORE_CORRUPT;
-        }
         got[j] = (uint64_t)v << 1; /* low bit: already handed out */
     }
     qsort(got, m, sizeof *got, cmp_u64);
@@ -78,32 +80,16 @@ static tk_status mark_fresh(const PGresult *r, const uint32_t *nonces,
         if (hit != NULL)
             *hit |= 1; /* no longer equal to key: a repeat is not fresh */
     }
-    free(got);
     return TK_OK;
 }
 
-/* The INSERT of n nonces inside the caller's transaction or alone. */
-static tk_status insert_nonces(tk_store_pg *s, const tk_hash *rand_hash,
-                               const uint32_t *nonces, size_t n,
-                               const tk_u256 *expiration_block,
-                               uint8_t *fresh)
+/* The parameters of NONCE_ADD / NONCE_CLAIM; arr: the nonce array text. */
+static void nonce_params(tk__pg_params *p, const tk_hash *rand_hash,
+                         const char *arr, const tk_u256 *expiration_block)
 {
-    tk__pg_params p = {0};
-    char *arr = nonce_array(nonces, n);
-    PGresult *r;
-    tk_status st;
-
-    if (arr == NULL)
-        return TK_ERR_NOMEM;
-    tk__pg_param_bytes(&p, rand_hash->bytes, 32);
-    tk__pg_param_text(&p, arr);
-    tk__pg_param_bytes(&p, expiration_block->bytes, 32);
-    r = tk__pg_exec(s, TK_PG_NONCE_ADD, &p, &st);
-    free(arr);
-    if (r != NULL && fresh != NULL)
-        st = mark_fresh(r, nonces, n, fresh);
-    PQclear(r);
-    return st;
+    tk__pg_param_bytes(p, rand_hash->bytes, 32);
+    tk__pg_param_text(p, arr);
+    tk__pg_param_bytes(p, expiration_block->bytes, 32);
 }
 
 tk_status tk__pg_nonce_add_many(void *self, const tk_hash *rand_hash,
@@ -111,6 +97,8 @@ tk_status tk__pg_nonce_add_many(void *self, const tk_hash *rand_hash,
                                 const tk_u256 *expiration_block)
 {
     tk_store_pg *s = self;
+    tk__pg_params p = {0};
+    char *arr;
     tk_status st;
 
     TK_ARG_CHECK_NOCTX(s != NULL);
@@ -118,12 +106,16 @@ tk_status tk__pg_nonce_add_many(void *self, const tk_hash *rand_hash,
                  (nonces != NULL || n == 0));
     if (n == 0)
         return TK_OK;
+    if ((arr = nonce_array(nonces, n)) == NULL)
+        return TK_ERR_NOMEM;
+    nonce_params(&p, rand_hash, arr, expiration_block);
     pthread_mutex_lock(&s->mu);
     /* One statement: all-or-nothing by itself. */
     st = tk__pg_ready(s);
     if (st == TK_OK)
-        st = insert_nonces(s, rand_hash, nonces, n, expiration_block, NULL);
+        st = tk__pg_run(s, TK_PG_NONCE_ADD, &p, NULL);
     pthread_mutex_unlock(&s->mu);
+    free(arr);
     return st;
 }
 
@@ -134,24 +126,32 @@ tk_status tk__pg_nonce_add(void *self, const tk_hash *rand_hash,
                                  expiration_block);
 }
 
-/* Raise the mark if seen is above it, then read it under a share lock. */
-static tk_status claim_mark(tk_store_pg *s, uint64_t seen, uint64_t *mark)
+/* The claim's transaction in one pipeline: raise the mark if seen is
+ * above it, read it under a share lock, insert the nonces (n > 0). */
+static tk_status claim_pipelined(tk_store_pg *s, uint64_t seen,
+                                 const tk__pg_params *ins, const uint32_t *nonces,
+                                 size_t n, uint8_t *fresh, uint64_t *got,
+                                 uint64_t *mark)
 {
     tk__pg_params p = {0};
-    PGresult *r;
+    tk__pg_step steps[3] = {{TK_PG_MARK_RAISE_IF_LOWER, &p, NULL},
+                            {TK_PG_MARK_SHARE, NULL, NULL},
+                            {TK_PG_NONCE_CLAIM, ins, NULL}};
+    size_t k = n > 0 ? 3 : 2;
     int64_t v = 0;
     tk_status st;
 
     tk__pg_param_i64(&p, block_i64(seen));
-    if ((st = tk__pg_run(s, TK_PG_MARK_RAISE_IF_LOWER, &p, NULL)) != TK_OK)
+    if ((st = tk__pg_pipeline(s, steps, k)) != TK_OK)
         return st;
-    r = tk__pg_exec(s, TK_PG_MARK_SHARE, NULL, &st);
-    if (r == NULL)
-        return st;
-    /* No row (or a bad one): the table was tampered with. */
-    if (PQntuples(r) != 1 || !tk__pg_get_i64(r, 0, 0, 0, INT64_MAX, &v))
+    /* No row (or a bad one): the table was tampered with; the insert
+     * then inserted nothing. */
+    if (PQntuples(steps[1].r) != 1 ||
+        !tk__pg_get_i64(steps[1].r, 0, 0, 0, INT64_MAX, &v))
         st = TK_ERR_STORE_CORRUPT;
-    PQclear(r);
+    else if (n > 0)
+        st = mark_fresh(steps[2].r, nonces, n, fresh, got);
+    tk__pg_clear_steps(steps, k);
     *mark = (uint64_t)v;
     return st;
 }
@@ -163,7 +163,9 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
                              uint64_t *mark)
 {
     tk_store_pg *s = self;
-    uint64_t m = 0;
+    tk__pg_params ins = {0};
+    uint64_t m = 0, *got = NULL;
+    char *arr = NULL;
     tk_status st;
 
     if (mark != NULL)
@@ -175,16 +177,23 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
     TK_ARG_CHECK(s->ctx, n == 0 || (rand_hash != NULL && nonces != NULL &&
                                     fresh != NULL &&
                                     expiration_block != NULL));
+    if (n > 0) {
+        arr = nonce_array(nonces, n);
+        got = n <= SIZE_MAX / sizeof *got ? malloc(n * sizeof *got) : NULL;
+        if (arr == NULL || got == NULL) {
+            free(arr);
+            free(got);
+            return TK_ERR_NOMEM;
+        }
+        nonce_params(&ins, rand_hash, arr, expiration_block);
+    }
     pthread_mutex_lock(&s->mu);
     st = tk__pg_ready(s);
-    if (st == TK_OK && (st = tk__pg_simple(s, TK_PG_BEGIN)) == TK_OK) {
-        st = claim_mark(s, seen_block, &m);
-        if (st == TK_OK && n > 0)
-            st = insert_nonces(s, rand_hash, nonces, n, expiration_block,
-                               fresh);
-        st = tk__pg_finish(s, st);
-    }
+    if (st == TK_OK)
+        st = claim_pipelined(s, seen_block, &ins, nonces, n, fresh, got, &m);
     pthread_mutex_unlock(&s->mu);
+    free(arr);
+    free(got);
     if (st != TK_OK) {
         if (n > 0)
             memset(fresh, 0, n); /* rolled back (or unknown): none fresh */

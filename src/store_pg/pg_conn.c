@@ -38,6 +38,15 @@ static const char *const stmt_sql[TK_PG_COUNT] = {
         " SELECT $1::bytea, n, $3::bytea"
         " FROM (SELECT DISTINCT unnest($2::int8[]) AS n) AS u ORDER BY n"
         " ON CONFLICT DO NOTHING RETURNING nonce",
+    /* NONCE_ADD for a claim (pg_claim.c), pipelined after MARK_SHARE: it
+     * inserts nothing when the mark row is gone (the claim then fails as
+     * corrupt, which C can only tell once the transaction committed). */
+    [TK_PG_NONCE_CLAIM] =
+        "INSERT INTO tk_seen_nonces (rand_hash, nonce, expiration_block)"
+        " SELECT $1::bytea, n, $3::bytea"
+        " FROM (SELECT DISTINCT unnest($2::int8[]) AS n) AS u"
+        " WHERE EXISTS (SELECT 1 FROM tk_block_mark WHERE id = 0) ORDER BY n"
+        " ON CONFLICT DO NOTHING RETURNING nonce",
     [TK_PG_NONCE_LOAD] =
         "SELECT rand_hash, nonce, expiration_block FROM tk_seen_nonces",
     [TK_PG_NONCE_PRUNE] =
@@ -257,7 +266,9 @@ tk_status tk__pg_ready(tk_store_pg *s)
 {
     PGTransactionStatusType ts;
 
-    if (PQstatus(s->conn) != CONNECTION_OK || closed_by_server(s->conn)) {
+    if (PQstatus(s->conn) != CONNECTION_OK ||
+        PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF ||
+        closed_by_server(s->conn)) {
         memset(s->prepared, 0, sizeof s->prepared);
         PQreset(s->conn);
         if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -284,15 +295,20 @@ tk_status tk__pg_enter(tk_store_pg *s)
     return st;
 }
 
-static tk_status prepare(tk_store_pg *s, tk__pg_stmt_id id)
+void tk__pg_stmt_name(tk__pg_stmt_id id, char name[TK_PG_STMT_NAME_MAX])
 {
-    char name[16];
+    snprintf(name, TK_PG_STMT_NAME_MAX, "tk%d", (int)id);
+}
+
+tk_status tk__pg_prepare(tk_store_pg *s, tk__pg_stmt_id id)
+{
+    char name[TK_PG_STMT_NAME_MAX];
     PGresult *r;
     tk_status st = TK_OK;
 
     if (s->prepared[id])
         return TK_OK;
-    snprintf(name, sizeof name, "tk%d", (int)id);
+    tk__pg_stmt_name(id, name);
     r = PQprepare(s->conn, name, stmt_sql[id], 0, NULL);
     if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
         st = tk__pg_status(s, r);
@@ -305,13 +321,13 @@ static tk_status prepare(tk_store_pg *s, tk__pg_stmt_id id)
 PGresult *tk__pg_exec(tk_store_pg *s, tk__pg_stmt_id id,
                       const tk__pg_params *p, tk_status *st)
 {
-    char name[16];
+    char name[TK_PG_STMT_NAME_MAX];
     PGresult *r;
     ExecStatusType rs;
 
-    if ((*st = prepare(s, id)) != TK_OK)
+    if ((*st = tk__pg_prepare(s, id)) != TK_OK)
         return NULL;
-    snprintf(name, sizeof name, "tk%d", (int)id);
+    tk__pg_stmt_name(id, name);
     r = PQexecPrepared(s->conn, name, p != NULL ? p->n : 0,
                        p != NULL ? p->value : NULL,
                        p != NULL ? p->length : NULL,

@@ -19,6 +19,7 @@ typedef enum tk__pg_stmt_id {
     TK_PG_SET_STATE,
     TK_PG_LIST,
     TK_PG_NONCE_ADD,
+    TK_PG_NONCE_CLAIM,
     TK_PG_NONCE_LOAD,
     TK_PG_NONCE_PRUNE,
     TK_PG_MARK_RAISE_IF_LOWER,
@@ -75,7 +76,8 @@ void tk__pg_param_text(tk__pg_params *p, const char *text);
 tk_status tk__pg_session(tk_store_pg *s);
 
 /* Caller holds s->mu. Make sure the connection is up: reconnect when it is
- * broken (or the server closed it), and roll back a transaction a failed
+ * broken (or the server closed it, or a failed pipeline left answers
+ * unread), and roll back a transaction a failed
  * call left open. TK_ERR_STORE_UNAVAILABLE when it cannot. */
 tk_status tk__pg_ready(tk_store_pg *s);
 
@@ -87,6 +89,30 @@ tk_status tk__pg_enter(tk_store_pg *s);
  * with *st set (and the error text recorded). */
 PGresult *tk__pg_exec(tk_store_pg *s, tk__pg_stmt_id id,
                       const tk__pg_params *p, tk_status *st);
+
+/* Prepare statement id on this connection unless it already is. */
+tk_status tk__pg_prepare(tk_store_pg *s, tk__pg_stmt_id id);
+
+/* The prepared statement's name on the connection ("tk<id>"). */
+#define TK_PG_STMT_NAME_MAX 16
+void tk__pg_stmt_name(tk__pg_stmt_id id, char name[TK_PG_STMT_NAME_MAX]);
+
+/* One statement of a pipelined transaction: id and p in, its result out
+ * (NULL until tk__pg_pipeline succeeds; tk__pg_clear_steps frees them). */
+typedef struct tk__pg_step {
+    tk__pg_stmt_id id;
+    const tk__pg_params *p;
+    PGresult *r;
+} tk__pg_step;
+
+/* Caller holds s->mu after tk__pg_ready. Run the n steps as one
+ * transaction (BEGIN, steps, COMMIT) in one round trip (pg_pipeline.c).
+ * TK_OK: committed, every steps[i].r set. Otherwise nothing committed
+ * (or, the connection lost after COMMIT was sent, unknown: retryable
+ * TK_ERR_STORE_UNAVAILABLE as for tk__pg_finish), no result kept, and
+ * the connection idle or left for the next tk__pg_ready to reset. */
+tk_status tk__pg_pipeline(tk_store_pg *s, tk__pg_step *steps, size_t n);
+void tk__pg_clear_steps(tk__pg_step *steps, size_t n);
 
 /* A statement run for its effect only; *changed gets the row count when
  * not NULL. */
