@@ -27,8 +27,9 @@
  *  synchronous_commit=on before the call returns (the server's fsync
  *  setting decides the rest). nonce_claim raises the block mark and records
  *  the nonces in one transaction (INSERT ... ON CONFLICT DO NOTHING
- *  RETURNING): across every connection and process on the database, each
- *  nonce is fresh for exactly one claim. pending_add is one transaction
+ *  RETURNING), sent in one round trip (a libpq pipeline): across every
+ *  connection and process on the database, each nonce is fresh for
+ *  exactly one claim. pending_add is one transaction
  *  serialized per sender (an advisory lock), so two nodes cannot both pass
  *  the limit; lease_acquire is one statement on the server's clock. A
  *  lock wait is bounded by lock_timeout_ms (options), and a session of

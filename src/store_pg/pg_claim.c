@@ -147,8 +147,10 @@ static tk_status claim_pipelined(tk_store_pg *s, uint64_t seen,
     /* No row (or a bad one): the table was tampered with; the insert
      * then inserted nothing. */
     if (PQntuples(steps[1].r) != 1 ||
-        !tk__pg_get_i64(steps[1].r, 0, 0, 0, INT64_MAX, &v))
+        !tk__pg_get_i64(steps[1].r, 0, 0, 0, INT64_MAX, &v)) {
+        tk__pg_record_error(s, "tk_block_mark has no valid row");
         st = TK_ERR_STORE_CORRUPT;
+    }
     else if (n > 0)
         st = mark_fresh(steps[2].r, nonces, n, fresh, got);
     tk__pg_clear_steps(steps, k);

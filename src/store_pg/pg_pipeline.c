@@ -74,8 +74,14 @@ static int read_all(tk_store_pg *s, tk__pg_step *steps, size_t n,
 
     for (size_t k = 0; k < n + 2; k++) {
         if ((r = next_answer(s->conn)) == NULL) {
-            if (*st == TK_OK)
+            if (*st != TK_OK)
+                return 0;
+            if (PQstatus(s->conn) != CONNECTION_OK) {
                 *st = tk__pg_status(s, NULL);
+            } else { /* not seen with libpq 15; never a success */
+                tk__pg_record_error(s, "an answer of the pipeline is missing");
+                *st = TK_ERR_STORE;
+            }
             return 0;
         }
         rs = PQresultStatus(r);
@@ -101,16 +107,9 @@ static int read_all(tk_store_pg *s, tk__pg_step *steps, size_t n,
     r = PQgetResult(s->conn);
     rs = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     PQclear(r);
-    if (rs != PGRES_PIPELINE_SYNC) {
-        if (*st == TK_OK && PQstatus(s->conn) != CONNECTION_OK) {
-            /* COMMIT answered: durable, whatever became of the Sync */
-        } else if (*st == TK_OK) {
-            tk__pg_record_error(s, "no pipeline sync after the commit");
-            *st = TK_ERR_STORE;
-        }
-        return 0;
-    }
-    return 1;
+    /* No Sync (the connection lost after COMMIT answered): the status
+     * stands, the commit is durable; tk__pg_ready resets the connection. */
+    return rs == PGRES_PIPELINE_SYNC;
 }
 
 tk_status tk__pg_pipeline(tk_store_pg *s, tk__pg_step *steps, size_t n)

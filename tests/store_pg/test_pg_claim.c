@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/* The PostgreSQL nonce_claim sends its whole transaction in one libpq
+ * pipeline (src/store_pg/pg_pipeline.c): the client no longer sees one
+ * statement's answer before the next is sent. What this tries to break,
+ * at each point the pipeline can fail: the claim must be all-or-nothing
+ * (no nonce stored and the block mark not raised when it fails), report
+ * the specific status, and leave the SAME store object working for the
+ * next call (no answer of the failed pipeline read by a later one):
+ * - lock_timeout in the first statement (the rest of the pipeline is
+ *   skipped by the server),
+ * - an error in the last statement, after the mark was raised,
+ * - the mark row gone (the check C used to make between the statements
+ *   is now the INSERT's own),
+ * - the session killed by the server while the claim waits on a lock:
+ *   the pipeline was sent, its answers never come. */
+#include "store_backends.h"
+
+#include "ticket/store_pg.h"
+#include "ticket/u256.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N 3
+
+typedef struct fixture {
+    tk_ctx *ctx;
+    char *conninfo; /* a fresh schema */
+    PGconn *admin;  /* the test's own session on that schema */
+    tk_store_pg *pg;
+    tk_store st;
+    tk_hash rh;
+    tk_u256 exp;
+    uint32_t nonces[N];
+} fixture;
+
+static fixture *open_fixture(const char *extra, int lock_timeout_ms)
+{
+    fixture *f = calloc(1, sizeof *f);
+    tk_store_pg_options o = {.lock_timeout_ms = lock_timeout_ms};
+    char ci[1024];
+
+    assert_non_null(f);
+    assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
+    assert_non_null(f->conninfo = tk_test_pg_schema_new());
+    snprintf(ci, sizeof ci, "%s %s", f->conninfo, extra);
+    assert_int_equal(tk_store_pg_create(f->ctx, &f->pg, ci, &o), TK_OK);
+    assert_int_equal(tk_store_pg_iface(f->pg, &f->st), TK_OK);
+    f->admin = PQconnectdb(f->conninfo);
+    assert_int_equal(PQstatus(f->admin), CONNECTION_OK);
+    tk_test_rand_bytes(f->rh.bytes, 32);
+    assert_int_equal(tk_u256_from_u64(&f->exp, 1000), TK_OK);
+    for (int i = 0; i < N; i++)
+        f->nonces[i] = (uint32_t)(7 + 100 * i);
+    return f;
+}
+
+static void close_fixture(fixture *f)
+{
+    PQfinish(f->admin);
+    tk_store_pg_destroy(f->pg);
+    tk_test_pg_schema_drop(f->conninfo);
+    free(f->conninfo);
+    tk_ctx_destroy(f->ctx);
+    free(f);
+}
+
+static void admin_ok(fixture *f, const char *q)
+{
+    PGresult *r = PQexec(f->admin, q);
+    ExecStatusType rs = PQresultStatus(r);
+
+    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", q, PQerrorMessage(f->admin));
+    PQclear(r);
+}
+
+/* The single integer a query returns. */
+static long long admin_int(fixture *f, const char *q)
+{
+    PGresult *r = PQexec(f->admin, q);
+    long long v;
+
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        fail_msg("%s: %s", q, PQerrorMessage(f->admin));
+    v = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+static long long stored_nonces(fixture *f)
+{
+    return admin_int(f, "SELECT count(*) FROM tk_seen_nonces");
+}
+
+static long long mark_row(fixture *f)
+{
+    return admin_int(f, "SELECT block FROM tk_block_mark WHERE id = 0");
+}
+
+static tk_status claim(fixture *f, uint64_t seen, uint8_t fresh[N],
+                       uint64_t *mark)
+{
+    memset(fresh, 0xAA, N); /* must come back 0/1 whatever happens */
+    *mark = 12345;
+    return f->st.nonce_claim(f->st.self, &f->rh, f->nonces, N, &f->exp,
+                             seen, fresh, mark);
+}
+
+static void assert_fresh(const uint8_t fresh[N], int v)
+{
+    for (int i = 0; i < N; i++)
+        assert_int_equal(fresh[i], v);
+}
+
+/* The claim succeeds on the same store object: all fresh, then replays. */
+static void assert_recovers(fixture *f, uint64_t seen)
+{
+    uint8_t fresh[N];
+    uint64_t mark;
+
+    assert_int_equal(claim(f, seen, fresh, &mark), TK_OK);
+    assert_fresh(fresh, 1);
+    assert_int_equal(mark, seen);
+    assert_int_equal(claim(f, seen, fresh, &mark), TK_OK);
+    assert_fresh(fresh, 0);
+    assert_int_equal(stored_nonces(f), N);
+}
+
+/* A claim that fails with want (its error text holding text): no nonce
+ * fresh, the mark 0, no nonce stored. */
+static void assert_claim_fails(fixture *f, uint64_t seen, tk_status want,
+                               const char *text)
+{
+    uint8_t fresh[N];
+    uint64_t mark;
+    char msg[256];
+
+    assert_int_equal(claim(f, seen, fresh, &mark), want);
+    assert_fresh(fresh, 0);
+    assert_int_equal(mark, 0);
+    assert_int_equal(tk_store_pg_last_error(f->pg, msg, sizeof msg), TK_OK);
+    if (strstr(msg, text) == NULL)
+        fail_msg("error text \"%s\" lacks \"%s\"", msg, text);
+    assert_int_equal(stored_nonces(f), 0);
+}
+
+static void test_lock_timeout(void **state)
+{
+    fixture *f = open_fixture("", 300);
+
+    (void)state;
+    admin_ok(f, "BEGIN");
+    admin_ok(f, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
+    assert_claim_fails(f, 50, TK_ERR_STORE_UNAVAILABLE, "lock timeout");
+    admin_ok(f, "ROLLBACK");
+    assert_int_equal(mark_row(f), 0);
+    assert_recovers(f, 50);
+    close_fixture(f);
+}
+
+static void test_error_in_last_statement(void **state)
+{
+    fixture *f = open_fixture("", 0);
+
+    (void)state;
+    admin_ok(f, "CREATE FUNCTION tk_test_refuse() RETURNS trigger"
+                " LANGUAGE plpgsql AS $$ BEGIN RAISE 'injected refusal'; END $$");
+    admin_ok(f, "CREATE TRIGGER tk_test_refuse BEFORE INSERT ON tk_seen_nonces"
+                " FOR EACH ROW EXECUTE FUNCTION tk_test_refuse()");
+    /* seen 70 raises the mark in the first statement; the INSERT fails */
+    assert_claim_fails(f, 70, TK_ERR_STORE, "injected refusal");
+    assert_int_equal(mark_row(f), 0); /* the raise was rolled back */
+    admin_ok(f, "DROP TRIGGER tk_test_refuse ON tk_seen_nonces");
+    assert_recovers(f, 70);
+    close_fixture(f);
+}
+
+static void test_mark_row_gone(void **state)
+{
+    fixture *f = open_fixture("", 0);
+
+    (void)state;
+    admin_ok(f, "DELETE FROM tk_block_mark");
+    /* committed, but the INSERT inserted nothing */
+    assert_claim_fails(f, 80, TK_ERR_STORE_CORRUPT, "tk_block_mark");
+    admin_ok(f, "INSERT INTO tk_block_mark (id, block) VALUES (0, 0)");
+    assert_recovers(f, 80);
+    close_fixture(f);
+}
+
+typedef struct claim_call {
+    fixture *f;
+    tk_status st;
+    uint8_t fresh[N];
+    uint64_t mark;
+} claim_call;
+
+static void *claim_thread(void *arg)
+{
+    claim_call *c = arg;
+    c->st = claim(c->f, 90, c->fresh, &c->mark);
+    return NULL;
+}
+
+static void test_session_killed_mid_pipeline(void **state)
+{
+    char app[64], q[256];
+    fixture *f;
+    claim_call c;
+    pthread_t t;
+    long long killed = 0;
+    struct timespec nap = {0, 20 * 1000000L};
+
+    (void)state;
+    snprintf(app, sizeof app, "tk_claim_%ld", (long)getpid());
+    snprintf(q, sizeof q, "application_name=%s", app);
+    f = open_fixture(q, 60000); /* the lock wait outlasts the test */
+    admin_ok(f, "BEGIN");
+    admin_ok(f, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
+    memset(&c, 0, sizeof c);
+    c.f = f;
+    assert_int_equal(pthread_create(&t, NULL, claim_thread, &c), 0);
+    /* Once the claim's session waits on the mark row's lock, its pipeline
+     * is on the server: end that session from ours. */
+    snprintf(q, sizeof q,
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+             " WHERE application_name = '%s' AND wait_event_type = 'Lock'", app);
+    for (int i = 0; i < 1500 && killed == 0; i++) { /* up to ~30 s */
+        killed = admin_int(f, q);
+        if (killed == 0)
+            nanosleep(&nap, NULL);
+    }
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(killed, 1);
+    assert_int_equal(c.st, TK_ERR_STORE_UNAVAILABLE);
+    assert_fresh(c.fresh, 0);
+    assert_int_equal(c.mark, 0);
+    admin_ok(f, "ROLLBACK");
+    assert_int_equal(stored_nonces(f), 0);
+    assert_int_equal(mark_row(f), 0);
+    assert_recovers(f, 90); /* reconnects */
+    close_fixture(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lock_timeout),
+        cmocka_unit_test(test_error_in_last_statement),
+        cmocka_unit_test(test_mark_row_gone),
+        cmocka_unit_test(test_session_killed_mid_pipeline),
+    };
+    tk_test_pg_require();
+    tk_test_seed();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
