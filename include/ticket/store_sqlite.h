@@ -49,8 +49,10 @@ extern "C" {
  *  2 = adds the persisted seen nonces and the state index; 3 = adds the
  *  request seqs (seq_advance); 4 = adds the
  *  block mark (nonce_claim, nonce_prune); 5 = adds the pending redemptions
- *  and the redeemer lease (pending_*, lease_*; docs/fleet.md). */
-#define TK_STORE_SQLITE_SCHEMA_VERSION 5
+ *  and the redeemer lease (pending_*, lease_*; docs/fleet.md); 6 = stores
+ *  the seen nonces as 64-bit words per rand hash, with one expiration
+ *  block per rand hash (the latest written; migrated from 5's rows). */
+#define TK_STORE_SQLITE_SCHEMA_VERSION 6
 
 /** Longest decimal total (face values summed over a state may exceed
  *  2^256; this holds any sum of 2^64 uint256 values) plus the NUL. */

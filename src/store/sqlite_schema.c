@@ -82,8 +82,37 @@ static const char schema_v5[] =
     "INSERT INTO redeemer_lease (id, holder, expires_ms, token)"
     " VALUES (0, '', 0, 0);";
 
+/* Version 6: seen nonces as bitmap words, 64 nonces of one rand hash per
+ * row (bit k of word w is nonce 64 w + k; bits holds the 64-bit mask as
+ * SQLite's signed integer), and one expiration block per rand hash (the
+ * latest any write gave it), so a claim of consecutive nonces updates one
+ * or two rows of one B-tree instead of a row and an index entry per nonce
+ * (docs/PERFORMANCE.md). The rows of v2's table move over: a rand hash
+ * keeps its latest expiration; sum() is the bitwise OR here because the
+ * nonces of a word are distinct bits (and no partial sum overflows). */
+static const char schema_v6[] =
+    "CREATE TABLE seen_rand_hashes ("
+    " rand_hash BLOB NOT NULL PRIMARY KEY CHECK (length(rand_hash) = 32),"
+    " expiration_block BLOB NOT NULL CHECK (length(expiration_block) = 32)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX seen_rand_hashes_by_expiry"
+    " ON seen_rand_hashes (expiration_block);"
+    "CREATE TABLE seen_nonce_words ("
+    " rand_hash BLOB NOT NULL CHECK (length(rand_hash) = 32),"
+    " word INTEGER NOT NULL CHECK (word BETWEEN 0 AND 67108863),"
+    " bits INTEGER NOT NULL CHECK (bits <> 0),"
+    " PRIMARY KEY (rand_hash, word)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO seen_rand_hashes (rand_hash, expiration_block)"
+    " SELECT rand_hash, max(expiration_block) FROM seen_nonces"
+    " GROUP BY rand_hash;"
+    "INSERT INTO seen_nonce_words (rand_hash, word, bits)"
+    " SELECT rand_hash, nonce >> 6, sum(1 << (nonce & 63)) FROM seen_nonces"
+    " GROUP BY rand_hash, nonce >> 6;"
+    "DROP TABLE seen_nonces;";
+
 static const char *const steps[TK_STORE_SQLITE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6,
 };
 
 tk_status tk__sqlite_status(int rc)
@@ -189,11 +218,12 @@ static tk_status check_tables(sqlite3 *db)
     long long n;
     tk_status st = query_int(db,
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
-        " name IN ('winners', 'seen_nonces', 'request_seqs',"
-        " 'block_mark', 'pending_redemptions', 'redeemer_lease')", &n);
+        " name IN ('winners', 'seen_rand_hashes', 'seen_nonce_words',"
+        " 'request_seqs', 'block_mark', 'pending_redemptions',"
+        " 'redeemer_lease')", &n);
     if (st != TK_OK)
         return st;
-    return n == 6 ? TK_OK : TK_ERR_STORE_CORRUPT;
+    return n == 7 ? TK_OK : TK_ERR_STORE_CORRUPT;
 }
 
 tk_status tk__sqlite_prepare_schema(sqlite3 *db)

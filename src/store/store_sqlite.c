@@ -34,13 +34,27 @@ static const char *const stmt_sql[TK_SQL_COUNT] = {
         "SELECT " TK_SQL_WINNER_COLUMNS " FROM winners"
         " WHERE (?1 IS NULL OR sender = ?1) AND ((1 << state) & ?2) != 0"
         " ORDER BY creation_round, ticket_hash",
-    [TK_SQL_NONCE_ADD] =
-        "INSERT INTO seen_nonces (rand_hash, nonce, expiration_block)"
-        " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    /* The latest expiration block wins (keeping a nonce longer is safe);
+     * an unchanged row is not written. */
+    [TK_SQL_NONCE_RAND_PUT] =
+        "INSERT INTO seen_rand_hashes (rand_hash, expiration_block)"
+        " VALUES (?1, ?2) ON CONFLICT (rand_hash) DO UPDATE"
+        " SET expiration_block = excluded.expiration_block"
+        " WHERE excluded.expiration_block > seen_rand_hashes.expiration_block",
+    [TK_SQL_NONCE_WORD_GET] =
+        "SELECT bits FROM seen_nonce_words WHERE rand_hash = ?1 AND word = ?2",
+    [TK_SQL_NONCE_WORD_PUT] =
+        "INSERT INTO seen_nonce_words (rand_hash, word, bits) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (rand_hash, word) DO UPDATE SET bits = excluded.bits",
     [TK_SQL_NONCE_LOAD] =
-        "SELECT rand_hash, nonce, expiration_block FROM seen_nonces",
-    [TK_SQL_NONCE_PRUNE] =
-        "DELETE FROM seen_nonces WHERE expiration_block < ?1",
+        "SELECT w.rand_hash, w.word, w.bits, r.expiration_block"
+        " FROM seen_nonce_words AS w JOIN seen_rand_hashes AS r"
+        " ON r.rand_hash = w.rand_hash",
+    [TK_SQL_NONCE_PRUNE_WORDS] =
+        "DELETE FROM seen_nonce_words WHERE rand_hash IN (SELECT rand_hash"
+        " FROM seen_rand_hashes WHERE expiration_block < ?1)",
+    [TK_SQL_NONCE_PRUNE_RANDS] =
+        "DELETE FROM seen_rand_hashes WHERE expiration_block < ?1",
     [TK_SQL_MARK_RAISE] =
         "UPDATE block_mark SET block = max(block, ?1) WHERE id = 0"
         " RETURNING block",
@@ -313,20 +327,48 @@ static tk_status sq_nonce_add(void *self, const tk_hash *rand_hash,
                                      expiration_block);
 }
 
-typedef struct nonce_row {
+/* One stored word of seen nonces (schema v6): bit k is nonce 64 word + k. */
+typedef struct nonce_word_row {
     tk_hash rand_hash;
-    uint32_t nonce;
+    uint32_t word;
+    uint64_t bits;
     tk_u256 expiration_block;
-} nonce_row;
+} nonce_word_row;
+
+static int read_word_row(sqlite3_stmt *q, nonce_word_row *r)
+{
+    long long word = 0;
+
+    if (!col_blob(q, 0, r->rand_hash.bytes, 32, 0) ||
+        !col_int(q, 1, 0, UINT32_MAX >> 6, &word) ||
+        sqlite3_column_type(q, 2) != SQLITE_INTEGER ||
+        !col_blob(q, 3, r->expiration_block.bytes, 32, 0))
+        return 0;
+    r->word = (uint32_t)word;
+    r->bits = (uint64_t)sqlite3_column_int64(q, 2); /* signed in SQLite */
+    return r->bits != 0;
+}
+
+/* Visit every set bit of the rows, in nonce order per row. */
+static tk_status visit_words(const nonce_word_row *rows, size_t n,
+                             tk_nonce_visit_fn fn, void *data)
+{
+    for (size_t i = 0; i < n; i++)
+        for (unsigned k = 0; k < 64; k++)
+            if ((rows[i].bits >> k & 1u) != 0 &&
+                fn(&rows[i].rand_hash, rows[i].word << 6 | k,
+                   &rows[i].expiration_block, data) != 0)
+                return TK_ERR_STORE; /* cut short: never a complete load */
+    return TK_OK;
+}
 
 static tk_status sq_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
 {
     tk_store_sqlite *s = self;
-    nonce_row *rows = NULL, *grown;
+    nonce_word_row *rows = NULL, *grown;
     size_t n = 0, cap = 0;
     sqlite3_stmt *q;
     tk_status st;
-    long long nonce = 0;
     int rc = SQLITE_DONE;
 
     TK_ARG_CHECK_NOCTX(s != NULL && fn != NULL);
@@ -335,7 +377,7 @@ static tk_status sq_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
     if (q != NULL) {
         while (st == TK_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             if (n == cap) {
-                cap = cap == 0 ? 256 : cap * 2;
+                cap = cap == 0 ? 64 : cap * 2;
                 grown = realloc(rows, cap * sizeof *rows);
                 if (grown == NULL) {
                     st = TK_ERR_NOMEM;
@@ -343,21 +385,16 @@ static tk_status sq_nonce_load(void *self, tk_nonce_visit_fn fn, void *data)
                 }
                 rows = grown;
             }
-            if (!col_blob(q, 0, rows[n].rand_hash.bytes, 32, 0) ||
-                !col_int(q, 1, 0, UINT32_MAX, &nonce) ||
-                !col_blob(q, 2, rows[n].expiration_block.bytes, 32, 0))
+            if (!read_word_row(q, &rows[n++]))
                 st = TK_ERR_STORE_CORRUPT;
-            rows[n++].nonce = (uint32_t)nonce;
         }
         if (st == TK_OK && rc != SQLITE_DONE)
             st = tk__sqlite_status(rc);
         sqlite3_reset(q);
     }
     pthread_mutex_unlock(&s->mu);
-    for (size_t i = 0; st == TK_OK && i < n; i++)
-        if (fn(&rows[i].rand_hash, rows[i].nonce, &rows[i].expiration_block,
-               data) != 0)
-            st = TK_ERR_STORE; /* cut short: never a complete load */
+    if (st == TK_OK)
+        st = visit_words(rows, n, fn, data);
     free(rows);
     return st;
 }

@@ -6,6 +6,7 @@
  * gains the two tables when a newer library opens it. */
 #include "fleet_contract.h"
 
+#include "store/sqlite_internal.h"
 #include "ticket/store_sqlite.h"
 #include "ticket/u256.h"
 
@@ -108,8 +109,8 @@ static void test_sqlite_race(void **state)
         tk_store_sqlite_destroy(s[i]);
 }
 
-/* A version-4 file (made by hand: today's file with the two tables dropped
- * and user_version 4) is migrated on open. */
+/* A version-4 file (written by the migration steps up to 4) is migrated
+ * on open. */
 static void test_sqlite_migrates_v4(void **state)
 {
     char path[300];
@@ -119,13 +120,10 @@ static void test_sqlite_migrates_v4(void **state)
     uint64_t token = 0;
     (void)state;
     db_path(path, sizeof path, "v4.db");
-    assert_int_equal(tk_store_sqlite_create(&s, path, NULL), TK_OK);
-    tk_store_sqlite_destroy(s);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE pending_redemptions;"
-                                      "DROP TABLE redeemer_lease;"
-                                      "PRAGMA user_version = 4;", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(tk__sqlite_migrate(db, 0, 4), TK_OK);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(tk_store_sqlite_create(&s, path, NULL), TK_OK);
     assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);

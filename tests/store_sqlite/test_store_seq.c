@@ -5,6 +5,7 @@
  * restart, a second connection, racing threads and racing processes on one file
  * never accept the same seq twice. */
 #include "test_support.h"
+#include "sqlite_files.h"
 
 #include "ticket/credential.h"
 #include "ticket/store.h"
@@ -17,35 +18,6 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    return tk_test_tmpdir_make(dir, sizeof dir, "tk_seq");
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tk_test_tmpdir_remove(dir);
-}
-
-static const char *path_of(const char *name)
-{
-    static char p[320];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return p;
-}
-
-static tk_store_sqlite *open_ok(const char *name, tk_store *iface)
-{
-    tk_store_sqlite *s = NULL;
-    assert_int_equal(tk_store_sqlite_create(&s, path_of(name), NULL), TK_OK);
-    assert_int_equal(tk_store_sqlite_iface(s, iface), TK_OK);
-    return s;
-}
 
 static tk_status adv(const tk_store *st, const tk_address *a, const char *mid, uint64_t seq)
 {
@@ -114,21 +86,21 @@ static void test_mem_contract(void **state)
 static void test_sqlite_contract_and_restart(void **state)
 {
     tk_store st, st2;
-    tk_store_sqlite *s = open_ok("seq.db", &st), *s2;
+    tk_store_sqlite *s = sqlt_open("seq.db", &st), *s2;
     tk_address a;
     (void)state;
 
     check_contract(&st);
     memset(&a, 0xaa, sizeof a);
     /* A second connection sees what the first stored ... */
-    s2 = open_ok("seq.db", &st2);
+    s2 = sqlt_open("seq.db", &st2);
     assert_int_equal(adv(&st2, &a, "m1", 6), TK_ERR_STALE_SEQ);
     assert_int_equal(adv(&st2, &a, "m1", 7), TK_OK);
     assert_int_equal(adv(&st, &a, "m1", 7), TK_ERR_STALE_SEQ);
     tk_store_sqlite_destroy(s2);
     tk_store_sqlite_destroy(s);
     /* ... and so does a restart. */
-    s = open_ok("seq.db", &st);
+    s = sqlt_open("seq.db", &st);
     assert_int_equal(adv(&st, &a, "m1", 7), TK_ERR_STALE_SEQ);
     assert_int_equal(adv(&st, &a, "", 4), TK_ERR_STALE_SEQ);
     assert_int_equal(adv(&st, &a, "m1", 8), TK_OK);
@@ -218,12 +190,12 @@ static void test_threads(void **state)
     assert_int_equal(tk_store_mem_iface(m, &st), TK_OK);
     run_threads(&st, NULL);
     tk_store_mem_destroy(m);
-    s = open_ok("threads.db", &st);
+    s = sqlt_open("threads.db", &st);
     run_threads(&st, NULL); /* one shared connection */
     tk_store_sqlite_destroy(s);
-    s = open_ok("conns.db", &st); /* create the file first */
+    s = sqlt_open("conns.db", &st); /* create the file first */
     tk_store_sqlite_destroy(s);
-    run_threads(NULL, path_of("conns.db")); /* one connection each */
+    run_threads(NULL, sqlt_path("conns.db")); /* one connection each */
 }
 
 static void test_processes(void **state)
@@ -231,7 +203,7 @@ static void test_processes(void **state)
     unsigned char *won = mmap(NULL, SEQS + 1, PROT_READ | PROT_WRITE,
                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     tk_store st;
-    tk_store_sqlite *s = open_ok("procs.db", &st);
+    tk_store_sqlite *s = sqlt_open("procs.db", &st);
     pid_t pids[RACERS];
     (void)state;
 
@@ -242,7 +214,7 @@ static void test_processes(void **state)
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
-            racer r = {NULL, path_of("procs.db"), won, 0};
+            racer r = {NULL, sqlt_path("procs.db"), won, 0};
             race(&r);
             _exit(r.fail);
         }
@@ -264,5 +236,5 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_processes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sqlt_setup, sqlt_teardown);
 }

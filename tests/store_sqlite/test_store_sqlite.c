@@ -5,6 +5,7 @@
  * reopen, exact totals, requeue rules, version / corrupt files, migration
  * from schema version 1, concurrent writers, misuse. */
 #include "test_support.h"
+#include "sqlite_files.h"
 #include "store_contract.h"
 
 #include "store/sqlite_internal.h"
@@ -21,37 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    return tk_test_tmpdir_make(dir, sizeof dir, "tk_store");
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return tk_test_tmpdir_remove(dir);
-}
-
-static const char *path_of(const char *name)
-{
-    static char p[320];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return p;
-}
-
-static tk_store_sqlite *open_ok(const char *name, tk_store *iface)
-{
-    tk_store_sqlite *s = NULL;
-    assert_int_equal(tk_store_sqlite_create(&s, path_of(name), NULL), TK_OK);
-    assert_non_null(s);
-    if (iface != NULL)
-        assert_int_equal(tk_store_sqlite_iface(s, iface), TK_OK);
-    return s;
-}
-
 /* ---- basic vtable behaviour ------------------------------------------- */
 
 static void test_create_put_get(void **state)
@@ -64,13 +34,13 @@ static void test_create_put_get(void **state)
 
     (void)state;
     tk_test_seed();
-    s = open_ok("basic.db", &st);
+    s = sqlt_open("basic.db", &st);
     assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
     assert_int_equal(v, TK_STORE_SQLITE_SCHEMA_VERSION);
     assert_true(st.put_winner && st.get_winner && st.set_state && st.list &&
                 st.nonce_add && st.nonce_load && st.nonce_prune &&
                 st.nonce_add_many);
-    assert_int_equal(stat(path_of("basic.db"), &sb), 0);
+    assert_int_equal(stat(sqlt_path("basic.db"), &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600); /* holds recipientRands */
 
     tk_test_make_winner(&w, NULL, 7);
@@ -98,7 +68,7 @@ static void test_create_put_get(void **state)
 
     /* Survives close and reopen. */
     tk_store_sqlite_destroy(s);
-    s = open_ok("basic.db", &st);
+    s = sqlt_open("basic.db", &st);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
     tk_test_assert_winner_equal(&got, &w);
     tk_store_sqlite_destroy(s);
@@ -107,7 +77,7 @@ static void test_create_put_get(void **state)
 static void test_state_transitions(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("states.db", &st);
+    tk_store_sqlite *s = sqlt_open("states.db", &st);
     tk_winner w, got;
     tk_hash tx1, tx2, missing;
 
@@ -171,7 +141,7 @@ static int collect_fn(const tk_winner *w, void *data)
 static void test_list(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("list.db", &st);
+    tk_store_sqlite *s = sqlt_open("list.db", &st);
     tk_address a, b;
     tk_winner w[20];
     collect c;
@@ -259,7 +229,7 @@ static int nonce_fn(const tk_hash *rh, uint32_t nonce, const tk_u256 *exp,
 static void test_nonces(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("nonces.db", &st);
+    tk_store_sqlite *s = sqlt_open("nonces.db", &st);
     tk_hash r1, r2;
     tk_u256 e100, e300;
     nonce_seen ns;
@@ -287,7 +257,7 @@ static void test_nonces(void **state)
     assert_int_equal(ns.n, 11);
     assert_int_equal(st.nonce_prune(st.self, 101), TK_OK);
     tk_store_sqlite_destroy(s);
-    s = open_ok("nonces.db", &st);
+    s = sqlt_open("nonces.db", &st);
     memset(&ns, 0, sizeof ns);
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 5);
@@ -337,7 +307,7 @@ static int veto_commit(void *data)
 static void test_nonce_add_many(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("many.db", &st);
+    tk_store_sqlite *s = sqlt_open("many.db", &st);
     uint32_t nonces[100];
     tk_hash rh, other;
     tk_u256 e100, e200;
@@ -380,7 +350,7 @@ static void test_nonce_add_many(void **state)
 
     /* Persisted with their expiration blocks, pruned like nonce_add's. */
     tk_store_sqlite_destroy(s);
-    s = open_ok("many.db", &st);
+    s = sqlt_open("many.db", &st);
     memset(&ns, 0, sizeof ns);
     assert_int_equal(st.nonce_load(st.self, nonce_fn, &ns), TK_OK);
     assert_int_equal(ns.n, 105);
@@ -412,16 +382,18 @@ static void test_nonce_add_many_atomic(void **state)
     tk_test_seed();
     tk_test_rand_bytes(rh.bytes, 32);
     assert_int_equal(tk_u256_from_u64(&e, 500), TK_OK);
-    assert_int_equal(tk_store_sqlite_create(&s, path_of("atomic.db"), &opts),
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("atomic.db"), &opts),
                      TK_OK);
     assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
     assert_int_equal(st.nonce_add(st.self, &rh, 1, &e), TK_OK);
 
-    /* The third row fails (a trigger another connection installed). */
-    assert_int_equal(sqlite3_open(path_of("atomic.db"), &raw), SQLITE_OK);
+    /* The last write fails (a trigger another connection installed): the
+     * new word of 1000..1002 (word 15), after 7 went into nonce 1's word
+     * 0 and the rand hash's row was written. */
+    assert_int_equal(sqlite3_open(sqlt_path("atomic.db"), &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw,
                                   "CREATE TRIGGER fail7 BEFORE INSERT ON"
-                                  " seen_nonces WHEN NEW.nonce = 7 BEGIN"
+                                  " seen_nonce_words WHEN NEW.word = 15 BEGIN"
                                   " SELECT RAISE(ABORT, 'injected'); END",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -429,7 +401,7 @@ static void test_nonce_add_many_atomic(void **state)
                          TK_OK);
     assert_int_equal(sqlite3_get_autocommit(s->db), 1);
     load_rand(&st, &rn, &rh);
-    assert_int_equal(rn.n, 1); /* 1000 and 1001 were rolled back */
+    assert_int_equal(rn.n, 1); /* 7 (in a word that existed) rolled back */
     assert_int_equal(rn.sum, 1);
     assert_int_equal(sqlite3_exec(raw, "DROP TRIGGER fail7", NULL, NULL,
                                   NULL),
@@ -469,7 +441,7 @@ static void test_nonce_add_many_atomic(void **state)
 static void test_totals(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("totals.db", &st);
+    tk_store_sqlite *s = sqlt_open("totals.db", &st);
     tk_store_totals tot;
     tk_address a;
     tk_winner w;
@@ -515,7 +487,7 @@ static void test_totals(void **state)
 static void test_requeue(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("requeue.db", &st);
+    tk_store_sqlite *s = sqlt_open("requeue.db", &st);
     tk_winner w[6], got;
     tk_winner_state after;
     tk_hash missing;
@@ -549,28 +521,14 @@ static void test_requeue(void **state)
 static void raw_exec(const char *name, const char *sql)
 {
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path_of(name), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(sqlt_path(name), &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
-static long long raw_int(const char *name, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *q = NULL;
-    long long v;
-    assert_int_equal(sqlite3_open(path_of(name), &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    assert_int_equal(sqlite3_close(db), SQLITE_OK);
-    return v;
-}
-
 static void write_file(const char *name, const void *data, size_t len)
 {
-    FILE *f = fopen(path_of(name), "wb");
+    FILE *f = fopen(sqlt_path(name), "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, len, f), len);
     assert_int_equal(fclose(f), 0);
@@ -578,16 +536,16 @@ static void write_file(const char *name, const void *data, size_t len)
 
 static void test_newer_version(void **state)
 {
-    tk_store_sqlite *s = open_ok("newer.db", NULL), *t = (tk_store_sqlite *)1;
+    tk_store_sqlite *s = sqlt_open("newer.db", NULL), *t = (tk_store_sqlite *)1;
 
     (void)state;
     tk_store_sqlite_destroy(s);
     raw_exec("newer.db", "PRAGMA user_version = 99");
-    assert_int_equal(tk_store_sqlite_create(&t, path_of("newer.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&t, sqlt_path("newer.db"), NULL),
                      TK_ERR_STORE_VERSION);
     assert_null(t);
     /* Left untouched. */
-    assert_int_equal(raw_int("newer.db", "PRAGMA user_version"), 99);
+    assert_int_equal(sqlt_raw_int("newer.db", "PRAGMA user_version"), 99);
 }
 
 static void test_corrupt(void **state)
@@ -601,29 +559,29 @@ static void test_corrupt(void **state)
     /* Not SQLite at all. */
     tk_test_rand_bytes(junk, sizeof junk);
     write_file("junk.db", junk, sizeof junk);
-    assert_int_equal(tk_store_sqlite_create(&s, path_of("junk.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("junk.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
     assert_null(s);
     /* Another application's database: refused and left as it is. */
     raw_exec("foreign.db", "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
-    assert_int_equal(tk_store_sqlite_create(&s, path_of("foreign.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("foreign.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
-    assert_int_equal(raw_int("foreign.db", "SELECT count(*) FROM t"), 1);
+    assert_int_equal(sqlt_raw_int("foreign.db", "SELECT count(*) FROM t"), 1);
     /* Our application id without a version. */
     raw_exec("noversion.db", "PRAGMA application_id = 1414222676;"
                              "CREATE TABLE t (x)");
-    assert_int_equal(tk_store_sqlite_create(&s, path_of("noversion.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("noversion.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
     /* A libticket store whose second page is overwritten. */
-    s = open_ok("damaged.db", NULL);
+    s = sqlt_open("damaged.db", NULL);
     tk_store_sqlite_destroy(s);
-    f = fopen(path_of("damaged.db"), "r+b");
+    f = fopen(sqlt_path("damaged.db"), "r+b");
     assert_non_null(f);
     assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
     memset(junk, 0x5a, sizeof junk);
     assert_int_equal(fwrite(junk, 1, 512, f), 512);
     assert_int_equal(fclose(f), 0);
-    assert_int_equal(tk_store_sqlite_create(&s, path_of("damaged.db"), &quick),
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("damaged.db"), &quick),
                      TK_ERR_STORE_CORRUPT);
     assert_null(s);
 }
@@ -645,7 +603,7 @@ static void test_migrate_from_v1(void **state)
 
     (void)state;
     tk_test_make_winner(&w, NULL, 42);
-    assert_int_equal(sqlite3_open(path_of("v1.db"), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(sqlt_path("v1.db"), &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(tk__sqlite_migrate(db, 0, 1), TK_OK);
     assert_int_equal(sqlite3_prepare_v2(db, insert, -1, &q, NULL), SQLITE_OK);
@@ -668,11 +626,11 @@ static void test_migrate_from_v1(void **state)
     sqlite3_finalize(q);
     assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
-    assert_int_equal(raw_int("v1.db", "PRAGMA user_version"), 1);
-    assert_int_equal(raw_int("v1.db", "SELECT count(*) FROM sqlite_master"
+    assert_int_equal(sqlt_raw_int("v1.db", "PRAGMA user_version"), 1);
+    assert_int_equal(sqlt_raw_int("v1.db", "SELECT count(*) FROM sqlite_master"
                                       " WHERE name = 'seen_nonces'"), 0);
 
-    s = open_ok("v1.db", &st);
+    s = sqlt_open("v1.db", &st);
     assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
     assert_int_equal(v, TK_STORE_SQLITE_SCHEMA_VERSION);
     assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_OK);
@@ -711,7 +669,7 @@ static void *writer(void *arg)
 static void test_threads(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("threads.db", &st);
+    tk_store_sqlite *s = sqlt_open("threads.db", &st);
     pthread_t th[THREADS];
     tk_store_totals tot;
     int ok = 0;
@@ -756,16 +714,16 @@ static void test_file_modes(void **state)
     (void)state;
 
     for (int i = 0; i < 3; i++) {
-        int fd = open(path_of(names[i]), O_RDWR | O_CREAT | O_TRUNC, 0600);
+        int fd = open(sqlt_path(names[i]), O_RDWR | O_CREAT | O_TRUNC, 0600);
         assert_true(fd >= 0);
         assert_int_equal(fchmod(fd, 0644), 0);
         close(fd);
     }
-    s = open_ok("modes.db", &st);
+    s = sqlt_open("modes.db", &st);
     tk_test_make_winner(&w, NULL, 1);
     assert_int_equal(st.put_winner(st.self, &w), TK_OK);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(stat(path_of(names[i]), &sb), 0);
+        assert_int_equal(stat(sqlt_path(names[i]), &sb), 0);
         assert_int_equal(sb.st_mode & 0777, 0600);
     }
     tk_store_sqlite_destroy(s);
@@ -785,39 +743,39 @@ static void test_read_only(void **state)
     int fd, v = 0;
     (void)state;
 
-    fd = open(path_of("ro-empty.db"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    fd = open(sqlt_path("ro-empty.db"), O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-empty.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, sqlt_path("ro-empty.db"), NULL),
                      TK_ERR_STORE_CORRUPT);
     assert_null(s);
-    assert_int_equal(stat(path_of("ro-empty.db"), &sb), 0);
+    assert_int_equal(stat(sqlt_path("ro-empty.db"), &sb), 0);
     assert_int_equal(sb.st_size, 0);
-    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-absent.db"), NULL),
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, sqlt_path("ro-absent.db"), NULL),
                      TK_ERR_STORE);
-    assert_int_equal(stat(path_of("ro-absent.db"), &sb), -1);
+    assert_int_equal(stat(sqlt_path("ro-absent.db"), &sb), -1);
 
     /* Version 1: read as it is. */
-    assert_int_equal(sqlite3_open(path_of("ro-v1.db"), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(sqlt_path("ro-v1.db"), &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(tk__sqlite_migrate(db, 0, 1), TK_OK);
     assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
-    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-v1.db"), NULL), TK_OK);
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, sqlt_path("ro-v1.db"), NULL), TK_OK);
     assert_int_equal(tk_store_sqlite_schema_version(s, &v), TK_OK);
     assert_int_equal(v, 1);
     assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
     assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, count_fn, &n), TK_OK);
     assert_int_equal(n, 0);
     tk_store_sqlite_destroy(s);
-    assert_int_equal(raw_int("ro-v1.db", "PRAGMA user_version"), 1);
+    assert_int_equal(sqlt_raw_int("ro-v1.db", "PRAGMA user_version"), 1);
 
     /* A current store: reads work, writes fail. */
-    s = open_ok("ro-cur.db", &st);
+    s = sqlt_open("ro-cur.db", &st);
     tk_test_make_winner(&w, NULL, 1);
     assert_int_equal(st.put_winner(st.self, &w), TK_OK);
     tk_store_sqlite_destroy(s);
-    assert_int_equal(tk_store_sqlite_create_read_only(&s, path_of("ro-cur.db"), NULL), TK_OK);
+    assert_int_equal(tk_store_sqlite_create_read_only(&s, sqlt_path("ro-cur.db"), NULL), TK_OK);
     assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
     n = 0;
     assert_int_equal(st.list(st.self, NULL, TK_WINNER_ALL_STATES, count_fn, &n), TK_OK);
@@ -836,7 +794,7 @@ static void test_claim_contract(void **state)
     (void)state;
 
     for (int i = 0; i < 3; i++)
-        c[i] = open_ok("claim.db", &st[i]);
+        c[i] = sqlt_open("claim.db", &st[i]);
     tk_test_store_claim_contract(&st[0]);
     tk_test_store_claim_race(st, 3);
     for (int i = 0; i < 3; i++)
@@ -846,7 +804,7 @@ static void test_claim_contract(void **state)
 static void test_misuse(void **state)
 {
     tk_store st;
-    tk_store_sqlite *s = open_ok("misuse.db", &st), *t = NULL;
+    tk_store_sqlite *s = sqlt_open("misuse.db", &st), *t = NULL;
     tk_store_totals tot;
     tk_hash h;
     tk_u256 exp;
@@ -861,7 +819,7 @@ static void test_misuse(void **state)
     assert_int_equal(tk_store_sqlite_create(&t, vnull, NULL),
                      TK_ERR_ILLEGAL_ARG);
     assert_int_equal(tk_store_sqlite_create(&t, "", NULL), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk_store_sqlite_create(&t, path_of("no/such/dir.db"),
+    assert_int_equal(tk_store_sqlite_create(&t, sqlt_path("no/such/dir.db"),
                                           NULL), TK_ERR_STORE);
     assert_null(t);
     assert_int_equal(tk_store_sqlite_iface(vnull, &st), TK_ERR_ILLEGAL_ARG);
@@ -913,5 +871,5 @@ int main(void)
         cmocka_unit_test(test_claim_contract),
         cmocka_unit_test(test_misuse),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sqlt_setup, sqlt_teardown);
 }
