@@ -87,7 +87,11 @@ typedef struct tk_store {
     /* Drop the nonces whose expiration block is below last_block. A
      * store that has nonce_claim also raises its block mark to last_block
      * in the same step: once a nonce is forgotten, params that expired
-     * before the mark must stay expired for every later claim. */
+     * before the mark must stay expired for every later claim. A store
+     * never drops a nonce before the expiration block it was recorded
+     * with, but may keep it longer: the SQLite store keeps one expiration
+     * block per rand hash, the latest any add or claim of that rand hash
+     * gave, and nonce_load reports that one for each of its nonces. */
     tk_status (*nonce_prune)(void *self, uint64_t last_block);
     /* Optional batch form of nonce_add (appended last, so initializers
      * written before it still compile): the n nonces of one rand hash,
