@@ -226,6 +226,11 @@ tk_status demo_chain_redeem_setup(demo_chain *dc, tk_ctx *ctx, tk_eth_redeemer_o
     (void)tk_eth_redeemer_options_default(o);
     (void)tk_redeem_config_default(cfg);
     cfg->retry_backoff_blocks = 1;
+    /* A local anvil (chain id 31337) mines only when sent a transaction:
+     * no later block would come to agree with a redemption, and it does not
+     * reorganize. A real chain keeps the default confirmations. */
+    if (dc->chain_id == 31337)
+        cfg->final_confirmations = 1;
     st = tk_chain_rpc_info_get(dc->view, &info);
     o->broker = info.ticket_broker;
     if (st == TK_OK)

@@ -17,7 +17,10 @@
  *       outcome to the queue: nothing is marked redeemed on the word of a
  *       receipt (batchRedeemWinningTickets skips a failing ticket - one
  *       that ran out of gas included - and still succeeds); a read that
- *       fails keeps the transaction in flight until the next block;
+ *       fails keeps the transaction in flight until the next block, and
+ *       after 3 blocks of failures (a node that pruned the receipt block's
+ *       state) the tickets are read at "latest" instead, so the queue
+ *       settles or retries them as for a lost transaction;
  *    2. runs the queue, whose submit callback
  *       - runs eth_estimateGas on the calldata: a revert is not sent (the
  *         winners stay queued, TK_REDEEM_DEFER_SUBMIT) - the estimate only
@@ -106,11 +109,16 @@ typedef struct tk_eth_redeemer_stats {
     uint64_t tickets_skipped;   /* carried by a mined, successful batch but
                                    not used at its block */
     uint64_t used_reads;        /* usedTickets reads made after a receipt */
+    uint64_t latest_reads;      /* settlements that read the tickets at
+                                   "latest": their block's state could not
+                                   be read on 3 blocks (a pruned node) */
     uint64_t poll_errors;       /* sender poll steps that failed (retried) */
     uint64_t guard_refusals;    /* sends and poll steps may_submit refused
                                    (nothing sent), and settlements
                                    may_settle refused */
-    size_t in_flight;           /* transactions awaiting an outcome */
+    size_t in_flight;           /* transactions awaiting an outcome (or
+                                   mined and reported, while the queue
+                                   confirms their winners) */
     tk_redeem_stats queue;      /* the queue's own counters */
 } tk_eth_redeemer_stats;
 
@@ -121,7 +129,8 @@ typedef struct tk_eth_redeem_tx_event {
     uint64_t block;             /* mined in (0 when not mined) */
     uint64_t gas_used;
     size_t tickets;             /* carried */
-    size_t tickets_used;        /* used at the receipt's block */
+    size_t tickets_used;        /* used at the receipt's block (at latest
+                                   when that state was unreadable) */
     const char *reason;         /* revert reason or NULL; valid during call */
 } tk_eth_redeem_tx_event;
 

@@ -181,11 +181,11 @@ typedef struct tk_redeem_config {
     uint64_t retry_backoff_blocks; /* wait after a failed transaction */
     tk_redeem_event_fn on_event;   /* optional; must not call the queue */
     void *event_data;
-    /* A winner becomes USED or EXPIRED (final) only when the chain reads
-     * at this many distinct, increasing blocks agree (one wrong read is
-     * routine with real RPC providers); a read that disagrees starts the
-     * count over. Default 3; 0 is taken as 1 (final on one read: not
-     * recommended). */
+    /* A winner becomes USED, EXPIRED or CONFIRMED (final) only when the
+     * chain reads at this many distinct, increasing blocks agree (one
+     * wrong read is routine with real RPC providers, and a reorg may drop
+     * a mined redemption); a read that disagrees starts the count over.
+     * Default 3; 0 is taken as 1 (final on one read: not recommended). */
     uint32_t final_confirmations;
 } tk_redeem_config;
 
@@ -251,6 +251,12 @@ TK_API void tk_redeem_queue_destroy(tk_redeem_queue *q);
  *    cfg.final_confirmations distinct blocks agree (until then the winner
  *    is deferred, TK_REDEEM_DEFER_CONFIRMING, and not submitted); a read
  *    that disagrees starts over, and a winner not used is submitted;
+ *  - a SUBMITTED winner whose transaction an outcome found redeeming it
+ *    (see tk_redeem_queue_outcome) is read again: used, it becomes
+ *    CONFIRMED once reads at cfg.final_confirmations distinct blocks agree
+ *    (its pending amount released then; until then DEFER_CONFIRMING); not
+ *    used, the transaction is gone (a reorg) or the read was wrong: FAILED
+ *    (pending released, retried after the backoff);
  *  - deferred (kept as it is): the current round is not initialized; a
  *    failed transaction is younger than the backoff; faceValue <=
  *    redeemGas * gasPrice; the sender's available funds (monitor) <=
@@ -269,14 +275,19 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_queue_on_block(
     tk_redeem_queue *q, uint64_t block) TK_ARG_NONNULL(1);
 
 /** Apply what happened to transaction tx_hash. For each winner of that
- *  transaction the pending amount is subtracted, then: if the chain
- *  reports the hash used it becomes CONFIRMED (outcome CONFIRMED) or USED;
- *  otherwise EXPIRED when past the validity window, else FAILED (kept,
- *  retried after the backoff). With final_confirmations > 1, USED and
- *  EXPIRED are not decided here from one read: such a winner becomes
- *  FAILED and the following blocks confirm the verdict (on_block). A confirmed batch may still have skipped
- *  some tickets; those become FAILED too. When the used-query fails, a
- *  confirmed single call counts as CONFIRMED and anything else as FAILED.
+ *  transaction: if the chain reports the hash used it becomes CONFIRMED
+ *  (outcome CONFIRMED) or USED; otherwise EXPIRED when past the validity
+ *  window, else FAILED (kept, retried after the backoff); the pending
+ *  amount is subtracted as it leaves SUBMITTED. With final_confirmations
+ *  > 1 no final state is decided here from one read: USED / EXPIRED
+ *  become FAILED and the following blocks confirm the verdict, and
+ *  CONFIRMED stays SUBMITTED (amount still pending; this read, counted at
+ *  the chain's head, is the first) until on_block's reads at later blocks
+ *  agree. A confirmed batch may still have skipped some tickets; those
+ *  become FAILED too. When the used-query fails, a confirmed single call
+ *  counts as a "used" read and anything else as FAILED. The counts are in
+ *  memory: after a restart the outcome of a SUBMITTED winner must be
+ *  reported again.
  *  Args: reason: the revert reason or NULL (only reported in events).
  *  Returns: TK_OK; TK_ERR_NOT_FOUND (no SUBMITTED winner has tx_hash);
  *           TK_ERR_STORE; TK_ERR_ILLEGAL_ARG. */

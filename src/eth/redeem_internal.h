@@ -24,6 +24,13 @@ tk_status tk__broker_used(tk_rpc *rpc, const tk_address *broker,
 /* gas * (100 + margin) / 100, saturating. */
 uint64_t tk__gas_with_margin(uint64_t gas, uint32_t margin_pct);
 
+/* After this many blocks on which usedTickets at a receipt's block could
+ * not be read (a node without that block's state: non-archive nodes keep
+ * about 128 blocks), the redeemer reads it at "latest" instead: the queue
+ * then settles or retries the winners as for a lost transaction, from what
+ * the chain says now, instead of leaving them SUBMITTED until they expire. */
+#define TK__USED_AT_BLOCK_TRIES 3
+
 /* A transaction the redeemer waits for. */
 typedef struct tk__inflight {
     tk_hash tx_hash;        /* the first version's: the queue's key */
@@ -33,6 +40,11 @@ typedef struct tk__inflight {
                                it was found in the store (0 until then) */
     int reported_lost;      /* reported to the queue; waits only to be
                                forgotten by the sender once final */
+    unsigned block_read_errors; /* blocks on which a usedTickets read at
+                               the receipt's block failed */
+    int confirming;         /* mined and reported: the queue confirms its
+                               winners over later blocks; kept (not
+                               adopted again) while any is SUBMITTED */
     tk_hash *tickets;       /* the ticket hashes it carries */
     size_t n;
 } tk__inflight;

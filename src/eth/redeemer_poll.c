@@ -121,6 +121,50 @@ static int may_settle(tk_eth_redeemer *r)
     return 0;
 }
 
+/* 1 while a winner of f is still SUBMITTED with f's transaction (the
+ * queue is confirming it), or the store could not say. */
+static int still_submitted(tk_eth_redeemer *r, const tk__inflight *f)
+{
+    int found = 0;
+
+    for (size_t i = 0; !found && i < f->n; i++) {
+        tk_winner w;
+        tk_status st = r->store.get_winner(r->store.self, &f->tickets[i], &w);
+        found = st != TK_OK ? st != TK_ERR_NOT_FOUND
+                            : w.state == TK_WINNER_SUBMITTED &&
+                                  memcmp(w.tx_hash.bytes, f->tx_hash.bytes,
+                                         TK_HASH_LEN) == 0;
+        tk__memzero(&w, sizeof w);
+    }
+    return found;
+}
+
+/* usedTickets of every ticket f carried, at the receipt's block; after
+ * TK__USED_AT_BLOCK_TRIES blocks that failed, at "latest" (the node has
+ * pruned that state; what the chain says now is what the queue acts on,
+ * and a "used" it reads is confirmed over later blocks). 0: not read. */
+static int read_used(tk_eth_redeemer *r, tk__inflight *f,
+                     const tk_rpc_receipt *rc, int *used, size_t *n_used)
+{
+    int latest = f->block_read_errors >= TK__USED_AT_BLOCK_TRIES;
+
+    if (latest)
+        r->stats.latest_reads++;
+    *n_used = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        r->stats.used_reads++;
+        if (tk__broker_used(r->rpc, &r->broker, &f->tickets[i],
+                            latest ? "latest" : NULL, rc->block_number,
+                            &used[i]) != TK_OK) {
+            if (!latest)
+                f->block_read_errors++;
+            return 0;
+        }
+        *n_used += used[i] != 0;
+    }
+    return 1;
+}
+
 /* Settle one transaction if its fate is known: 1 settled, 0 not yet. */
 static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
 {
@@ -131,6 +175,8 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
     int done, *used;
     size_t n_used = 0;
 
+    if (f->confirming)
+        return !still_submitted(r, f);
     memset(&rc, 0, sizeof rc);
     if (!fetch(r, f, &state, &rc, reason, sizeof reason))
         return 0; /* the node did not answer: next time */
@@ -159,17 +205,13 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
         return !f->reported_lost;
     }
     /* Mined: nothing is marked redeemed before every ticket it carried
-     * was read at its block (a batch skips failing tickets and succeeds). */
+     * was read at its block (a batch skips failing tickets and succeeds),
+     * or, once that state proved unreadable, at the latest block. */
     if ((used = calloc(f->n, sizeof *used)) == NULL)
         return 0;
-    for (size_t i = 0; i < f->n; i++) {
-        r->stats.used_reads++;
-        if (tk__broker_used(r->rpc, &r->broker, &f->tickets[i], NULL,
-                            rc.block_number, &used[i]) != TK_OK) {
-            free(used);
-            return 0;
-        }
-        n_used += used[i] != 0;
+    if (!read_used(r, f, &rc, used, &n_used)) {
+        free(used);
+        return 0;
     }
     if (!may_settle(r)) {
         free(used);
@@ -187,6 +229,15 @@ static int settle(tk_eth_redeemer *r, tk__inflight *f, uint64_t block)
     emit(r, f, oc, &rc, n_used, reason[0] ? reason : NULL);
     done = report(r, f, oc, used, reason) == TK_OK;
     free(used);
+    if (done && still_submitted(r, f)) {
+        /* Final for the sender, not yet for the queue: keep watching (an
+         * adopted copy would report it again on every block). */
+        if (f->id != 0)
+            (void)tk_eth_sender_forget(r->sender, f->id);
+        f->id = 0;
+        f->confirming = 1;
+        return 0;
+    }
     return done;
 }
 

@@ -303,6 +303,8 @@ tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,
                 (void)tk_monitor_release_pending(q->monitor, ticket_hash,
                                                  &w.ticket.sender,
                                                  &w.ticket.face_value);
+            if (st == TK_OK) /* a CONFIRMED in progress, if any, is moot */
+                tk__verdict_clear(q, ticket_hash);
             break;
         case TK_WINNER_USED:
         case TK_WINNER_EXPIRED: {

@@ -110,6 +110,37 @@ static int ready_now(tk_redeem_queue *q, const block_ctx *b,
     return 1;
 }
 
+/* A SUBMITTED winner whose transaction was reported mined and redeeming
+ * it (queue_outcome.c): CONFIRMED, and its pending amount released, once
+ * reads at final_confirmations blocks agree the hash is used. A read that
+ * says unused (the transaction reorged away, or one read was wrong) sends
+ * it back to be retried: FAILED, and the used check before any resubmit
+ * turns a lying read into USED, never into a lost winner. Other SUBMITTED
+ * winners are in flight: nothing to do. */
+static void confirm_submitted(tk_redeem_queue *q, const block_ctx *b,
+                              const tk_winner *w, tk_status *st)
+{
+    tk_winner_state next = TK_WINNER_FAILED;
+    int used = 0;
+
+    if (!tk__verdict_is(q, &w->ticket_hash, TK_WINNER_CONFIRMED))
+        return;
+    if (q->chain.ticket_used(q->chain.self, &w->ticket_hash, &used) != TK_OK) {
+        defer(q, w, TK_REDEEM_DEFER_CHAIN);
+        return;
+    }
+    if (used) {
+        if (!tk__verdict_observe(q, &w->ticket_hash, TK_WINNER_CONFIRMED, b->block)) {
+            defer(q, w, TK_REDEEM_DEFER_CONFIRMING);
+            return;
+        }
+        next = TK_WINNER_CONFIRMED;
+    }
+    (void)tk_monitor_release_pending(q->monitor, &w->ticket_hash,
+                                     &w->ticket.sender, &w->ticket.face_value);
+    *st = tk__redeem_settle(q, w, next, TK_REDEEM_CONFIRMED, NULL);
+}
+
 /* Claim the pending amount of each of the k winners (funds checked: on a
  * shared monitor this is the fleet-wide atomic decision); a refused one is
  * deferred and dropped from ws. Returns how many are left. */
@@ -267,13 +298,17 @@ static tk_status run_block(tk_redeem_queue *q, block_ctx *b)
     size_t n_ready = 0;
     tk_status st = tk__redeem_collect(
         q, TK_WINNER_STATE_BIT(TK_WINNER_NEW) |
-               TK_WINNER_STATE_BIT(TK_WINNER_FAILED), &all);
+               TK_WINNER_STATE_BIT(TK_WINNER_FAILED) |
+               (q->n_verdicts > 0 ? TK_WINNER_STATE_BIT(TK_WINNER_SUBMITTED) : 0u),
+        &all);
 
     if (st == TK_OK && all.n > 0 &&
         (ready = malloc(all.n * sizeof *ready)) == NULL)
         st = TK_ERR_NOMEM;
     for (size_t i = 0; st == TK_OK && i < all.n; i++)
-        if (ready_now(q, b, &all.v[i], &st))
+        if (all.v[i].state == TK_WINNER_SUBMITTED)
+            confirm_submitted(q, b, &all.v[i], &st);
+        else if (ready_now(q, b, &all.v[i], &st))
             ready[n_ready++] = &all.v[i];
 
     /* Group per sender, keeping the store's order (creation round first):

@@ -19,8 +19,9 @@ typedef struct tk__backoff {
     uint64_t not_before;
 } tk__backoff;
 
-/* A final verdict (USED or EXPIRED) being confirmed: reads at `reads`
- * distinct blocks agreed, the last at last_block (queue_verdict.c). */
+/* A final verdict (USED or EXPIRED of a NEW / FAILED winner, CONFIRMED of
+ * a SUBMITTED one whose transaction was mined) being confirmed: reads at
+ * `reads` distinct blocks agreed, the last at last_block (queue_verdict.c). */
 typedef struct tk__verdict {
     tk_hash ticket_hash;
     tk_winner_state state;
@@ -68,10 +69,12 @@ tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
 int tk__redeem_expired_onchain(const tk_winner *w, const tk_round_info *r);
 
 /* 1 when reads at cfg.final_confirmations distinct increasing blocks
- * (this one included) agree that w is in `state` (USED or EXPIRED); a
- * different state starts the count over. */
+ * (this one included) agree that w is in `state` (USED, EXPIRED or
+ * CONFIRMED); a different state starts the count over. */
 int tk__verdict_observe(tk_redeem_queue *q, const tk_hash *h,
                         tk_winner_state state, uint64_t block);
+/* 1 when a verdict for `state` is being confirmed for h. */
+int tk__verdict_is(tk_redeem_queue *q, const tk_hash *h, tk_winner_state state);
 /* A read disagreed (or the winner was settled): forget the count. */
 void tk__verdict_clear(tk_redeem_queue *q, const tk_hash *h);
 

@@ -9,21 +9,28 @@
 
 #include <string.h>
 
-/* The winner's new state after its transaction's outcome. */
+/* The winner's new state after its transaction's outcome. SUBMITTED: our
+ * transaction redeemed it by this read, which is not final yet (a reorg
+ * may drop the transaction, a read may be wrong): it stays SUBMITTED, its
+ * amount pending, until later blocks agree (confirm_submitted in
+ * queue_block.c). */
 static tk_winner_state decide(tk_redeem_queue *q, const tk_winner *w,
                               tk_redeem_outcome outcome, size_t n_in_tx,
                               const tk_round_info *rounds, int have_rounds)
 {
+    tk_winner_state redeemed = q->cfg.final_confirmations > 1
+                                   ? TK_WINNER_SUBMITTED : TK_WINNER_CONFIRMED;
     int used = 0;
 
     if (q->chain.ticket_used(q->chain.self, &w->ticket_hash, &used) != TK_OK)
         /* Unknown: only a mined single call proves the redemption (the
-         * single call reverts unless it redeems). Anything else is
-         * retried; the next block's used check settles it. */
+         * single call reverts unless it redeems): it counts as the first
+         * read. Anything else is retried; the next block's used check
+         * settles it. */
         return outcome == TK_REDEEM_CONFIRMED && n_in_tx == 1
-                   ? TK_WINNER_CONFIRMED : TK_WINNER_FAILED;
+                   ? redeemed : TK_WINNER_FAILED;
     if (used && outcome == TK_REDEEM_CONFIRMED)
-        return TK_WINNER_CONFIRMED; /* our transaction, mined: two sources */
+        return redeemed; /* our transaction, mined: two sources */
     /* USED and EXPIRED are final: from one read only when so configured;
      * otherwise FAILED, and the next blocks confirm the verdict. */
     if (q->cfg.final_confirmations > 1)
@@ -33,6 +40,17 @@ static tk_winner_state decide(tk_redeem_queue *q, const tk_winner *w,
     if (have_rounds && tk__redeem_expired_onchain(w, rounds))
         return TK_WINNER_EXPIRED;
     return TK_WINNER_FAILED;
+}
+
+/* The chain's head now, or the queue's last block when it is unknown. */
+static uint64_t head_block(tk_redeem_queue *q)
+{
+    uint64_t b = 0;
+
+    if (q->chain.last_block != NULL &&
+        q->chain.last_block(q->chain.self, &b) == TK_OK && b > q->last_block)
+        return b;
+    return q->last_block;
 }
 
 static int same_tx(const tk_winner *w, const tk_hash *tx)
@@ -70,11 +88,21 @@ tk_status tk_redeem_queue_outcome(tk_redeem_queue *q, const tk_hash *tx_hash,
 
         if (!same_tx(w, tx_hash))
             continue;
-        /* The transaction is no longer in flight, whatever happened. A
+        next = decide(q, w, outcome, n_in_tx, &rounds, have_rounds);
+        if (next == TK_WINNER_SUBMITTED) {
+            /* The first agreeing read, counted at the chain's head (a
+             * block read later counts only if it is above). Out of
+             * memory: FAILED instead - the next blocks find it used. */
+            (void)tk__verdict_observe(q, &w->ticket_hash, TK_WINNER_CONFIRMED,
+                                      head_block(q));
+            if (tk__verdict_is(q, &w->ticket_hash, TK_WINNER_CONFIRMED))
+                continue;
+            next = TK_WINNER_FAILED;
+        }
+        /* Out of flight and settled: the pending amount goes now. A
          * mismatch (pending lost by a restart) is not fatal. */
         (void)tk_monitor_release_pending(q->monitor, &w->ticket_hash,
                                          &w->ticket.sender, &w->ticket.face_value);
-        next = decide(q, w, outcome, n_in_tx, &rounds, have_rounds);
         s2 = tk__redeem_settle(q, w, next, outcome, reason);
         if (s2 != TK_OK && err == TK_OK)
             err = s2; /* keep going: settle the others */

@@ -94,6 +94,7 @@ typedef struct fake {
     used_at used[MAX_TX * MAX_W];
     size_t n_used;
     unsigned estimates, sends;
+    int pruned; /* a non-archive node: no state older than 128 blocks */
     void (*on_call)(void *); /* once, at the next eth_call (a stall) */
     void *on_call_data;
 } fake;
@@ -198,6 +199,8 @@ static char *on_call(const fake *fk, json_t *params)
     memcpy(h.bytes, cd + 4, 32);
     if (tag != NULL && strcmp(tag, "latest") != 0)
         at = strtoull(tag, NULL, 16);
+    if (fk->pruned && at + 128 < fk->head)
+        return mock_rpc_error_result(-32000, "missing trie node", NULL);
     snprintf(out, sizeof out, "\"0x%064x\"", is_used(fk, &h, at));
     return mock_rpc_text(out);
 }
@@ -271,6 +274,7 @@ typedef struct fx {
     size_t n_w;
     int refuse;         /* the user guard's answer: 1 refuses */
     unsigned replace_blocks; /* the senders' replace_after_blocks */
+    uint32_t confirmations; /* final_confirmations; 0: 1 */
     unsigned guard_calls;
 } fx;
 
@@ -335,7 +339,7 @@ static void make_redeemer(fx *f, node *nd)
     rc.batch_ticket_gas = 60000;
     rc.gas_cap = 1000000;
     rc.retry_backoff_blocks = 2;
-    rc.final_confirmations = 1;
+    rc.final_confirmations = f->confirmations ? f->confirmations : 1;
     assert_int_equal(tk_eth_fleet_redeemer_create(f->ctx, &nd->r, &fc, &o,
                                                   &rc, &f->store, &nd->chain,
                                                   nd->mon, nd->sender,
@@ -797,6 +801,110 @@ static void test_replace_guard(void **state)
     assert_int_equal(sent_count(f, 0), 2);
 }
 
+/* The holder dies with a batch in the pool; the batch is mined (used: its
+ * tickets redeemed, or not: skipped); the new holder starts 200 blocks
+ * later against a node that keeps 128 blocks of state: usedTickets at the
+ * receipt's block fails for good. Before the fix the winners stayed
+ * SUBMITTED (never retried, pending never released) until they expired. */
+static void pruned_common(fx *f, int used, tk_eth_redeemer_stats *s)
+{
+    /* Rounds of 1000 blocks: the winners stay inside their window. */
+    assert_int_equal(tk_chain_mem_set_round_length(f->cm, 1000), TK_OK);
+    for (int i = 0; i < 2; i++)
+        add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    kill_node(&f->n[0]);
+    f->fk.txs[0].mined = 1; /* status 1 */
+    f->fk.txs[0].block = f->fk.head;
+    f->fk.latest = f->fk.txs[0].nonce + 1;
+    if (used)
+        redeem_tickets(&f->fk, &f->fk.txs[0]);
+    expire(&f->n[0]);
+    f->fk.pruned = 1;
+    f->fk.head += 200;
+    assert_int_equal(tk_chain_mem_advance(f->cm, 200), TK_OK);
+    /* The reads at the receipt's block fail on the first blocks: kept. */
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(block(f, 1), 1);
+    (void)fstate(f, 1, s);
+    assert_int_equal(s->latest_reads, 0);
+    assert_true(s->used_reads >= 2);
+    assert_int_equal(state_of(f, 0), TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 1), 2);
+}
+
+/* Skipped: read at latest, retried once, redeemed by the retry. */
+static void test_pruned_unused(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+    int k;
+
+    pruned_common(f, 0, &s);
+    for (k = 0; k < 10 && f->fk.sends == 1; k++)
+        assert_int_equal(block(f, 1), 1);
+    assert_int_equal(f->fk.sends, 2); /* retried: 3 tries + backoff 2 */
+    assert_true(k <= 4);
+    (void)fstate(f, 1, &s);
+    assert_int_equal(s.latest_reads, 1);
+    assert_int_equal(s.queue.failed, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(state_of(f, i), TK_WINNER_SUBMITTED);
+        assert_int_equal(sent_count(f, i), 2);
+    }
+    assert_int_equal(pending(f, 1), 2);
+    mine(f, 1); /* recent: its own block's state is there */
+    assert_int_equal(block(f, 1), 1);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    (void)fstate(f, 1, &s);
+    assert_int_equal(s.latest_reads, 1);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(f->fk.sends, 2);
+}
+
+/* Redeemed, with the default 3 confirmations: the latest read says used;
+ * CONFIRMED only when two more blocks agree, the pending amount released
+ * exactly then, nothing sent again. */
+static void test_pruned_used(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+    int k;
+
+    kill_node(&f->n[1]);
+    f->confirmations = 3;
+    make_node(f, &f->n[1]);
+    pruned_common(f, 1, &s);
+    for (k = 0; k < 10 && s.latest_reads == 0; k++) {
+        assert_int_equal(block(f, 1), 1);
+        (void)fstate(f, 1, &s);
+    }
+    assert_int_equal(s.latest_reads, 1);
+    assert_int_equal(s.queue.confirmed, 0); /* one read: not final */
+    assert_int_equal(state_of(f, 0), TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 1), 2);
+    assert_int_equal(s.in_flight, 1); /* watched, not adopted again */
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, 1), TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 1), 2);
+    assert_int_equal(block(f, 1), 1);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+        assert_int_equal(sent_count(f, i), 1);
+    }
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(block(f, 1), 1);
+    (void)fstate(f, 1, &s);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.latest_reads, 1);
+    assert_int_equal(s.mined_ok, 1);
+    assert_int_equal(s.queue.confirmed, 2);
+    assert_int_equal(f->fk.sends, 1);
+}
+
 static void test_late_submitted(void **state)
 {
     fx *f = *state;
@@ -896,7 +1004,7 @@ int main(void)
         T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
         T(test_tenure_end),
         T(test_nonce_tenure), T(test_nonce_lost), T(test_replace_guard),
-        T(test_late_submitted),
+        T(test_late_submitted), T(test_pruned_unused), T(test_pruned_used),
         T(test_misuse),
     };
 #undef T

@@ -284,6 +284,10 @@ static size_t count_state(fixture *f, tk_winner_state st)
     return n;
 }
 
+/* With the default final_confirmations (3), a redemption read used at its
+ * receipt is CONFIRMED only when two later blocks agree. */
+#define CONFIRM_BLOCKS 2
+
 /* n blocks of the node's loop: redeemer on the current block, mine one. */
 static void run_blocks(fixture *f, int n)
 {
@@ -425,7 +429,7 @@ static void test_batched(void **state)
     run_blocks(f, 2);
     assert_int_equal(count_state(f, TK_WINNER_NEW), 5); /* params live */
     expire_params(f);
-    run_blocks(f, 3);
+    run_blocks(f, 3 + CONFIRM_BLOCKS);
     s = rstats(f);
     assert_true(s.txs_sent == 1 && s.mined_ok == 1 && s.tickets_skipped == 0);
     assert_true(s.in_flight == 0);
@@ -458,7 +462,7 @@ static void test_single(void **state)
     make_redeemer(f, &c, 25);
     bal0 = anvil_balance(f->rpc, &f->e.accounts[RCPT]);
     expire_params(f);
-    run_blocks(f, 3);
+    run_blocks(f, 3 + CONFIRM_BLOCKS);
     s = rstats(f);
     assert_true(s.txs_sent == 2 && s.mined_ok == 2);
     assert_int_equal(count_state(f, TK_WINNER_CONFIRMED), 2);
@@ -479,6 +483,7 @@ static void test_tight_gas(void **state)
     c.batch_base_gas = 1;   /* the gas limit is the node's estimate: the */
     c.batch_ticket_gas = 1; /* figure is below it, the sender's margin 0 */
     c.retry_backoff_blocks = 1;
+    c.final_confirmations = 1; /* about gas: confirmations are tested elsewhere */
     make_redeemer(f, &c, 0);
     bal0 = anvil_balance(f->rpc, &f->e.accounts[RCPT]);
     expire_params(f);
@@ -536,7 +541,7 @@ static void test_underfunded(void **state)
     make_redeemer(f, NULL, 25);
     bal0 = anvil_balance(f->rpc, &f->e.accounts[RCPT]);
     expire_params(f);
-    run_blocks(f, 3);
+    run_blocks(f, 3 + CONFIRM_BLOCKS);
     assert_int_equal(count_state(f, TK_WINNER_CONFIRMED), 3);
     s = rstats(f);
     assert_true(s.queue.deferred_funds > 0);
@@ -582,7 +587,7 @@ static void test_endpoint(void **state)
     assert_true(s.in_flight == 1 && s.mined_ok == 0);
     assert_int_equal(count_state(f, TK_WINNER_SUBMITTED), 3); /* kept */
     anvil_relay_resume(relay);
-    run_blocks(f, 2);
+    run_blocks(f, 2 + CONFIRM_BLOCKS);
     assert_int_equal(count_state(f, TK_WINNER_CONFIRMED), 3);
     assert_paid(f, &bal0, 3);
 
@@ -604,7 +609,7 @@ static void test_endpoint(void **state)
     f->rd_rpc = anvil_rpc(f->ctx, failover, 2);
     make_redeemer(f, NULL, 25);
     assert_true(rstats(f).in_flight == 1);
-    run_blocks(f, 2);
+    run_blocks(f, 2 + CONFIRM_BLOCKS);
     assert_int_equal(count_state(f, TK_WINNER_CONFIRMED), 5);
     assert_all_used(f);
     assert_paid(f, &bal0, 5);

@@ -784,16 +784,24 @@ static void test_misuse(void **state)
 /* ---- a chain view that lies (issue 11, defect 5) ------------------------- */
 
 /* The dev chain, except that the next `used_lies` ticket_used answers say
- * "used" and the next `round_lies` rounds answers are 10 rounds ahead. */
+ * "used", the next `used_errors` fail, every one says "not used" while
+ * `reorged` (the redeeming transaction was dropped by a reorg) and the next
+ * `round_lies` rounds answers are 10 rounds ahead. */
 typedef struct liar {
     tk_chain inner;
-    int used_lies, round_lies;
+    int used_lies, used_errors, reorged, round_lies;
 } liar;
 
 static tk_status liar_used(void *self, const tk_hash *h, int *used)
 {
     liar *l = self;
     tk_status st = l->inner.ticket_used(l->inner.self, h, used);
+    if (st == TK_OK && l->used_errors > 0) {
+        l->used_errors--;
+        return TK_ERR_CHAIN;
+    }
+    if (st == TK_OK && l->reorged)
+        *used = 0;
     if (st == TK_OK && l->used_lies > 0) {
         l->used_lies--;
         *used = 1;
@@ -974,8 +982,117 @@ static void test_requeue_final_when_redeemable(void **state)
     mark_used(f, &h);
     assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx, TK_REDEEM_CONFIRMED, NULL),
                      TK_OK);
+    advance(f, 1);
+    advance(f, 1);
     assert_int_equal(get(f, &h).state, TK_WINNER_CONFIRMED);
     assert_int_equal(tk_redeem_queue_requeue(f->q, &h), TK_ERR_STATE);
+}
+
+/* Our transaction's outcome plus one lying "used" read (review of e9d369b:
+ * CONFIRMED for good, never resubmitted, requeue refused): the winner stays
+ * SUBMITTED with its amount pending until later blocks agree; the next read
+ * says unused, so it is retried - and a real redemption then becomes
+ * CONFIRMED only on the third agreeing block, releasing the pending amount
+ * exactly then. */
+static void test_confirmed_needs_agreement(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    advance(f, 40);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    l->used_lies = 1; /* the read at the receipt's block */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_CONFIRMED, NULL), TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), FACE);
+    assert_int_equal(stats(f).confirmed, 0);
+    advance(f, 1); /* the truth: not used -> back to be retried */
+    assert_int_equal(get(f, &h).state, TK_WINNER_FAILED);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(f->n_calls, 1);
+    advance(f, f->cfg.retry_backoff_blocks);
+    assert_int_equal(f->n_calls, 2); /* resubmitted: the face value is not lost */
+    assert_memory_equal(f->calls[1].hashes[0].bytes, h.bytes, 32);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), FACE);
+
+    mark_used(f, &h); /* mined for real */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[1].tx,
+                                             TK_REDEEM_CONFIRMED, NULL), TK_OK);
+    assert_int_equal(tk_redeem_queue_on_block(f->q, block_now(f)), TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED); /* same block: 1 */
+    advance(f, 1); /* 2 of 3 */
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), FACE);
+    assert_int_equal(stats(f).deferred_confirming, 2);
+    advance(f, 1); /* 3 of 3 */
+    assert_int_equal(get(f, &h).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(stats(f).confirmed, 1);
+    assert_int_equal(f->events[TK_REDEEM_EV_CONFIRMED], 1);
+    advance(f, 10);
+    assert_int_equal(f->n_calls, 2);
+}
+
+/* A reorg drops the redeeming transaction after its receipt was read; and a
+ * single call whose used read failed (the receipt alone used to confirm it)
+ * was never mined on the canonical chain. Both go back to be retried; an
+ * operator requeue of one being confirmed releases its amount once. */
+static void test_confirmed_reorged_away(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+    tk_hash g = add_winner(f, 1, FACE, 1, START + 40);
+    tk_hash k = add_winner(f, 2, FACE, 1, START + 40);
+
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 3); /* one single call per sender */
+    mark_used(f, &h);
+    for (size_t i = 0; i < 3; i++) {
+        if (memcmp(f->calls[i].hashes[0].bytes, g.bytes, 32) == 0)
+            l->used_errors = 1; /* g: the used read fails */
+        else
+            l->used_errors = 0;
+        assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[i].tx,
+                                                 TK_REDEEM_CONFIRMED, NULL), TK_OK);
+    }
+    l->used_errors = 0;
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(get(f, &g).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(get(f, &k).state, TK_WINNER_FAILED); /* mined, not used */
+    assert_int_equal(pending(f, 0), FACE);
+    assert_int_equal(pending(f, 1), FACE);
+    assert_int_equal(pending(f, 2), 0);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &k), TK_OK);
+    advance(f, 1); /* h: 2 of 3; g: unused -> FAILED; k resubmitted */
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(get(f, &g).state, TK_WINNER_FAILED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(get(f, &k).state, TK_WINNER_SUBMITTED);
+    /* An operator requeue of k while confirming: released once. */
+    mark_used(f, &k);
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[3].tx,
+                                             TK_REDEEM_CONFIRMED, NULL), TK_OK);
+    assert_int_equal(pending(f, 2), FACE);
+    assert_int_equal(tk_redeem_queue_requeue(f->q, &k), TK_OK);
+    assert_int_equal(pending(f, 2), 0);
+    l->reorged = 1; /* h's transaction is gone */
+    advance(f, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_FAILED);
+    assert_int_equal(pending(f, 0), 0);
+    /* k, NEW, reads unused now: submitted again, counted once. */
+    assert_int_equal(get(f, &k).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(f->n_calls, 5);
+    assert_int_equal(pending(f, 2), FACE);
+    assert_int_equal(stats(f).confirmed, 0);
+    advance(f, f->cfg.retry_backoff_blocks);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED); /* retried */
+    assert_int_equal(get(f, &g).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), FACE);
+    assert_int_equal(pending(f, 1), FACE);
 }
 
 int main(void)
@@ -1007,6 +1124,8 @@ int main(void)
         T(test_liar_rounds_once),
         T(test_truth_needs_three_blocks),
         T(test_requeue_final_when_redeemable),
+        T(test_confirmed_needs_agreement),
+        T(test_confirmed_reorged_away),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
