@@ -168,14 +168,19 @@ static tk_status check_tickets(tk_ticket_result *res, const tk_payment *p,
 }
 
 /* Phase B: record the nonces of the tickets that passed phase A; params
- * expired at last_block (the high-water mark) are recorded but expired. */
+ * expired at the high-water mark are recorded but expired. The mark is
+ * read again under the shard lock: since receive() read it, a prune or
+ * another payment may have raised it and swept this shard, dropping the
+ * nonces of params that expired meanwhile. Every sweep raises the mark
+ * first, so the mark read here is never below a sweep this shard has
+ * seen: a dropped nonce that comes back is judged expired, never fresh. */
 static tk_status record_nonces(tk_recipient *r, tk_ticket_result *res, const tk_payment *p,
                                uint64_t last_block)
 {
     const tk_hash *rh = &p->params.recipient_rand_hash;
     uint64_t expiration = tk__block_u64(&p->params.expiration_block);
-    int expired = expiration <= last_block;
     tk__replay_shard *sh = tk__replay_lock(r->replay, rh, last_block);
+    int expired = expiration <= tk__recipient_raise_block(r, last_block);
     tk_status st = TK_OK;
 
     for (size_t i = 0; i < p->count; i++) {
