@@ -15,9 +15,10 @@
  *  - last_block may lag or go back (RPC failover to a lagging node, a
  *    reorg). The recipient never lowers what it has seen: it keeps a
  *    high-water mark of last_block (and the store's block mark, shared by
- *    every recipient on the store and kept across restarts) and judges
- *    params expiry and pruning against it. A view that lags only delays
- *    expiry; it never re-opens expired params.
+ *    every recipient on the store and kept across restarts), judges
+ *    params expiry and pruning against it and issues params from it. A
+ *    view that lags only delays expiry; it never re-opens expired params
+ *    nor issues params that are expired on arrival.
  *  - A view that runs AHEAD of the chain (a lying endpoint) expires params
  *    early: payments on them are then not credited, and the mark keeps that
  *    block. That costs the transcoder work, not a double credit.

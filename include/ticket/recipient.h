@@ -176,7 +176,9 @@ TK_API tk_monitor *tk_recipient_monitor(tk_recipient *r);
  *  the OS CSPRNG every call. Price zero gives faceValue = winProb = 0.
  *  Otherwise faceValue = redeemGas * gasPrice * txCostMultiplier, or
  *  EV * 100 when that is below EV, capped at maxFloat and at max_face_value
- *  (when set); winProb by tk_win_prob(). expirationBlock = last block + 40.
+ *  (when set); winProb by tk_win_prob(). expirationBlock = the high-water
+ *  mark (the highest L1 block seen, chain.h; a lagging read does not lower
+ *  it) + 40, so fresh params are never expired when receive judges them.
  *  The creation round is the last initialized round and its block hash, or
  *  the previous round when that hash is zero.
  *

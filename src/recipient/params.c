@@ -124,6 +124,11 @@ tk_status tk_recipient_params(tk_recipient *r, tk_ticket_params *out, const tk_a
     creation_round(&ri, &in);
     if (in.creation_round < 0 || in.last_block > UINT64_MAX - TK_PARAMS_EXPIRATION_BLOCKS)
         return TK_ERR_CHAIN; /* the chain reported nonsense */
+    /* Expire from the high-water mark, as receive judges expiry: params
+     * issued from one lagging read would be expired on arrival. */
+    in.last_block = tk__recipient_raise_block(r, in.last_block);
+    if (in.last_block > UINT64_MAX - TK_PARAMS_EXPIRATION_BLOCKS)
+        return TK_ERR_CHAIN;
     if (!tk_u256_is_zero(&reduced.num)) {
         if (r->chain.gas_price(r->chain.self, &in.gas_price) != TK_OK)
             return TK_ERR_CHAIN;

@@ -124,6 +124,37 @@ static void test_second_recipient(void **state)
     fx_free(&f);
 }
 
+/* Params issued while the view lags (review of e9d369b, item 4): the
+ * recipient has seen block 1000, then one read says 950. The params
+ * expire 40 blocks after 1000, not after 950 (they were expired on
+ * arrival: every ticket refused), and tickets on them are credited at
+ * block 1000. */
+static void test_lagging_params(void **state)
+{
+    fixture f;
+    tk_payment p;
+    tk_ticket_params params;
+    uint64_t exp;
+    (void)state;
+
+    start(&f, &p); /* received at block 1000: the mark is 1000 */
+    tk_payment_clear(&p);
+    f.chain.last_block = 1000 - 50;
+    fx_params(&f, &params);
+    assert_int_equal(tk_u256_to_u64(&exp, &params.expiration_block), TK_OK);
+    assert_int_equal(exp, 1000 + TK_PARAMS_EXPIRATION_BLOCKS);
+    f.chain.last_block = 1000;
+    fx_pay(&f, &p, &params, 1, K);
+    receive_fresh(f.r, &p);
+    tk_payment_clear(&p);
+    /* A view ahead of the mark raises it: params from there, too. */
+    f.chain.last_block = 1010;
+    fx_params(&f, &params);
+    assert_int_equal(tk_u256_to_u64(&exp, &params.expiration_block), TK_OK);
+    assert_int_equal(exp, 1010 + TK_PARAMS_EXPIRATION_BLOCKS);
+    fx_free(&f);
+}
+
 /* The mark survives closing and reopening the SQLite file. */
 static void test_sqlite_reopen(void **state)
 {
@@ -174,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_second_recipient),
         cmocka_unit_test(test_sqlite_reopen),
+        cmocka_unit_test(test_lagging_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
