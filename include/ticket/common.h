@@ -116,9 +116,12 @@ typedef enum tk_status {
     TK_ERR_STORE_CORRUPT = -51, /* not a libticket store, or damaged */
     TK_ERR_STORE_VERSION = -52, /* written by a newer libticket, or an
                                    older schema opened existing_only */
-    TK_ERR_STORE_UNAVAILABLE = -53, /* database server unreachable or the
-                                       connection was lost: retryable; the
-                                       call stored nothing it reported */
+    TK_ERR_STORE_UNAVAILABLE = -53, /* database server unreachable, the
+                                       connection was lost, or (SQLite)
+                                       another connection held the lock
+                                       past the busy timeout: retryable;
+                                       the call stored nothing it
+                                       reported */
     TK_ERR_PENDING_LIMIT = -56, /* the fleet's pending redemptions of a
                                    sender would exceed its funds */
     TK_ERR_LEASE_HELD = -57,    /* another node holds the redeemer lease */

@@ -33,7 +33,9 @@
  *  it commits); every function may be called from many threads. list() and nonce_load() copy the matching
  *  rows first and run the visitor without the lock, so a visitor may call
  *  back into the store (e.g. set_state). Several processes may open the
- *  same file (SQLite's locking and the busy timeout arbitrate), and
+ *  same file (SQLite's locking and the busy timeout arbitrate: a call that
+ *  waits longer than busy_timeout_ms for another connection's lock fails
+ *  with TK_ERR_STORE_UNAVAILABLE, retryable, nothing of it applied), and
  *  several recipients may share it: nonce_claim runs as one BEGIN
  *  IMMEDIATE transaction, so each seen nonce is fresh for exactly one
  *  claim over all connections. */

@@ -59,7 +59,7 @@ static const struct status_entry entries[] = {
     {TK_ERR_STORE_VERSION, "store_version",
      "store schema not usable: written by a newer libticket, or older and "
      "opened without migration"},
-    {TK_ERR_STORE_UNAVAILABLE, "store_unavailable", "store database unreachable or connection lost (retryable)"},
+    {TK_ERR_STORE_UNAVAILABLE, "store_unavailable", "store database unreachable, connection lost or locked past the busy timeout (retryable)"},
     {TK_ERR_PENDING_LIMIT, "pending_limit",
      "pending redemptions of the sender would exceed its funds"},
     {TK_ERR_LEASE_HELD, "lease_held", "another node holds the redeemer lease"},

@@ -127,6 +127,8 @@ tk_status tk__sqlite_status(int rc)
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
         return TK_ERR_STORE_CORRUPT;
+    case SQLITE_BUSY: /* locked past the busy timeout: nothing applied */
+        return TK_ERR_STORE_UNAVAILABLE;
     default:
         return TK_ERR_STORE;
     }

@@ -6,7 +6,10 @@
 #include "receive_util.h"
 
 #include "ticket/keccak.h"
+#include "ticket/store_sqlite.h"
 
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +214,81 @@ static void test_restart_keeps_replay_protection(void **state)
     fx_free(&f);
 }
 
+/* A SQLite store locked by another connection past the busy timeout
+ * (review of e9d369b, item 5): the payment fails with the retryable
+ * TK_ERR_STORE_UNAVAILABLE, nothing credited nor recorded, and the same
+ * payment retried once the lock is gone is credited exactly once. With
+ * winners (put_winner is busy first) and without (nonce_claim is). */
+static void busy_then_retry(int always_win)
+{
+    tk_store_sqlite_options opts = {20, 0};
+    char dir[256], path[300];
+    tk_store_sqlite *db = NULL;
+    tk_store_totals tot;
+    tk_store st;
+    tk_chain ch;
+    sqlite3 *raw = NULL;
+    fixture f;
+    tk_ticket_params params;
+    tk_payment p;
+    tk_recipient_stats stats;
+    mpq_t want;
+    rx x;
+
+    assert_int_equal(tk_test_tmpdir_make(dir, sizeof dir, "tk_rcpt_busy"), 0);
+    snprintf(path, sizeof path, "%s/busy.db", dir);
+    if (always_win)
+        fx_init_always_win(&f);
+    else
+        fx_init(&f);
+    assert_int_equal(tk_store_sqlite_create(&db, path, &opts), TK_OK);
+    assert_int_equal(tk_store_sqlite_iface(db, &st), TK_OK);
+    ch = fx_chain_iface(&f.chain);
+    tk_recipient_destroy(f.r);
+    f.r = NULL;
+    assert_int_equal(tk_recipient_create(f.ctx, &f.r, &f.cfg, f.secret, &ch, &st), TK_OK);
+    fx_params(&f, &params);
+    fx_pay(&f, &p, &params, 1, 4);
+
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(mpq_sgn(x.credited), 0);
+    rx_free(&x);
+    assert_int_equal(tk_recipient_get_stats(f.r, &stats), TK_OK);
+    assert_int_equal(stats.tracked_nonces, 0);
+    assert_no_balance(&f, &params.recipient_rand_hash);
+    assert_int_equal(sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK);
+    assert_int_equal(x.sum.accepted, 4);
+    rx_free(&x);
+    assert_int_equal(rx_run(&f, &x, &p, NULL), TK_OK); /* and only once */
+    assert_int_equal(x.sum.accepted, 0);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(x.res[i].status, TK_ERR_REPLAYED_NONCE);
+    rx_free(&x);
+    mpq_init(want);
+    fx_expected_credit(want, &params, 4);
+    assert_balance(&f, &params.recipient_rand_hash, want);
+    mpq_clear(want);
+    assert_int_equal(tk_store_sqlite_totals(db, &tot, NULL), TK_OK);
+    assert_int_equal(tot.state[TK_WINNER_NEW].count, always_win ? 4 : 0);
+
+    sqlite3_close(raw);
+    tk_payment_clear(&p);
+    fx_free(&f);
+    tk_store_sqlite_destroy(db);
+    assert_int_equal(tk_test_tmpdir_remove(dir), 0);
+}
+
+static void test_sqlite_busy_is_retryable(void **state)
+{
+    (void)state;
+    busy_then_retry(1);
+    busy_then_retry(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_nonces_one_batch_per_payment),
         cmocka_unit_test(test_nonces_fallback_per_ticket),
         cmocka_unit_test(test_restart_keeps_replay_protection),
+        cmocka_unit_test(test_sqlite_busy_is_retryable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

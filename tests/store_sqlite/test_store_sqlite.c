@@ -436,6 +436,116 @@ static void test_nonce_add_many_atomic(void **state)
     tk_store_sqlite_destroy(s);
 }
 
+/* Another connection holds the write lock longer than the busy timeout
+ * (review of e9d369b, item 5): every write fails with the retryable
+ * TK_ERR_STORE_UNAVAILABLE - also for writers queued in one group
+ * commit - and nothing of it is applied, so the same calls succeed once
+ * the lock is gone. Before, SQLITE_BUSY was the final TK_ERR_STORE. */
+#define BUSY_WRITERS 4
+
+typedef struct busy_writer {
+    const tk_store *st;
+    tk_winner w;
+    tk_status put;
+} busy_writer;
+
+static void *busy_put(void *arg)
+{
+    busy_writer *b = arg;
+    b->put = b->st->put_winner(b->st->self, &b->w);
+    return NULL;
+}
+
+static void test_busy_is_retryable(void **state)
+{
+    tk_store_sqlite_options opts = {20, 0}; /* a short busy timeout */
+    static const uint8_t manifest[] = "busy-manifest";
+    uint32_t nonces[3] = {5, 6, 7};
+    uint8_t fresh[3];
+    tk_store st;
+    tk_store_sqlite *s = NULL;
+    sqlite3 *raw = NULL;
+    tk_winner old, w, got;
+    tk_hash rh, tx;
+    tk_u256 e, face, limit, total;
+    tk_address sender;
+    busy_writer bw[BUSY_WRITERS];
+    pthread_t th[BUSY_WRITERS];
+    rand_nonces rn;
+    uint64_t mark = 0, token = 0;
+    int added = 0;
+
+    (void)state;
+    tk_test_seed();
+    tk_test_rand_bytes(rh.bytes, 32);
+    tk_test_rand_bytes(tx.bytes, 32);
+    tk_test_rand_bytes(sender.bytes, 20);
+    assert_int_equal(tk_u256_from_u64(&e, 500), TK_OK);
+    assert_int_equal(tk_u256_from_u64(&face, 10), TK_OK);
+    assert_int_equal(tk_u256_from_u64(&limit, 100), TK_OK);
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("busy.db"), &opts), TK_OK);
+    assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
+    tk_test_make_winner(&old, NULL, 3);
+    tk_test_make_winner(&w, NULL, 4);
+    assert_int_equal(st.put_winner(st.self, &old), TK_OK);
+    assert_int_equal(st.seq_advance(st.self, &sender, manifest, sizeof manifest, 1), TK_OK);
+
+    assert_int_equal(sqlite3_open(sqlt_path("busy.db"), &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(st.put_winner(st.self, &w), TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.set_state(st.self, &old.ticket_hash, TK_WINNER_SUBMITTED, &tx),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.nonce_add(st.self, &rh, 1, &e), TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.nonce_add_many(st.self, &rh, nonces, 3, &e),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.nonce_claim(st.self, &rh, nonces, 3, &e, 50, fresh, &mark),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.seq_advance(st.self, &sender, manifest, sizeof manifest, 2),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.pending_add(st.self, &w.ticket_hash, &sender, &face, &limit, &added),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_int_equal(st.lease_acquire(st.self, "busy-node", 1000, &token),
+                     TK_ERR_STORE_UNAVAILABLE);
+    /* Writers sharing one group commit all fail alike. */
+    for (int i = 0; i < BUSY_WRITERS; i++) {
+        bw[i].st = &st;
+        tk_test_make_winner(&bw[i].w, NULL, 10 + i);
+        assert_int_equal(pthread_create(&th[i], NULL, busy_put, &bw[i]), 0);
+    }
+    for (int i = 0; i < BUSY_WRITERS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(bw[i].put, TK_ERR_STORE_UNAVAILABLE);
+    }
+    assert_int_equal(sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+
+    /* Nothing was applied. */
+    assert_int_equal(st.get_winner(st.self, &w.ticket_hash, &got), TK_ERR_NOT_FOUND);
+    for (int i = 0; i < BUSY_WRITERS; i++)
+        assert_int_equal(st.get_winner(st.self, &bw[i].w.ticket_hash, &got), TK_ERR_NOT_FOUND);
+    assert_int_equal(st.get_winner(st.self, &old.ticket_hash, &got), TK_OK);
+    tk_test_assert_winner_equal(&got, &old);
+    load_rand(&st, &rn, &rh);
+    assert_int_equal(rn.n, 0);
+    assert_int_equal(st.pending_total(st.self, &sender, &total), TK_OK);
+    assert_true(tk_u256_is_zero(&total));
+
+    /* The same calls, retried, now succeed: every nonce still fresh, the
+     * seq not yet taken. */
+    assert_int_equal(st.put_winner(st.self, &w), TK_OK);
+    assert_int_equal(st.set_state(st.self, &old.ticket_hash, TK_WINNER_SUBMITTED, &tx), TK_OK);
+    assert_int_equal(st.nonce_claim(st.self, &rh, nonces, 3, &e, 50, fresh, &mark), TK_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fresh[i], 1);
+    assert_int_equal(st.seq_advance(st.self, &sender, manifest, sizeof manifest, 2), TK_OK);
+    assert_int_equal(st.pending_add(st.self, &w.ticket_hash, &sender, &face, &limit, &added),
+                     TK_OK);
+    assert_int_equal(added, 1);
+    assert_int_equal(st.lease_acquire(st.self, "busy-node", 1000, &token), TK_OK);
+    assert_int_not_equal(token, 0);
+    sqlite3_close(raw);
+    tk_store_sqlite_destroy(s);
+}
+
 /* ---- totals and requeue -------------------------------------------------- */
 
 static void test_totals(void **state)
@@ -860,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_nonces),
         cmocka_unit_test(test_nonce_add_many),
         cmocka_unit_test(test_nonce_add_many_atomic),
+        cmocka_unit_test(test_busy_is_retryable),
         cmocka_unit_test(test_totals),
         cmocka_unit_test(test_requeue),
         cmocka_unit_test(test_newer_version),
