@@ -125,7 +125,12 @@ typedef struct tk_store {
      * recipient, another one on the same store, another process) had
      * recorded it before. *mark gets the block mark after the raise. Two
      * concurrent claims of one nonce give fresh = 1 to exactly one of them.
-     * On failure nothing is recorded or raised, fresh is all 0 and *mark 0.
+     * On failure nothing is recorded or raised, fresh is all 0 and *mark 0
+     * - with one exception: a database store that lost the answer to its
+     * COMMIT (TK_ERR_STORE_UNAVAILABLE, store_pg.h) cannot know whether the
+     * claim was applied; if it was, a retry finds the nonces recorded and
+     * reports them not fresh (a payment not credited, never one credited
+     * twice).
      * n == 0 only raises and reads the mark (rand_hash, nonces and fresh
      * may then be NULL). Duplicates within one call: the first is fresh.
      * A recipient credits only fresh nonces, so several recipients sharing
