@@ -257,9 +257,10 @@ TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
  *                       nonces of this call are forgotten again, so the
  *                       same payment can be retried;
  *           TK_ERR_STORE_UNAVAILABLE  the same, from a database store
- *                       that lost its server (store_pg.h): retryable, the
- *                       store reconnects on its next call; when the
- *                       connection was lost after the server committed
+ *                       that lost its server (store_pg.h; it reconnects on
+ *                       its next call) or a SQLite file locked by another
+ *                       connection past the busy timeout: retryable; when
+ *                       the connection was lost after the server committed
  *                       the claim, the retry is a replay (the tickets are
  *                       lost to the recipient, never credited twice);
  *           TK_ERR_NOMEM  nothing is credited; when it struck after the
