@@ -129,7 +129,9 @@ typedef struct tk_recipient tk_recipient;
  *           needs, tx_cost_multiplier or redeem_gas 0); TK_ERR_NOMEM (also
  *           while reloading the nonces); TK_ERR_RNG (secret32 NULL and no
  *           OS randomness); TK_ERR_STORE (nonce_load or reading the block
- *           mark failed).
+ *           mark failed); TK_ERR_STORE_UNAVAILABLE (the same, retryable: a
+ *           database store that lost its server, a SQLite file locked past
+ *           the busy timeout; create again later).
  *  Args:    ctx:      must outlive the recipient.
  *  Out:     out:      the new recipient (NULL on failure).
  *  In:      cfg:      copied.
@@ -360,8 +362,12 @@ TK_API tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out,
  *  Returns: TK_OK; TK_ERR_SIG_* and the codes of tk_credential_verify;
  *           TK_ERR_STATE; TK_ERR_STALE_SEQ; TK_ERR_INSUFFICIENT_BALANCE;
  *           TK_ERR_NOT_FOUND (no such balance and the flag not given);
- *           TK_ERR_STORE; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, amount
- *           < 0, unknown flag; sig may be NULL only with siglen 0).
+ *           TK_ERR_STORE; TK_ERR_STORE_UNAVAILABLE (seq_advance failed
+ *           retryably - a database store that lost its server, a SQLite
+ *           file locked past the busy timeout: the seq was not used and
+ *           nothing debited, so the same request may be retried);
+ *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, amount < 0, unknown
+ *           flag; sig may be NULL only with siglen 0).
  *  In:      sender, session: the balance (the session as credited by
  *           tk_recipient_receive); amount: the price of the work, exact;
  *           cred, sig: the request and the sender's signature over it, as
@@ -384,7 +390,10 @@ TK_API tk_status tk_recipient_balance_clear(tk_recipient *r,
  *  does this lazily too), and prune the store's nonces when it supports it
  *  (which raises the store's block mark). Call it now and then (e.g. on
  *  every new block).
- *  Returns: TK_OK; TK_ERR_CHAIN; TK_ERR_STORE; TK_ERR_ILLEGAL_ARG. */
+ *  Returns: TK_OK; TK_ERR_CHAIN; TK_ERR_STORE; TK_ERR_STORE_UNAVAILABLE
+ *           (the store's prune failed retryably: the nonces in memory are
+ *           dropped, the store's are not; call it again);
+ *           TK_ERR_ILLEGAL_ARG. */
 TK_API tk_status tk_recipient_prune(tk_recipient *r) TK_ARG_NONNULL(1);
 
 /** Replay-set and balance statistics (a consistent view per shard).

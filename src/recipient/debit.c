@@ -36,7 +36,10 @@ tk_status tk_recipient_debit_request(tk_recipient *r, const tk_address *sender,
     }
     st = r->store.seq_advance(r->store.self, sender, cred->manifest_id, cred->manifest_id_len,
                               cred->seq);
+    if (st == TK_ERR_STALE_SEQ || st == TK_ERR_NOMEM)
+        return st;
+    /* A retryable failure left the seq unused: the same request may come again. */
     if (st != TK_OK)
-        return st == TK_ERR_STALE_SEQ || st == TK_ERR_NOMEM ? st : TK_ERR_STORE;
+        return tk__recipient_store_status(st);
     return tk__balances_debit(r->balances, sender, session, amount, allow_negative);
 }

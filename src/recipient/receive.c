@@ -214,17 +214,6 @@ static void forget_nonces(tk_recipient *r, const tk_ticket_result *res, const tk
     tk__replay_unlock(sh);
 }
 
-/* A store call's status as receive reports it: the retryable
- * TK_ERR_STORE_UNAVAILABLE (a database connection lost) passes through,
- * so the caller knows a retry may succeed; any other failure is
- * TK_ERR_STORE. */
-static tk_status store_failure(tk_status st)
-{
-    if (st == TK_OK || st == TK_ERR_STORE_UNAVAILABLE)
-        return st;
-    return TK_ERR_STORE;
-}
-
 /* Phase C: every winner that was recorded goes to the store. */
 static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, const tk_payment *p,
                                const tk_u256 *rand)
@@ -243,7 +232,7 @@ static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, con
         w.recipient_rand = *rand;
         w.expiration_block = p->params.expiration_block;
         w.state = TK_WINNER_NEW;
-        st = store_failure(r->store.put_winner(r->store.self, &w));
+        st = tk__recipient_store_status(r->store.put_winner(r->store.self, &w));
     }
     tk__memzero(&w, sizeof w);
     return st;
@@ -266,7 +255,7 @@ static tk_status claim_nonces(tk_recipient *r, tk_ticket_result *res, const tk_p
                                         &pp->expiration_block, last_block, fresh, &mark);
 
     if (st != TK_OK)
-        return store_failure(st);
+        return tk__recipient_store_status(st);
     hw = tk__recipient_raise_block(r, mark);
     expired = tk__block_u64(&pp->expiration_block) <= hw;
     /* Expired first (as the replay set does once it swept the params):
@@ -305,7 +294,7 @@ static tk_status store_nonces(tk_recipient *r, tk_ticket_result *res, const tk_p
             if (recorded(res[i].status) &&
                 (st = r->store.nonce_add(r->store.self, &pp->recipient_rand_hash,
                                          res[i].sender_nonce, &pp->expiration_block)) != TK_OK)
-                return store_failure(st);
+                return tk__recipient_store_status(st);
         return TK_OK;
     }
     for (size_t i = 0; i < p->count; i++) {
@@ -318,8 +307,8 @@ static tk_status store_nonces(tk_recipient *r, tk_ticket_result *res, const tk_p
     if (n > 0 && r->store.nonce_claim != NULL)
         return claim_nonces(r, res, p, nonces, n, last_block);
     if (n > 0)
-        return store_failure(r->store.nonce_add_many(r->store.self, &pp->recipient_rand_hash,
-                                                     nonces, n, &pp->expiration_block));
+        return tk__recipient_store_status(r->store.nonce_add_many(
+            r->store.self, &pp->recipient_rand_hash, nonces, n, &pp->expiration_block));
     return TK_OK;
 }
 

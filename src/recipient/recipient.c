@@ -65,8 +65,9 @@ static tk_status load_store(tk_recipient *r)
     tk_status st;
 
     if (r->store.nonce_claim != NULL && r->store.nonce_add != NULL) {
-        if (r->store.nonce_claim(r->store.self, NULL, NULL, 0, NULL, 0, NULL, &mark) != TK_OK)
-            return TK_ERR_STORE;
+        st = r->store.nonce_claim(r->store.self, NULL, NULL, 0, NULL, 0, NULL, &mark);
+        if (st != TK_OK)
+            return tk__recipient_store_status(st);
         tk__recipient_raise_block(r, mark);
     }
     if (r->store.nonce_load == NULL)
@@ -76,7 +77,7 @@ static tk_status load_store(tk_recipient *r)
      * a store that took the stop for success must not hide it either. */
     if (ls.st != TK_OK)
         return ls.st;
-    return st == TK_OK ? TK_OK : st == TK_ERR_NOMEM ? TK_ERR_NOMEM : TK_ERR_STORE;
+    return st == TK_ERR_NOMEM ? st : tk__recipient_store_status(st);
 }
 
 tk_status tk_recipient_create(const tk_ctx *ctx, tk_recipient **out,
@@ -197,9 +198,15 @@ tk_status tk_recipient_prune(tk_recipient *r)
         return TK_ERR_CHAIN;
     last_block = tk__recipient_raise_block(r, last_block);
     tk__replay_prune(r->replay, last_block);
-    if (r->store.nonce_prune != NULL && r->store.nonce_prune(r->store.self, last_block) != TK_OK)
-        return TK_ERR_STORE;
-    return TK_OK;
+    if (r->store.nonce_prune == NULL)
+        return TK_OK;
+    /* What was pruned in memory stays pruned: a retry prunes the store. */
+    return tk__recipient_store_status(r->store.nonce_prune(r->store.self, last_block));
+}
+
+tk_status tk__recipient_store_status(tk_status st)
+{
+    return st == TK_OK || st == TK_ERR_STORE_UNAVAILABLE ? st : TK_ERR_STORE;
 }
 
 tk_status tk_recipient_get_stats(tk_recipient *r, tk_recipient_stats *out)

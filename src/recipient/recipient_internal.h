@@ -35,6 +35,13 @@ struct tk_recipient {
 /* Raise the high-water mark to block (if higher); returns the mark. */
 uint64_t tk__recipient_raise_block(tk_recipient *r, uint64_t block);
 
+/* A failed store call's status as the recipient reports it: the
+ * retryable TK_ERR_STORE_UNAVAILABLE (a database connection lost, a SQLite
+ * file locked past the busy timeout; nothing applied) passes through so
+ * the caller knows a retry may succeed; any other failure is
+ * TK_ERR_STORE. TK_OK stays TK_OK. */
+tk_status tk__recipient_store_status(tk_status st);
+
 /* recipientRand for params used by sender (the caller wipes *rand). The
  * tests use it to check the derivation against the vectors. */
 tk_status tk__recipient_rand(const tk_recipient *r, tk_u256 *rand,
