@@ -38,6 +38,13 @@
  *                  given up as lost takes the freed nonce.
  *   replace_guard  a replacement is a send: the guard refusing in a block
  *                  sends no replacement; allowed again, it is sent.
+ *   gas_resend     the node's estimate above the queue's gas figure: the
+ *                  sender refuses the send (TK_ERR_OUT_OF_RANGE) and the
+ *                  redeemer resends with the estimate, after the guard
+ *                  again: sent once; the guard refusing the resend sends
+ *                  nothing; a base fee above max_gas_price fails both
+ *                  sends. Every transaction the node gets carries the
+ *                  next nonce (none reused or skipped), each winner once.
  *   late_submitted a stale holder's SUBMITTED (with its claim) lands after
  *                  the new tenure's reconciliation: the holder adopts it
  *                  on its next block and settles it from the receipt.
@@ -74,7 +81,7 @@
 
 typedef struct ftx {
     tk_hash hash;
-    uint64_t nonce;
+    uint64_t nonce, gas_limit;
     tk_hash tickets[MAX_W];
     size_t n;
     int mined, dropped;
@@ -94,6 +101,8 @@ typedef struct fake {
     used_at used[MAX_TX * MAX_W];
     size_t n_used;
     unsigned estimates, sends;
+    uint64_t estimate; /* eth_estimateGas's answer; 0: 100000 */
+    uint64_t base_fee; /* the head's base fee; 0: 1 gwei */
     int pruned; /* a non-archive node: no state older than 128 blocks */
     void (*on_call)(void *); /* once, at the next eth_call (a stall) */
     void *on_call_data;
@@ -151,6 +160,7 @@ static char *on_send(fake *fk, const char *rawhex)
         assert_int_equal(tk_ticket_hash(&x->tickets[i], &t[i]), TK_OK);
     x->n = n;
     x->nonce = tx.nonce;
+    x->gas_limit = tx.gas_limit;
     free(raw);
     fk->n_tx++;
     fk->sends++;
@@ -221,11 +231,12 @@ static char *handle(void *user, const char *m, const char *params_json)
         snprintf(buf, sizeof buf,
                  "{\"number\":\"0x%llx\",\"hash\":\"0x%064x\","
                  "\"timestamp\":\"0x1\",\"baseFeePerGas\":\"0x%llx\"}",
-                 (unsigned long long)fk->head, 5, (unsigned long long)GWEI);
+                 (unsigned long long)fk->head, 5,
+                 (unsigned long long)(fk->base_fee ? fk->base_fee : GWEI));
         out = mock_rpc_text(buf);
     } else if (strcmp(m, "eth_estimateGas") == 0) {
         fk->estimates++;
-        out = mock_rpc_qty(100000);
+        out = mock_rpc_qty(fk->estimate ? fk->estimate : 100000);
     } else if (strcmp(m, "eth_getTransactionCount") == 0) {
         const char *tag = json_string_value(json_array_get(params, 1));
         out = mock_rpc_qty(strcmp(tag, "pending") == 0 ? pending_nonce(fk)
@@ -273,6 +284,8 @@ typedef struct fx {
     tk_hash w[MAX_W];
     size_t n_w;
     int refuse;         /* the user guard's answer: 1 refuses */
+    int refuse_resend;  /* 1: refuses once an estimate was made since */
+    unsigned armed_at;  /* ... fk.estimates when refuse_resend was set */
     unsigned replace_blocks; /* the senders' replace_after_blocks */
     uint32_t confirmations; /* final_confirmations; 0: 1 */
     unsigned guard_calls;
@@ -316,6 +329,8 @@ static tk_status user_guard(void *data)
 {
     fx *f = data;
     f->guard_calls++;
+    if (f->refuse_resend && f->fk.estimates > f->armed_at)
+        return TK_ERR_STATE;
     return f->refuse ? TK_ERR_STATE : TK_OK;
 }
 
@@ -801,6 +816,91 @@ static void test_replace_guard(void **state)
     assert_int_equal(sent_count(f, 0), 2);
 }
 
+/* Every transaction the node got carried the next nonce, in order: none
+ * reused, none skipped by a send that was refused. */
+static void assert_nonces_in_order(const fx *f)
+{
+    for (size_t t = 0; t < f->fk.n_tx; t++)
+        assert_int_equal(f->fk.txs[t].nonce, t);
+}
+
+/* Node A runs blocks (after a failed submit the winners wait out the
+ * retry backoff) until the node got `sends` transactions. */
+static void blocks_until_sent(fx *f, unsigned sends)
+{
+    for (int k = 0; k < 6 && f->fk.sends < sends; k++)
+        assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, sends);
+}
+
+/* Winner i's transaction (the node's tx) is mined and settled. */
+static void mine_settled(fx *f, size_t tx, size_t i)
+{
+    mine(f, tx);
+    for (int k = 0; k < 4 && state_of(f, i) != TK_WINNER_CONFIRMED; k++)
+        assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+}
+
+static void test_gas_resend(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+    unsigned est;
+
+    /* The estimate (400000) is above the queue's figure plus the
+     * redeemer's margin (100000 + 25%): the sender refuses that limit,
+     * nothing sent; the resend takes the estimate + the sender's 20%. */
+    f->fk.estimate = 400000;
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(f->fk.estimates, 2);
+    assert_int_equal(f->guard_calls, 2); /* asked again before the resend */
+    assert_int_equal(f->fk.txs[0].gas_limit, 480000);
+    mine_settled(f, 0, 0);
+
+    /* The guard refuses the resend (the lease lost meanwhile, say):
+     * nothing sent, the winner NEW again, its claim released. */
+    add_winner(f);
+    f->refuse_resend = 1;
+    f->armed_at = est = f->fk.estimates;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.estimates, est + 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(state_of(f, 1), TK_WINNER_NEW);
+    assert_int_equal(pending(f, 1), 0);
+    (void)fstate(f, 0, &s);
+    assert_int_equal(s.guard_refusals, 1);
+    /* Allowed: sent once, with the next nonce. */
+    f->refuse_resend = 0;
+    blocks_until_sent(f, 2);
+    assert_int_equal(f->fk.txs[1].gas_limit, 480000);
+    mine_settled(f, 1, 1);
+
+    /* A base fee above max_gas_price (100 gwei): the resend cannot help,
+     * both sends refused, nothing sent; sent once the fee is back. */
+    f->fk.estimate = 0;
+    f->fk.base_fee = 200 * GWEI;
+    add_winner(f);
+    est = f->fk.estimates;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.estimates, est + 2);
+    assert_int_equal(f->fk.sends, 2);
+    assert_int_equal(state_of(f, 2), TK_WINNER_NEW);
+    f->fk.base_fee = 0;
+    blocks_until_sent(f, 3);
+    assert_int_equal(f->fk.txs[2].gas_limit, 125000); /* the queue's */
+    mine_settled(f, 2, 2);
+
+    assert_nonces_in_order(f);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(sent_count(f, i), 1);
+    assert_int_equal(pending(f, 1), 0);
+    (void)fstate(f, 0, &s);
+    assert_int_equal(s.txs_sent, 3);
+}
+
 /* The holder dies with a batch in the pool; the batch is mined (used: its
  * tickets redeemed, or not: skipped); the new holder starts 200 blocks
  * later against a node that keeps 128 blocks of state: usedTickets at the
@@ -1004,6 +1104,7 @@ int main(void)
         T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
         T(test_tenure_end),
         T(test_nonce_tenure), T(test_nonce_lost), T(test_replace_guard),
+        T(test_gas_resend),
         T(test_late_submitted), T(test_pruned_unused), T(test_pruned_used),
         T(test_misuse),
     };
