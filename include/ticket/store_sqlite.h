@@ -89,7 +89,10 @@ typedef struct tk_store_totals {
  *  Args: opts: NULL for the defaults.
  *  Out:  out: the store, or NULL on failure.
  *  Returns: TK_OK; TK_ERR_STORE_CORRUPT; TK_ERR_STORE_VERSION;
- *           TK_ERR_STORE (I/O, permissions, locked beyond the timeout);
+ *           TK_ERR_STORE (I/O, permissions); TK_ERR_STORE_UNAVAILABLE
+ *           (retryable: creating or migrating the schema waited past
+ *           busy_timeout_ms for another connection's lock; an existing
+ *           current file opens while another connection writes);
  *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_store_sqlite_create(
     tk_store_sqlite **out, const char *path,

@@ -961,6 +961,26 @@ static void test_misuse(void **state)
     tk_store_sqlite_destroy(NULL);
 }
 
+/* Creating the schema of a new file that another connection holds locked
+ * past the busy timeout is retryable too: no store, and the retry opens it. */
+static void test_busy_create(void **state)
+{
+    tk_store_sqlite_options opts = {20, 0};
+    tk_store_sqlite *s = NULL;
+    sqlite3 *raw = NULL;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(sqlt_path("busy_create.db"), &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("busy_create.db"), &opts),
+                     TK_ERR_STORE_UNAVAILABLE);
+    assert_null(s);
+    assert_int_equal(sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(tk_store_sqlite_create(&s, sqlt_path("busy_create.db"), &opts), TK_OK);
+    tk_store_sqlite_destroy(s);
+    sqlite3_close(raw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -971,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_nonce_add_many),
         cmocka_unit_test(test_nonce_add_many_atomic),
         cmocka_unit_test(test_busy_is_retryable),
+        cmocka_unit_test(test_busy_create),
         cmocka_unit_test(test_totals),
         cmocka_unit_test(test_requeue),
         cmocka_unit_test(test_newer_version),
