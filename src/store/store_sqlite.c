@@ -521,6 +521,25 @@ static tk_status make_private(const char *path)
     return st;
 }
 
+/* The switch to WAL needs the file's exclusive lock once, when a new
+ * file is created. SQLite may refuse it with SQLITE_BUSY at once, without
+ * its busy handler (to avoid a deadlock with another connection that holds
+ * a shared lock and waits too), when several connections open a new file
+ * together; so wait here, within the same busy timeout. Idempotent: on a
+ * file in WAL mode it changes nothing. */
+static int set_wal(sqlite3 *db, int busy_ms)
+{
+    int rc, waited = 0, step = 1;
+
+    while ((rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL;", NULL, NULL,
+                              NULL)) != SQLITE_OK &&
+           (rc & 0xff) == SQLITE_BUSY && waited < busy_ms) {
+        waited += sqlite3_sleep(step);
+        step = step < 16 ? step * 2 : 16;
+    }
+    return rc;
+}
+
 static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check,
                               int read_only)
 {
@@ -537,12 +556,12 @@ static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check,
         st = tk__sqlite_prepare_schema(db);
     if (st != TK_OK)
         return st;
-    rc = read_only ? SQLITE_OK
-                   : sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
-                                      "PRAGMA synchronous = FULL;"
-                                      "PRAGMA secure_delete = ON;"
-                                      "PRAGMA foreign_keys = OFF;",
-                                  NULL, NULL, NULL);
+    rc = read_only ? SQLITE_OK : set_wal(db, busy_ms);
+    if (rc == SQLITE_OK && !read_only)
+        rc = sqlite3_exec(db, "PRAGMA synchronous = FULL;"
+                              "PRAGMA secure_delete = ON;"
+                              "PRAGMA foreign_keys = OFF;",
+                          NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return tk__sqlite_status(rc);
     if (!quick_check)

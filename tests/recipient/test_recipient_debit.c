@@ -235,12 +235,25 @@ typedef struct node {
 
 static void serve_all(node *n)
 {
-    tk_store_sqlite *db;
-    tk_recipient *r = sqlite_recipient(n->f, n->path, &db);
+    tk_store_sqlite *db = NULL;
+    tk_recipient *r = NULL;
     fixture mine = *n->f; /* same keys and chain, this node's recipient */
+    tk_chain ch = fx_chain_iface(&n->f->chain);
+    tk_store iface;
     tk_hash session;
     mpq_t one;
+    tk_status s;
 
+    /* No cmocka assert here: this runs on a thread or in a child. */
+    if ((s = tk_store_sqlite_create(&db, n->path, NULL)) != TK_OK ||
+        (s = tk_store_sqlite_iface(db, &iface)) != TK_OK ||
+        (s = tk_recipient_create(n->f->ctx, &r, &n->f->cfg, n->f->secret, &ch,
+                                 &iface)) != TK_OK) {
+        fprintf(stderr, "node set-up failed: %s\n", tk_status_name(s));
+        n->fail = 1;
+        tk_store_sqlite_destroy(db);
+        return;
+    }
     mine.r = r;
     memset(session.bytes, 0x5a, 32);
     mpq_init(one);
@@ -251,8 +264,11 @@ static void serve_all(node *n)
         tk_status st = fx_debit(&mine, mine.sender_key, &session, one, TK_DEBIT_ALLOW_NEGATIVE, q);
         if (st == TK_OK)
             __atomic_add_fetch(&n->won[q], 1, __ATOMIC_SEQ_CST);
-        else if (st != TK_ERR_STALE_SEQ)
+        else if (st != TK_ERR_STALE_SEQ) {
+            fprintf(stderr, "request %llu: %s\n", (unsigned long long)q,
+                    tk_status_name(st));
             n->fail = 1;
+        }
     }
     mpq_clear(one);
     tk_recipient_destroy(r);

@@ -981,6 +981,53 @@ static void test_busy_create(void **state)
     sqlite3_close(raw);
 }
 
+/* Several connections opening one new file at once (nodes started
+ * together): every one gets the store. The switch to WAL is refused with
+ * SQLITE_BUSY without the busy handler while another connection holds the
+ * file; the store must wait for it within its busy timeout, not fail. */
+#define CC_THREADS 4
+#define CC_ROUNDS 100
+
+typedef struct cc_arg {
+    pthread_barrier_t *go;
+    const char *path;
+    tk_status st;
+} cc_arg;
+
+static void *cc_open(void *p)
+{
+    cc_arg *a = p;
+    tk_store_sqlite *s = NULL;
+
+    pthread_barrier_wait(a->go);
+    a->st = tk_store_sqlite_create(&s, a->path, NULL);
+    tk_store_sqlite_destroy(s);
+    return NULL;
+}
+
+static void test_concurrent_create(void **state)
+{
+    pthread_barrier_t go;
+    pthread_t t[CC_THREADS];
+    cc_arg a[CC_THREADS];
+    char name[32];
+    (void)state;
+
+    for (int round = 0; round < CC_ROUNDS; round++) {
+        snprintf(name, sizeof name, "concurrent_%d.db", round);
+        assert_int_equal(pthread_barrier_init(&go, NULL, CC_THREADS), 0);
+        for (int i = 0; i < CC_THREADS; i++) {
+            a[i] = (cc_arg){&go, sqlt_path(name), TK_ERR_INTERNAL};
+            assert_int_equal(pthread_create(&t[i], NULL, cc_open, &a[i]), 0);
+        }
+        for (int i = 0; i < CC_THREADS; i++)
+            assert_int_equal(pthread_join(t[i], NULL), 0);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < CC_THREADS; i++)
+            assert_int_equal(a[i].st, TK_OK);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -992,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_nonce_add_many_atomic),
         cmocka_unit_test(test_busy_is_retryable),
         cmocka_unit_test(test_busy_create),
+        cmocka_unit_test(test_concurrent_create),
         cmocka_unit_test(test_totals),
         cmocka_unit_test(test_requeue),
         cmocka_unit_test(test_newer_version),
