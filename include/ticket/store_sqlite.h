@@ -15,6 +15,12 @@
  *  transaction fails (nothing of it is stored). A write that fails on its
  *  own (e.g. a stale seq) is undone alone. A lone writer never waits for
  *  company: it commits at once.
+ *  WAL space: an open for writing writes the -wal file's space once
+ *  (SQLite's wal_autocheckpoint pages, about 4 MiB; a transaction that
+ *  spills to the WAL and is rolled back, so nothing of it is data), so
+ *  that commits overwrite the WAL instead of extending it (an fdatasync
+ *  that extends a file also journals its new size: slower). Skipped
+ *  without waiting when another connection holds the write lock.
  *  The file is created with mode 0600, and an existing file and its
  *  -wal/-shm files are set to 0600 when opened for writing (the open fails
  *  with TK_ERR_STORE when that is not possible, e.g. another user's

@@ -73,6 +73,11 @@ sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
 /* Run a write statement to completion (and reset it). */
 tk_status tk__sqlite_step_done(sqlite3_stmt *q);
 
+/* Write the WAL's space ahead, once per open for writing (sqlite_wal.c):
+ * best effort; fails only when its own transaction could not be undone.
+ * busy_ms: the busy timeout to restore. */
+tk_status tk__sqlite_wal_grow(sqlite3 *db, int busy_ms);
+
 /* Run one of the transaction statements (caller holds s->mu). */
 tk_status tk__sqlite_exec_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id);
 

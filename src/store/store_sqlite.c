@@ -564,6 +564,8 @@ static tk_status exec_pragmas(sqlite3 *db, int busy_ms, int quick_check,
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return tk__sqlite_status(rc);
+    if (!read_only && (st = tk__sqlite_wal_grow(db, busy_ms)) != TK_OK)
+        return st;
     if (!quick_check)
         return TK_OK;
     rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL);
