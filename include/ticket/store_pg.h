@@ -42,7 +42,9 @@
  *  with the same parameters. A COMMIT whose answer was lost may have been
  *  applied: retrying a put is harmless (idempotent); a retried claim then
  *  finds its nonces recorded and reports them as not fresh, so the worst
- *  case is a payment not credited, never one credited twice.
+ *  case is a payment not credited, never one credited twice. A request
+ *  libpq refuses on a live connection is TK_ERR_STORE; TK_ERR_NOMEM only
+ *  when libpq says it ran out of memory.
  *
  *  Secrets: the conninfo may hold a password. The store keeps no copy of
  *  its own; libpq keeps the parsed parameters inside the connection (for

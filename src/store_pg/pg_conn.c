@@ -203,17 +203,26 @@ static int retryable(const char *code)
            strcmp(code, "25P03") == 0;
 }
 
+/* The one classification of every failure on the connection: a failed
+ * result, or none (r NULL: a PQsend..., PQpipelineSync or PQexec that
+ * returned 0/NULL, or a result that never came). libpq returns those for
+ * a lost connection and for a request it refuses on a live one (another
+ * command in progress, a synchronous call in pipeline mode), not only for
+ * out of memory; it has no code for that, only its message ("out of
+ * memory", untranslated unless the process set an NLS locale). */
 tk_status tk__pg_status(tk_store_pg *s, const PGresult *r)
 {
     const char *code = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
                                  : NULL;
+    const char *msg = r != NULL ? PQresultErrorMessage(r)
+                                : PQerrorMessage(s->conn);
 
-    tk__pg_record_error(s, r != NULL ? PQresultErrorMessage(r)
-                              : PQerrorMessage(s->conn));
+    tk__pg_record_error(s, msg);
     if (PQstatus(s->conn) != CONNECTION_OK)
         return TK_ERR_STORE_UNAVAILABLE;
     if (code == NULL)
-        return r == NULL ? TK_ERR_NOMEM : TK_ERR_STORE;
+        return strstr(msg, "out of memory") != NULL ? TK_ERR_NOMEM
+                                                    : TK_ERR_STORE;
     if (retryable(code))
         return TK_ERR_STORE_UNAVAILABLE;
     if (strcmp(code, "XX001") == 0 || strcmp(code, "XX002") == 0)

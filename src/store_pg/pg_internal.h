@@ -129,7 +129,9 @@ tk_status tk__pg_finish(tk_store_pg *s, tk_status st);
 /* Keep msg (trimmed) as the store's last error text. */
 void tk__pg_record_error(tk_store_pg *s, const char *msg);
 
-/* The status of a failed result (r may be NULL); records the error text. */
+/* The status of a failed result, or of none (r NULL: a send or a read
+ * that libpq refused); records the error text. The one mapping of
+ * libpq failures to statuses (pg_conn.c). */
 tk_status tk__pg_status(tk_store_pg *s, const PGresult *r);
 
 /* Binary result fields: 1 on success, 0 when the type or size is wrong.

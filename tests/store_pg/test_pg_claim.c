@@ -12,9 +12,17 @@
  * - the mark row gone (the check C used to make between the statements
  *   is now the INSERT's own),
  * - the session killed by the server while the claim waits on a lock:
- *   the pipeline was sent, its answers never come. */
+ *   the pipeline was sent, its answers never come;
+ * - a request libpq does not carry out (it returns 0/NULL, which it also
+ *   does for a lost connection and for a request it refuses on a live
+ *   one, not only when memory runs out): a statement sent on a session
+ *   the server ended is the retryable TK_ERR_STORE_UNAVAILABLE, a claim
+ *   refused on a live but busy connection is TK_ERR_STORE with libpq's
+ *   reason, never TK_ERR_NOMEM (white-box: reaches into the store's
+ *   connection). */
 #include "store_backends.h"
 
+#include "store_pg/pg_internal.h"
 #include "ticket/store_pg.h"
 #include "ticket/u256.h"
 
@@ -248,6 +256,67 @@ static void test_session_killed_mid_pipeline(void **state)
     close_fixture(f);
 }
 
+/* A statement sent as by a call already past its connection check, the
+ * session ended by the server in between: it prepares (sends) first. */
+static void test_send_on_ended_session(void **state)
+{
+    struct timespec nap = {0, 10 * 1000000L};
+    fixture *f;
+    char q[128];
+    long long alive = 1;
+    tk_status st = TK_OK;
+    PGresult *r;
+
+    (void)state;
+    f = open_fixture("", 5000);
+    snprintf(q, sizeof q, "SELECT count(pg_terminate_backend(%d))",
+             PQbackendPID(f->pg->conn));
+    assert_int_equal(admin_int(f, q), 1);
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM pg_stat_activity WHERE pid = %d",
+             PQbackendPID(f->pg->conn));
+    for (int i = 0; i < 1500 && alive != 0; i++) { /* up to ~30 s */
+        alive = admin_int(f, q);
+        if (alive != 0)
+            nanosleep(&nap, NULL);
+    }
+    assert_int_equal(alive, 0);
+    pthread_mutex_lock(&f->pg->mu);
+    r = tk__pg_exec(f->pg, TK_PG_NONCE_LOAD, NULL, &st);
+    pthread_mutex_unlock(&f->pg->mu);
+    assert_null(r);
+    assert_int_equal(st, TK_ERR_STORE_UNAVAILABLE);
+    assert_recovers(f, 90); /* reconnects */
+    close_fixture(f);
+}
+
+/* A command of ours still in progress on the store's connection: libpq
+ * will not enter pipeline mode on it, though the connection is fine (a
+ * synchronous PQexec would read and drop that answer first). */
+static void test_refused_on_busy_connection(void **state)
+{
+    fixture *f;
+    uint8_t fresh[N];
+    uint64_t mark;
+    PGresult *r;
+
+    (void)state;
+    f = open_fixture("", 5000);
+    /* Its statements prepared: the next claim goes straight to the
+     * pipeline. */
+    assert_int_equal(claim(f, 80, fresh, &mark), TK_OK);
+    admin_ok(f, "DELETE FROM tk_seen_nonces");
+    assert_int_equal(PQsendQuery(f->pg->conn, "SELECT 1"), 1);
+    assert_claim_fails(f, 90, TK_ERR_STORE, "connection not idle");
+    assert_int_equal(PQstatus(f->pg->conn), CONNECTION_OK);
+    assert_int_equal(mark_row(f), 80);
+    /* That command's answer read, the same store works. */
+    while ((r = PQgetResult(f->pg->conn)) != NULL)
+        PQclear(r);
+    assert_recovers(f, 90);
+    close_fixture(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +324,8 @@ int main(void)
         cmocka_unit_test(test_error_in_last_statement),
         cmocka_unit_test(test_mark_row_gone),
         cmocka_unit_test(test_session_killed_mid_pipeline),
+        cmocka_unit_test(test_send_on_ended_session),
+        cmocka_unit_test(test_refused_on_busy_connection),
     };
     tk_test_pg_require();
     tk_test_seed();
