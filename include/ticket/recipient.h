@@ -364,8 +364,11 @@ TK_API tk_status tk_recipient_balance(tk_recipient *r, mpq_ptr out,
  *           TK_ERR_NOT_FOUND (no such balance and the flag not given);
  *           TK_ERR_STORE; TK_ERR_STORE_UNAVAILABLE (seq_advance failed
  *           retryably - a database store that lost its server, a SQLite
- *           file locked past the busy timeout: the seq was not used and
- *           nothing debited, so the same request may be retried);
+ *           file locked past the busy timeout: nothing debited and the
+ *           seq not used, so the same request may be retried; only a
+ *           database store that lost the answer to its write may have
+ *           stored the seq, and the retry is then TK_ERR_STALE_SEQ:
+ *           refused, never debited twice);
  *           TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL, amount < 0, unknown
  *           flag; sig may be NULL only with siglen 0).
  *  In:      sender, session: the balance (the session as credited by
