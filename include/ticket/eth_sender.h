@@ -155,7 +155,11 @@ TK_API void tk_eth_sender_destroy(tk_eth_sender *s);
 TK_API tk_status tk_eth_sender_address(const tk_eth_sender *s,
     tk_address *out) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
 
-/** Estimate, price, sign and send a transaction; track it.
+/** Estimate, price, sign and send a transaction; track it. With
+ *  req->gas_limit given, the estimate comes first (a limit below it is
+ *  refused before the fees are read); with gas_limit 0 the fee ceiling
+ *  comes first (a base fee above max_gas_price is refused without an
+ *  eth_estimateGas, so before a revert could be seen).
  *  Out:   *id: the handle for poll / outcome / wait / forget (0 on
  *         failure).
  *  Returns: TK_OK (sent and tracked; also when the node could not be

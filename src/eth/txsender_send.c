@@ -126,11 +126,29 @@ static tk_status gas_limit(tk_eth_sender *s, uint64_t *limit,
     return TK_OK;
 }
 
+/* The fees of today's head: the tip, and a cap within max_gas_price that
+ * covers the base fee (else refused: it could not be mined today). */
+static tk_status price(tk_eth_sender *s, tk_eth_tx *tx, uint64_t *head)
+{
+    tk_u256 tip, base;
+    tk_status st;
+
+    if ((st = tk__txs_fees(s, &tip, &base, head)) != TK_OK)
+        return st;
+    st = tk_eth_fee_cap(&tx->max_fee_per_gas, &base, &tip,
+                        &s->opts.max_gas_price);
+    if (st != TK_OK)
+        return st;
+    if (tk_u256_cmp(&tx->max_fee_per_gas, &base) < 0)
+        return TK_ERR_OUT_OF_RANGE;
+    tx->max_priority_fee_per_gas = tip;
+    return TK_OK;
+}
+
 tk_status tk_eth_sender_send(tk_eth_sender *s, uint64_t *id,
                              const tk_eth_send_request *req)
 {
     tk__tracked *t, nt;
-    tk_u256 tip, base;
     uint64_t head = 0, pending = 0;
     tk_hash hash;
     tk_status st;
@@ -150,17 +168,17 @@ tk_status tk_eth_sender_send(tk_eth_sender *s, uint64_t *id,
     if (req->to != NULL)
         nt.tx.to = *req->to;
     nt.tx.value = req->value;
+    /* A given limit is checked against the estimate (one read) before
+     * the fees (two). With no limit the estimate can only revert, and a
+     * base fee above max_gas_price refuses the send anyway: the fee
+     * ceiling first, no estimate for a send that cannot go out (the
+     * redeemer's resend after a limit below the estimate is such a send). */
+    if (req->gas_limit == 0 && (st = price(s, &nt.tx, &head)) != TK_OK)
+        return st;
     if ((st = gas_limit(s, &nt.tx.gas_limit, req)) != TK_OK)
         return st;
-    if ((st = tk__txs_fees(s, &tip, &base, &head)) != TK_OK)
+    if (req->gas_limit != 0 && (st = price(s, &nt.tx, &head)) != TK_OK)
         return st;
-    st = tk_eth_fee_cap(&nt.tx.max_fee_per_gas, &base, &tip,
-                        &s->opts.max_gas_price);
-    if (st != TK_OK)
-        return st;
-    if (tk_u256_cmp(&nt.tx.max_fee_per_gas, &base) < 0)
-        return TK_ERR_OUT_OF_RANGE; /* could not be mined at today's base */
-    nt.tx.max_priority_fee_per_gas = tip;
 
     /* The nonce authority: our own count, unless the node knows more (a
      * restart, or a transaction sent from elsewhere). */

@@ -43,7 +43,8 @@
  *                  redeemer resends with the estimate, after the guard
  *                  again: sent once; the guard refusing the resend sends
  *                  nothing; a base fee above max_gas_price fails both
- *                  sends. Every transaction the node gets carries the
+ *                  sends with one eth_estimateGas (the resend checks the
+ *                  fee ceiling first). Every transaction the node gets carries the
  *                  next nonce (none reused or skipped), each winner once.
  *   late_submitted a stale holder's SUBMITTED (with its claim) lands after
  *                  the new tenure's reconciliation: the holder adopts it
@@ -879,13 +880,15 @@ static void test_gas_resend(void **state)
     mine_settled(f, 1, 1);
 
     /* A base fee above max_gas_price (100 gwei): the resend cannot help,
-     * both sends refused, nothing sent; sent once the fee is back. */
+     * both sends refused, nothing sent; the resend (no limit given) is
+     * refused on the fee ceiling before it would estimate again: one
+     * eth_estimateGas, the first send's. Sent once the fee is back. */
     f->fk.estimate = 0;
     f->fk.base_fee = 200 * GWEI;
     add_winner(f);
     est = f->fk.estimates;
     assert_int_equal(block(f, 0), 1);
-    assert_int_equal(f->fk.estimates, est + 2);
+    assert_int_equal(f->fk.estimates, est + 1);
     assert_int_equal(f->fk.sends, 2);
     assert_int_equal(state_of(f, 2), TK_WINNER_NEW);
     f->fk.base_fee = 0;

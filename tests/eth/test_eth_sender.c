@@ -302,6 +302,7 @@ static void test_fees_gas_and_fields(void **state)
     fixture *f = *state;
     const sent_tx *t;
     uint64_t id;
+    size_t est, blocks;
 
     create(f);
     id = send_ok(f, 0);
@@ -332,10 +333,15 @@ static void test_fees_gas_and_fields(void **state)
         memset(&r, 0, sizeof r);
         r.to = &f->to;
         r.gas_limit = 49999;
+        est = count_method(f, "eth_estimateGas");
+        blocks = count_method(f, "eth_getBlockByNumber");
         assert_int_equal(tk_eth_sender_send(f->s, &id, &r),
                          TK_ERR_OUT_OF_RANGE);
         assert_true(id == 0);
         assert_int_equal(f->fk.n_sent, 2);
+        /* Refused by the estimate alone: no fee read. */
+        assert_int_equal(count_method(f, "eth_estimateGas"), est + 1);
+        assert_int_equal(count_method(f, "eth_getBlockByNumber"), blocks);
     }
 
     /* An estimate whose margin does not fit 64 bits: nothing sent. */
@@ -359,9 +365,23 @@ static void test_fees_gas_and_fields(void **state)
         tk_eth_send_request r;
         memset(&r, 0, sizeof r);
         r.to = &f->to;
+        /* No limit given: refused on the fee ceiling before any estimate
+         * (the estimate would be the limit of a send that cannot go out). */
+        est = count_method(f, "eth_estimateGas");
+        blocks = count_method(f, "eth_getBlockByNumber");
         assert_int_equal(tk_eth_sender_send(f->s, &id, &r),
                          TK_ERR_OUT_OF_RANGE);
         assert_int_equal(f->fk.n_sent, 3);
+        assert_int_equal(count_method(f, "eth_estimateGas"), est);
+        assert_int_equal(count_method(f, "eth_getBlockByNumber"), blocks + 1);
+        /* A limit given: the estimate first (it checks the limit), then
+         * the same refusal. */
+        r.gas_limit = 90000;
+        assert_int_equal(tk_eth_sender_send(f->s, &id, &r),
+                         TK_ERR_OUT_OF_RANGE);
+        assert_int_equal(f->fk.n_sent, 3);
+        assert_int_equal(count_method(f, "eth_estimateGas"), est + 1);
+        assert_int_equal(count_method(f, "eth_getBlockByNumber"), blocks + 2);
     }
 
     /* No eth_maxPriorityFeePerGas: the fallback tip (1 gwei default). */
@@ -750,15 +770,22 @@ static void test_revert_replayed(void **state)
     assert_true(o.out_of_gas);
 }
 
-/* Scripted answers to a send's reads before the nonce: the estimate
- * (50000), the tip (2 gwei), the latest block (100, base fee 10 gwei). */
-static void script_reads_before_nonce(fixture *f)
+/* Scripted answers to the fee reads of a send with no gas limit given
+ * (they come first): the tip (2 gwei), the latest block (100, base fee
+ * 10 gwei). */
+static void script_fee_reads(fixture *f)
 {
-    mock_rpc_result(f->m, "\"0xc350\"");
     mock_rpc_result(f->m, "\"0x77359400\"");
     mock_rpc_result(f->m, "{\"number\":\"0x64\",\"hash\":\"0x"
                           "0000000000000000000000000000000000000000000000000000000000000005\","
                           "\"timestamp\":\"0x1\",\"baseFeePerGas\":\"0x2540be400\"}");
+}
+
+/* ... and then the estimate (50000): every read before the nonce. */
+static void script_reads_before_nonce(fixture *f)
+{
+    script_fee_reads(f);
+    mock_rpc_result(f->m, "\"0xc350\"");
 }
 
 static void test_transport_failure_at_send(void **state)
@@ -771,7 +798,7 @@ static void test_transport_failure_at_send(void **state)
     create(f);
     memset(&r, 0, sizeof r);
     r.to = &f->to;
-    /* estimate, tip, block, pending count answered; the send answered by
+    /* tip, block, estimate, pending count answered; the send answered by
      * HTTP 500 (a proxy in front of the node, say). The transaction may
      * have arrived: tracked, nonce used. */
     script_reads_before_nonce(f);
@@ -807,6 +834,7 @@ static void test_malformed_responses(void **state)
     memset(&r, 0, sizeof r);
     r.to = &f->to;
     /* A malformed estimate: nothing sent. */
+    script_fee_reads(f);
     mock_rpc_result(f->m, "\"0x0c350\"");
     assert_int_equal(tk_eth_sender_send(f->s, &id, &r),
                      TK_ERR_RPC_BAD_RESPONSE);
