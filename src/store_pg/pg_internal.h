@@ -106,9 +106,10 @@ typedef struct tk__pg_step {
 } tk__pg_step;
 
 /* Caller holds s->mu after tk__pg_ready. Run the n steps as one
- * transaction (BEGIN, steps, COMMIT) in one round trip (pg_pipeline.c).
- * TK_OK: committed, every steps[i].r set. Otherwise nothing committed
- * (or, the connection lost after COMMIT was sent, unknown: retryable
+ * transaction (the implicit one up to the pipeline's Sync: no BEGIN or
+ * COMMIT is sent) in one round trip (pg_pipeline.c). TK_OK: committed,
+ * every steps[i].r set. Otherwise nothing committed (or, the connection
+ * lost before the Sync was answered, unknown: retryable
  * TK_ERR_STORE_UNAVAILABLE as for tk__pg_finish), no result kept, and
  * the connection idle or left for the next tk__pg_ready to reset. */
 tk_status tk__pg_pipeline(tk_store_pg *s, tk__pg_step *steps, size_t n);

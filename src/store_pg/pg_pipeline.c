@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* A transaction of prepared statements in one round trip: libpq's
- * pipeline mode sends BEGIN, the statements, COMMIT and a Sync in one
- * write and then reads every answer. The server runs them in order; after
- * an error it skips the rest up to the Sync (each skipped one answers
- * PGRES_PIPELINE_ABORTED), so the transaction is left failed and is
- * rolled back here. The statements run exactly as they would one by one:
- * same transaction, same snapshots (READ COMMITTED: one per statement),
- * same locks; only the client no longer waits between them, so nothing
- * can be decided in C between two statements.
+ * pipeline mode sends the statements and a Sync in one write and then
+ * reads every answer. Without a BEGIN, the statements up to the Sync are
+ * one implicit transaction (the extended query protocol's rule), which
+ * the server commits when it reaches the Sync - with synchronous_commit
+ * on, durably before it answers the Sync - so no BEGIN or COMMIT is sent
+ * (two statements fewer per claim for the server to run). The server
+ * runs the statements in order; after an error it skips the rest up to
+ * the Sync (each skipped one answers PGRES_PIPELINE_ABORTED) and the Sync
+ * rolls the transaction back; an error of the commit itself (a deferred
+ * constraint) answers before the Sync. The statements run exactly as they
+ * would one by one in a transaction: same snapshots (READ COMMITTED, the
+ * session's default level (tk__pg_session): one per statement), same
+ * locks; only the client no longer waits between them, so nothing can be
+ * decided in C between two statements.
  *
  * Every path leaves the connection out of pipeline mode with no answer
  * unread, or broken (the server is gone, or an answer never came); a
@@ -17,14 +23,12 @@
 
 #include <string.h>
 
-/* Queue BEGIN, the steps, COMMIT and the Sync; libpq sends them in one
- * write at the Sync (or earlier in 8 kB pieces when they are larger). */
+/* Queue the steps and the Sync; libpq sends them in one write at the
+ * Sync (or earlier in 8 kB pieces when they are larger). */
 static int send_all(tk_store_pg *s, const tk__pg_step *steps, size_t n)
 {
     char name[TK_PG_STMT_NAME_MAX];
 
-    if (!PQsendQueryParams(s->conn, TK_PG_BEGIN, 0, NULL, NULL, NULL, NULL, 0))
-        return 0;
     for (size_t i = 0; i < n; i++) {
         const tk__pg_params *p = steps[i].p;
 
@@ -35,8 +39,6 @@ static int send_all(tk_store_pg *s, const tk__pg_step *steps, size_t n)
                                  p != NULL ? p->format : NULL, 1))
             return 0;
     }
-    if (!PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0))
-        return 0;
     return PQpipelineSync(s->conn);
 }
 
@@ -63,25 +65,28 @@ static PGresult *next_answer(PGconn *c)
     return r;
 }
 
-/* Read the answers of query k (0: BEGIN, 1..n: steps, n + 1: COMMIT) in
- * order; the first failure decides the status, later ones are read and
- * dropped. 1 when every answer (and the Sync) was read. */
+/* The status of a missing answer (NULL from next_answer). */
+static tk_status missing(tk_store_pg *s)
+{
+    if (PQstatus(s->conn) != CONNECTION_OK)
+        return tk__pg_status(s, NULL);
+    tk__pg_record_error(s, "an answer of the pipeline is missing");
+    return TK_ERR_STORE; /* not seen with libpq 15; never a success */
+}
+
+/* Read the answers of the n steps in order, then the commit's: the first
+ * failure decides the status, later ones are read and dropped. 1 when
+ * every answer (and the Sync) was read. */
 static int read_all(tk_store_pg *s, tk__pg_step *steps, size_t n,
                     tk_status *st)
 {
     PGresult *r;
     ExecStatusType rs;
 
-    for (size_t k = 0; k < n + 2; k++) {
+    for (size_t k = 0; k < n; k++) {
         if ((r = next_answer(s->conn)) == NULL) {
-            if (*st != TK_OK)
-                return 0;
-            if (PQstatus(s->conn) != CONNECTION_OK) {
-                *st = tk__pg_status(s, NULL);
-            } else { /* not seen with libpq 15; never a success */
-                tk__pg_record_error(s, "an answer of the pipeline is missing");
-                *st = TK_ERR_STORE;
-            }
+            if (*st == TK_OK)
+                *st = missing(s);
             return 0;
         }
         rs = PQresultStatus(r);
@@ -93,23 +98,32 @@ static int read_all(tk_store_pg *s, tk__pg_step *steps, size_t n,
         } else if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
             if (*st == TK_OK)
                 *st = tk__pg_status(s, r);
-        } else if (*st == TK_OK && k == n + 1 &&
-                   strcmp(PQcmdStatus(r), "COMMIT") != 0) {
-            /* as in tk__pg_finish: only the tag COMMIT means durable */
-            tk__pg_record_error(s, "the transaction was rolled back");
-            *st = TK_ERR_STORE;
-        } else if (k >= 1 && k <= n) {
-            steps[k - 1].r = r;
+        } else {
+            steps[k].r = r;
             continue;
         }
         PQclear(r);
     }
-    r = PQgetResult(s->conn);
-    rs = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    PQclear(r);
-    /* No Sync (the connection lost after COMMIT answered): the status
-     * stands, the commit is durable; tk__pg_ready resets the connection. */
-    return rs == PGRES_PIPELINE_SYNC;
+    /* The Sync: the commit's own error, if any, comes before it (ended
+     * by a NULL like a query's answers). No Sync (the connection lost at
+     * the commit): whether it committed is unknown, so never a success;
+     * tk__pg_ready resets the connection. */
+    for (int i = 0, after_error = 0; i < 8; i++) {
+        r = PQgetResult(s->conn);
+        if (r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            return 1;
+        }
+        if (r == NULL && !after_error)
+            break;
+        after_error = r != NULL; /* an error's answer ends with a NULL */
+        if (r != NULL && *st == TK_OK)
+            *st = tk__pg_status(s, r);
+        PQclear(r);
+    }
+    if (*st == TK_OK)
+        *st = missing(s);
+    return 0;
 }
 
 tk_status tk__pg_pipeline(tk_store_pg *s, tk__pg_step *steps, size_t n)

@@ -9,6 +9,9 @@
  * - lock_timeout in the first statement (the rest of the pipeline is
  *   skipped by the server),
  * - an error in the last statement, after the mark was raised,
+ * - an error of the commit itself (a deferred constraint trigger): the
+ *   pipeline sends no COMMIT, the server commits at its Sync, so that
+ *   error answers the Sync, after every statement answered OK,
  * - the mark row gone (the check C used to make between the statements
  *   is now the INSERT's own),
  * - the session killed by the server while the claim waits on a lock:
@@ -172,21 +175,43 @@ static void test_lock_timeout(void **state)
     close_fixture(f);
 }
 
-static void test_error_in_last_statement(void **state)
+/* A trigger on tk_seen_nonces that raises "refused": when a row is
+ * inserted (BEFORE INSERT), or when the transaction commits (a deferred
+ * constraint trigger). Then a claim raising the mark to seen fails with
+ * nothing applied, and the same store object works once it is dropped. */
+static void assert_refused(int at_commit, uint64_t seen)
 {
     fixture *f = open_fixture("", 0);
 
-    (void)state;
     admin_ok(f, "CREATE FUNCTION tk_test_refuse() RETURNS trigger"
-                " LANGUAGE plpgsql AS $$ BEGIN RAISE 'injected refusal'; END $$");
-    admin_ok(f, "CREATE TRIGGER tk_test_refuse BEFORE INSERT ON tk_seen_nonces"
-                " FOR EACH ROW EXECUTE FUNCTION tk_test_refuse()");
-    /* seen 70 raises the mark in the first statement; the INSERT fails */
-    assert_claim_fails(f, 70, TK_ERR_STORE, "injected refusal");
+                " LANGUAGE plpgsql AS $$ BEGIN RAISE 'refused'; END $$");
+    admin_ok(f, at_commit
+                    ? "CREATE CONSTRAINT TRIGGER tk_test_refuse AFTER INSERT"
+                      " ON tk_seen_nonces DEFERRABLE INITIALLY DEFERRED"
+                      " FOR EACH ROW EXECUTE FUNCTION tk_test_refuse()"
+                    : "CREATE TRIGGER tk_test_refuse BEFORE INSERT"
+                      " ON tk_seen_nonces"
+                      " FOR EACH ROW EXECUTE FUNCTION tk_test_refuse()");
+    assert_claim_fails(f, seen, TK_ERR_STORE, "refused");
     assert_int_equal(mark_row(f), 0); /* the raise was rolled back */
     admin_ok(f, "DROP TRIGGER tk_test_refuse ON tk_seen_nonces");
-    assert_recovers(f, 70);
+    assert_recovers(f, seen);
     close_fixture(f);
+}
+
+/* seen 70 raises the mark in the first statement; the INSERT fails */
+static void test_error_in_last_statement(void **state)
+{
+    (void)state;
+    assert_refused(0, 70);
+}
+
+/* every statement succeeds (mark raised, nonces inserted); the commit at
+ * the pipeline's Sync runs the trigger and fails */
+static void test_error_at_commit(void **state)
+{
+    (void)state;
+    assert_refused(1, 75);
 }
 
 static void test_mark_row_gone(void **state)
@@ -322,6 +347,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lock_timeout),
         cmocka_unit_test(test_error_in_last_statement),
+        cmocka_unit_test(test_error_at_commit),
         cmocka_unit_test(test_mark_row_gone),
         cmocka_unit_test(test_session_killed_mid_pipeline),
         cmocka_unit_test(test_send_on_ended_session),
