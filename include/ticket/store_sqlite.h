@@ -19,8 +19,12 @@
  *  (SQLite's wal_autocheckpoint pages, about 4 MiB; a transaction that
  *  spills to the WAL and is rolled back, so nothing of it is data), so
  *  that commits overwrite the WAL instead of extending it (an fdatasync
- *  that extends a file also journals its new size: slower). Skipped
- *  without waiting when another connection holds the write lock.
+ *  that extends a file also journals its new size: slower). Only an
+ *  empty WAL is grown (a WAL holding other connections' frames is left
+ *  as it is), at most 8 MiB (large page sizes), only when the file is in
+ *  WAL mode (a URI such as nolock=1 keeps it out) and the file system has
+ *  twice that free; skipped without waiting when another connection
+ *  holds the write lock.
  *  The file is created with mode 0600, and an existing file and its
  *  -wal/-shm files are set to 0600 when opened for writing (the open fails
  *  with TK_ERR_STORE when that is not possible, e.g. another user's

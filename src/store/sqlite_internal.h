@@ -74,7 +74,9 @@ sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
 tk_status tk__sqlite_step_done(sqlite3_stmt *q);
 
 /* Write the WAL's space ahead, once per open for writing (sqlite_wal.c):
- * best effort; fails only when its own transaction could not be undone.
+ * best effort, only on an empty WAL of a file in WAL mode; fails only when
+ * its own transaction could not be undone or the page cache size it
+ * lowered could not be restored.
  * busy_ms: the busy timeout to restore. */
 tk_status tk__sqlite_wal_grow(sqlite3 *db, int busy_ms);
 

@@ -4,7 +4,8 @@
  * then overwrite it instead of extending it (the point of the change: an
  * fdatasync that extends a file costs more), the frames written at open
  * are never read as data, and an open never waits for another
- * connection's write lock to do it. */
+ * connection's write lock to do it. Only an empty WAL of a file in WAL
+ * mode is grown, and by at most the cap (sqlite_wal.c). */
 #include "test_support.h"
 #include "sqlite_files.h"
 
@@ -16,6 +17,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* SQLite's defaults, which the store keeps. */
@@ -151,12 +153,116 @@ static void test_busy_file_skips(void **state)
     tk_store_sqlite_destroy(s);
 }
 
+/* A WAL that holds another connection's committed frames (it has not been
+ * checkpointed yet) is not grown: the spill would append after them and
+ * double the WAL, which on a nearly full disk leaves no room for the
+ * checkpoint. */
+static void test_wal_with_frames_kept(void **state)
+{
+    tk_store st;
+    tk_store_sqlite *s;
+    sqlite3 *raw = NULL;
+    long long before;
+
+    (void)state;
+    tk_store_sqlite_destroy(sqlt_open("frames.db", NULL)); /* schema */
+    assert_int_equal(sqlite3_open(sqlt_path("frames.db"), &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "PRAGMA wal_autocheckpoint = 0;"
+                                       "CREATE TABLE other(x);"
+                                       "INSERT INTO other VALUES(1);"
+                                       "INSERT INTO other VALUES(2);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    before = wal_bytes("frames.db");
+    assert_true(before > 0 && before < WAL_FULL / 10);
+    s = sqlt_open("frames.db", &st);
+    assert_int_equal(wal_bytes("frames.db"), before);
+    add_nonces(&st, 4, 12, 2);
+    assert_true(wal_bytes("frames.db") < WAL_FULL / 10);
+    tk_store_sqlite_destroy(s);
+    assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+    assert_sound("frames.db");
+    assert_int_equal(sqlt_raw_int("frames.db", "SELECT count(*) FROM other"),
+                     2);
+}
+
+static long long mtime_ns(const char *name)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(sqlt_path(name), &sb), 0);
+    return (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+}
+
+/* A URI that keeps the file out of WAL mode (nolock=1: SQLite refuses WAL
+ * without its locks and stays in rollback-journal mode): there is no WAL,
+ * and the open must not spill ~4 MiB through the rollback journal into
+ * the database file itself. An open of an existing store writes nothing
+ * to the file. */
+static void test_not_wal_mode(void **state)
+{
+    char uri[480];
+    tk_store_sqlite *s = NULL;
+    tk_store st;
+    long long before;
+    struct timespec pause = {0, 30 * 1000000L};
+
+    (void)state;
+    snprintf(uri, sizeof uri, "file:%s?nolock=1", sqlt_path("nolock.db"));
+    assert_int_equal(tk_store_sqlite_create(&s, uri, NULL), TK_OK);
+    tk_store_sqlite_destroy(s);
+    assert_int_equal(wal_bytes("nolock.db"), -1);
+    before = mtime_ns("nolock.db");
+    /* Later than the file clock's resolution: a write would show. */
+    nanosleep(&pause, NULL);
+    s = NULL;
+    assert_int_equal(tk_store_sqlite_create(&s, uri, NULL), TK_OK);
+    assert_int_equal(mtime_ns("nolock.db"), before);
+    assert_int_equal(wal_bytes("nolock.db"), -1);
+    assert_int_equal(tk_store_sqlite_iface(s, &st), TK_OK);
+    add_nonces(&st, 5, 40, 3);
+    tk_store_sqlite_destroy(s);
+    assert_sound("nolock.db");
+    assert_int_equal(sqlt_raw_int("nolock.db", "SELECT count(*) FROM "
+                                               "seen_nonce_words"),
+                     3);
+}
+
+/* A file made with 64 KiB pages: the WAL written ahead stays within the
+ * cap (the autocheckpoint's 1000 such pages would be 64 MiB). */
+static void test_large_pages_capped(void **state)
+{
+    sqlite3 *raw = NULL;
+    long long grown;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(sqlt_path("big.db"), &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "PRAGMA page_size = 65536; VACUUM;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+    tk_store_sqlite_destroy(sqlt_open("big.db", NULL));
+    assert_int_equal(sqlt_raw_int("big.db", "PRAGMA page_size"), 65536);
+    /* The WAL is gone after the close: open again and look while open. */
+    {
+        tk_store_sqlite *s = sqlt_open("big.db", NULL);
+        grown = wal_bytes("big.db");
+        tk_store_sqlite_destroy(s);
+    }
+    assert_true(grown >= 8LL << 20);
+    assert_true(grown <= 12LL << 20);
+    assert_sound("big.db");
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_commits_overwrite),
         cmocka_unit_test(test_nothing_committed),
         cmocka_unit_test(test_busy_file_skips),
+        cmocka_unit_test(test_wal_with_frames_kept),
+        cmocka_unit_test(test_not_wal_mode),
+        cmocka_unit_test(test_large_pages_capped),
     };
     return cmocka_run_group_tests(t, sqlt_setup, sqlt_teardown);
 }
