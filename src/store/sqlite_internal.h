@@ -73,6 +73,11 @@ sqlite3_stmt *tk__sqlite_stmt(tk_store_sqlite *s, tk__sqlite_stmt_id id,
 /* Run a write statement to completion (and reset it). */
 tk_status tk__sqlite_step_done(sqlite3_stmt *q);
 
+/* One integer from a single-row query (*out 0 on failure): TK_OK;
+ * TK_ERR_STORE_CORRUPT when there is no row; SQLite errors as
+ * tk__sqlite_status (sqlite_schema.c). */
+tk_status tk__sqlite_query_int(sqlite3 *db, const char *sql, long long *out);
+
 /* Write the WAL's space ahead, once per open for writing (sqlite_wal.c):
  * best effort, only on an empty WAL of a file in WAL mode; fails only when
  * its own transaction could not be undone or the page cache size it

@@ -152,8 +152,7 @@ tk_status tk__sqlite_migrate(sqlite3 *db, int from, int to)
     return tk__sqlite_status(sqlite3_exec(db, pragma, NULL, NULL, NULL));
 }
 
-/* One integer from a single-row query; SQLite errors map to statuses. */
-static tk_status query_int(sqlite3 *db, const char *sql, long long *out)
+tk_status tk__sqlite_query_int(sqlite3 *db, const char *sql, long long *out)
 {
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
@@ -177,10 +176,12 @@ static tk_status classify(sqlite3 *db, int *version)
     tk_status st;
 
     *version = 0;
-    if ((st = query_int(db, "PRAGMA application_id", &app)) != TK_OK ||
-        (st = query_int(db, "PRAGMA user_version", &ver)) != TK_OK ||
-        (st = query_int(db, "SELECT count(*) FROM sqlite_master",
-                        &objects)) != TK_OK)
+    if ((st = tk__sqlite_query_int(db, "PRAGMA application_id", &app)) !=
+            TK_OK ||
+        (st = tk__sqlite_query_int(db, "PRAGMA user_version", &ver)) !=
+            TK_OK ||
+        (st = tk__sqlite_query_int(db, "SELECT count(*) FROM sqlite_master",
+                                   &objects)) != TK_OK)
         return st;
     if (app == 0 && ver == 0 && objects == 0)
         return TK_OK; /* empty: create */
@@ -218,7 +219,7 @@ static tk_status classify_snapshot(sqlite3 *db, int *version)
 static tk_status check_tables(sqlite3 *db)
 {
     long long n;
-    tk_status st = query_int(db,
+    tk_status st = tk__sqlite_query_int(db,
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
         " name IN ('winners', 'seen_rand_hashes', 'seen_nonce_words',"
         " 'request_seqs', 'block_mark', 'pending_redemptions',"

@@ -42,21 +42,9 @@
 /* Extra pages written past the autocheckpoint size: the pages still in
  * the cache at the rollback and the b-tree's own pages never spill. */
 #define WAL_GROW_MARGIN_PAGES (2 * WAL_GROW_CACHE_PAGES)
-/* At most this much WAL is written ahead (4 MiB pages at SQLite's default
- * page size and autocheckpoint fit under it). */
-#define WAL_GROW_MAX_BYTES ((sqlite3_int64)8 << 20)
-
-static int query_i64(sqlite3 *db, const char *sql, sqlite3_int64 *v)
-{
-    sqlite3_stmt *q = NULL;
-    int ok = sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-             sqlite3_step(q) == SQLITE_ROW;
-
-    if (ok)
-        *v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return ok;
-}
+/* At most this much WAL is written ahead (SQLite's default page size and
+ * autocheckpoint, 1000 pages of 4 KiB, fit under it). */
+#define WAL_GROW_MAX_BYTES (8LL << 20)
 
 /* The file's journal mode is WAL (a URI can keep it out of WAL mode). */
 static int in_wal_mode(sqlite3 *db)
@@ -137,15 +125,17 @@ static int spill(sqlite3 *db, sqlite3_int64 bytes)
 
 tk_status tk__sqlite_wal_grow(sqlite3 *db, int busy_ms)
 {
-    sqlite3_int64 page = 0, pages = 0, cache = 0, want;
+    long long page = 0, pages = 0, cache = 0, want;
     char sql[64];
     tk_status st = TK_OK;
     int rc, wrote;
 
-    if (!in_wal_mode(db) || !query_i64(db, "PRAGMA page_size", &page) ||
-        !query_i64(db, "PRAGMA wal_autocheckpoint", &pages) ||
-        !query_i64(db, "PRAGMA cache_size", &cache) || page <= 0 ||
-        pages <= 0)
+    if (!in_wal_mode(db) ||
+        tk__sqlite_query_int(db, "PRAGMA page_size", &page) != TK_OK ||
+        tk__sqlite_query_int(db, "PRAGMA wal_autocheckpoint", &pages) !=
+            TK_OK ||
+        tk__sqlite_query_int(db, "PRAGMA cache_size", &cache) != TK_OK ||
+        page <= 0 || pages <= 0)
         return TK_OK;
     if (pages > WAL_GROW_MAX_BYTES / page)
         pages = WAL_GROW_MAX_BYTES / page;
@@ -165,7 +155,7 @@ tk_status tk__sqlite_wal_grow(sqlite3 *db, int busy_ms)
         !sqlite3_get_autocommit(db))
         st = tk__sqlite_status(rc);
     sqlite3_busy_timeout(db, busy_ms);
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)cache);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", cache);
     if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK &&
         st == TK_OK)
         st = tk__sqlite_status(rc);
