@@ -52,7 +52,10 @@
  *
  *  Thread safety: one connection per object, guarded by a mutex: every
  *  function may be called from many threads (their calls to the server
- *  are serialized; open one store per thread for parallel round trips).
+ *  are serialized). nonce_claim calls made by many threads at once share
+ *  one transaction and one round trip (group commit: the receive path of
+ *  one recipient on many threads); each returns once that transaction
+ *  committed.
  *  list() and nonce_load() copy the rows first and run the visitor
  *  without the lock. Never use one object in two processes (after fork):
  *  open one in each. */

@@ -126,36 +126,193 @@ tk_status tk__pg_nonce_add(void *self, const tk_hash *rand_hash,
                                  expiration_block);
 }
 
-/* The claim's transaction in one pipeline: raise the mark if seen is
- * above it, read it under a share lock, insert the nonces (n > 0). */
-static tk_status claim_pipelined(tk_store_pg *s, uint64_t seen,
-                                 const tk__pg_params *ins, const uint32_t *nonces,
-                                 size_t n, uint8_t *fresh, uint64_t *got,
-                                 uint64_t *mark)
-{
-    tk__pg_params p = {0};
-    tk__pg_step steps[3] = {{TK_PG_MARK_RAISE_IF_LOWER, &p, NULL},
-                            {TK_PG_MARK_SHARE, NULL, NULL},
-                            {TK_PG_NONCE_CLAIM, ins, NULL}};
-    size_t k = n > 0 ? 3 : 2;
-    int64_t v = 0;
-    tk_status st;
+/* ---- group commit of claims ------------------------------------------------
+ *
+ * Claims made on one store object by many threads at once share one
+ * transaction (one pipeline, one round trip, one commit): a claim queues
+ * and waits; when no claim transaction runs, one waiting thread leads: it
+ * takes the queue (at most one claim per rand hash, below), runs them as
+ * one pipeline - raise the mark to the highest seen block of the batch,
+ * read it FOR SHARE, one NONCE_CLAIM per claim in rand hash order - and
+ * hands the lead to the first thread that queued meanwhile. A lone claim
+ * runs at once, with the same three statements as before: there is no
+ * timer. Each claim returns once the transaction holding it committed;
+ * when the pipeline fails, every claim of it fails with its status
+ * (nothing of it committed, or unknown: retryable).
+ *
+ * The order keeps two batches on two nodes from deadlocking: every
+ * transaction takes the mark row first, then inserts (rand hash, nonce)
+ * keys in ascending order - rand hashes sorted across the batch, nonces
+ * sorted by the statement, one statement per rand hash (a second claim
+ * of a rand hash already in the batch waits for the next one). A claim
+ * that another claim of the same batch inserted first is a replay, as if
+ * the two had committed one after the other. The mark a claim gets may
+ * have been raised by another claim of its batch: the same as if that
+ * one had committed first. */
 
+/* At most this many claims per transaction (a pipeline of 2 + this many
+ * statements), and at most this many nonces in all unless one claim alone
+ * has more: the pipeline is sent before any answer is read, so it and its
+ * answers (a row per fresh nonce) must fit in the socket's buffers, or
+ * the client and the server would each wait for the other to read. */
+#define CLAIM_BATCH_MAX 64
+#define CLAIM_BATCH_NONCES 1024
+
+typedef struct tk__pg_claim_req {
+    const tk_hash *rand_hash; /* NULL when n == 0 (the mark only) */
+    const uint32_t *nonces;
+    size_t n;
+    uint64_t seen;
+    uint8_t *fresh;
+    uint64_t *got;
+    tk__pg_params ins;
+    uint64_t mark;
+    tk_status st;
+    int taken, done;
+    pthread_cond_t cv; /* done, or this thread is to lead */
+    struct tk__pg_claim_req *next;
+} tk__pg_claim_req;
+
+static int cmp_req(const void *a, const void *b)
+{
+    const tk__pg_claim_req *x = *(tk__pg_claim_req *const *)a,
+                           *y = *(tk__pg_claim_req *const *)b;
+
+    if (x->n == 0 || y->n == 0)
+        return (x->n != 0) - (y->n != 0);
+    return memcmp(x->rand_hash->bytes, y->rand_hash->bytes, TK_HASH_LEN);
+}
+
+static int rand_taken(tk__pg_claim_req *const *v, size_t k,
+                      const tk__pg_claim_req *q)
+{
+    for (size_t i = 0; i < k; i++)
+        if (v[i]->n > 0 &&
+            memcmp(v[i]->rand_hash->bytes, q->rand_hash->bytes,
+                   TK_HASH_LEN) == 0)
+            return 1;
+    return 0;
+}
+
+/* Take the batch out of the queue (caller holds qmu): queue order, at
+ * most one claim with nonces per rand hash, at most CLAIM_BATCH_MAX
+ * claims and CLAIM_BATCH_NONCES nonces (the first claim always). */
+static size_t take_batch(tk_store_pg *s, tk__pg_claim_req **v)
+{
+    tk__pg_claim_req **link = &s->qhead, *q;
+    size_t k = 0, nonces = 0;
+
+    while ((q = *link) != NULL && k < CLAIM_BATCH_MAX) {
+        if ((q->n > 0 && rand_taken(v, k, q)) ||
+            (k > 0 && (nonces >= CLAIM_BATCH_NONCES ||
+                       q->n > CLAIM_BATCH_NONCES - nonces))) {
+            link = &q->next;
+            continue;
+        }
+        nonces += q->n;
+        *link = q->next;
+        q->next = NULL;
+        q->taken = 1;
+        v[k++] = q;
+    }
+    /* The tail moved if the last one was taken. */
+    s->qtail = &s->qhead;
+    while (*s->qtail != NULL)
+        s->qtail = &(*s->qtail)->next;
+    return k;
+}
+
+/* The batch's transaction (takes s->mu); sets every claim's outcome. */
+static void run_claims(tk_store_pg *s, tk__pg_claim_req **v, size_t k)
+{
+    tk__pg_step steps[2 + CLAIM_BATCH_MAX];
+    tk__pg_params p = {0};
+    size_t m = 2;
+    uint64_t seen = 0;
+    int64_t mark = 0;
+    tk_status st;
+    int ran;
+
+    qsort(v, k, sizeof *v, cmp_req);
+    for (size_t i = 0; i < k; i++)
+        seen = v[i]->seen > seen ? v[i]->seen : seen;
     tk__pg_param_i64(&p, block_i64(seen));
-    if ((st = tk__pg_pipeline(s, steps, k)) != TK_OK)
-        return st;
-    /* No row (or a bad one): the table was tampered with; the insert
+    steps[0] = (tk__pg_step){TK_PG_MARK_RAISE_IF_LOWER, &p, NULL};
+    steps[1] = (tk__pg_step){TK_PG_MARK_SHARE, NULL, NULL};
+    for (size_t i = 0; i < k; i++)
+        if (v[i]->n > 0)
+            steps[m++] = (tk__pg_step){TK_PG_NONCE_CLAIM, &v[i]->ins, NULL};
+    pthread_mutex_lock(&s->mu);
+    st = tk__pg_ready(s);
+    if (st == TK_OK)
+        st = tk__pg_pipeline(s, steps, m);
+    ran = st == TK_OK; /* results to free */
+    /* No row (or a bad one): the table was tampered with; the inserts
      * then inserted nothing. */
-    if (PQntuples(steps[1].r) != 1 ||
-        !tk__pg_get_i64(steps[1].r, 0, 0, 0, INT64_MAX, &v)) {
+    if (st == TK_OK && (PQntuples(steps[1].r) != 1 ||
+                        !tk__pg_get_i64(steps[1].r, 0, 0, 0, INT64_MAX,
+                                        &mark))) {
         tk__pg_record_error(s, "tk_block_mark has no valid row");
         st = TK_ERR_STORE_CORRUPT;
     }
-    else if (n > 0)
-        st = mark_fresh(steps[2].r, nonces, n, fresh, got);
-    tk__pg_clear_steps(steps, k);
-    *mark = (uint64_t)v;
-    return st;
+    for (size_t i = 0, j = 2; i < k; i++) {
+        tk__pg_claim_req *q = v[i];
+
+        q->st = st;
+        if (st == TK_OK && q->n > 0)
+            q->st = mark_fresh(steps[j++].r, q->nonces, q->n, q->fresh,
+                               q->got);
+        q->mark = (uint64_t)mark;
+    }
+    if (ran)
+        tk__pg_clear_steps(steps, m);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Queue the claim and return once a transaction holding it ended. */
+static tk_status claim_grouped(tk_store_pg *s, tk__pg_claim_req *me)
+{
+    tk__pg_claim_req *v[CLAIM_BATCH_MAX];
+    size_t k;
+
+    if (pthread_cond_init(&me->cv, NULL) != 0)
+        return TK_ERR_NOMEM;
+    pthread_mutex_lock(&s->qmu);
+    *s->qtail = me;
+    s->qtail = &me->next;
+    while (!me->done) {
+        if (me->taken || s->leading) {
+            pthread_cond_wait(&me->cv, &s->qmu);
+            continue;
+        }
+        s->leading = 1;
+        k = take_batch(s, v);
+        pthread_mutex_unlock(&s->qmu);
+        run_claims(s, v, k);
+        pthread_mutex_lock(&s->qmu);
+        for (size_t i = 0; i < k; i++) {
+            v[i]->done = 1; /* v[i] may be gone once its thread sees it */
+            if (v[i] != me)
+                pthread_cond_signal(&v[i]->cv);
+        }
+        s->leading = 0;
+        if (s->qhead != NULL)
+            pthread_cond_signal(&s->qhead->cv);
+    }
+    pthread_mutex_unlock(&s->qmu);
+    pthread_cond_destroy(&me->cv);
+    return me->st;
+}
+
+size_t tk__pg_claims_waiting(tk_store_pg *s)
+{
+    size_t k = 0;
+
+    pthread_mutex_lock(&s->qmu);
+    for (const tk__pg_claim_req *q = s->qhead; q != NULL; q = q->next)
+        k++;
+    pthread_mutex_unlock(&s->qmu);
+    return k;
 }
 
 tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
@@ -165,8 +322,7 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
                              uint64_t *mark)
 {
     tk_store_pg *s = self;
-    tk__pg_params ins = {0};
-    uint64_t m = 0, *got = NULL;
+    tk__pg_claim_req me;
     char *arr = NULL;
     tk_status st;
 
@@ -179,29 +335,32 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
     TK_ARG_CHECK(s->ctx, n == 0 || (rand_hash != NULL && nonces != NULL &&
                                     fresh != NULL &&
                                     expiration_block != NULL));
+    memset(&me, 0, sizeof me);
+    me.n = n;
+    me.seen = seen_block;
     if (n > 0) {
         arr = nonce_array(nonces, n);
-        got = n <= SIZE_MAX / sizeof *got ? malloc(n * sizeof *got) : NULL;
-        if (arr == NULL || got == NULL) {
+        me.got = n <= SIZE_MAX / sizeof *me.got ? malloc(n * sizeof *me.got)
+                                                : NULL;
+        if (arr == NULL || me.got == NULL) {
             free(arr);
-            free(got);
+            free(me.got);
             return TK_ERR_NOMEM;
         }
-        nonce_params(&ins, rand_hash, arr, expiration_block);
+        me.rand_hash = rand_hash;
+        me.nonces = nonces;
+        me.fresh = fresh;
+        nonce_params(&me.ins, rand_hash, arr, expiration_block);
     }
-    pthread_mutex_lock(&s->mu);
-    st = tk__pg_ready(s);
-    if (st == TK_OK)
-        st = claim_pipelined(s, seen_block, &ins, nonces, n, fresh, got, &m);
-    pthread_mutex_unlock(&s->mu);
+    st = claim_grouped(s, &me);
     free(arr);
-    free(got);
+    free(me.got);
     if (st != TK_OK) {
         if (n > 0)
             memset(fresh, 0, n); /* rolled back (or unknown): none fresh */
         return st;
     }
-    *mark = m;
+    *mark = me.mark;
     return TK_OK;
 }
 

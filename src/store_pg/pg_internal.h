@@ -38,14 +38,21 @@ typedef enum tk__pg_stmt_id {
     TK_PG_COUNT
 } tk__pg_stmt_id;
 
+struct tk__pg_claim_req;
+
 struct tk_store_pg {
     const tk_ctx *ctx;
     PGconn *conn;
-    pthread_mutex_t mu; /* guards everything below */
+    pthread_mutex_t mu; /* guards the fields up to last_error */
     unsigned char prepared[TK_PG_COUNT];
     int existing_only; /* never create the tables (opts) */
     int lock_timeout_ms; /* session setting (opts; tk__pg_session) */
     char last_error[256];
+    /* The claims waiting for a transaction (pg_claim.c), guarded by qmu,
+     * which is never held together with mu. */
+    pthread_mutex_t qmu;
+    struct tk__pg_claim_req *qhead, **qtail;
+    int leading; /* a thread is running a transaction of claims */
 };
 
 #define TK_PG_MAX_PARAMS 16
@@ -113,6 +120,10 @@ typedef struct tk__pg_step {
  * TK_ERR_STORE_UNAVAILABLE as for tk__pg_finish), no result kept, and
  * the connection idle or left for the next tk__pg_ready to reset. */
 tk_status tk__pg_pipeline(tk_store_pg *s, tk__pg_step *steps, size_t n);
+
+/* Claims queued for the next claim transaction (pg_claim.c), not yet
+ * taken by a leader; for the tests. */
+size_t tk__pg_claims_waiting(tk_store_pg *s);
 void tk__pg_clear_steps(tk__pg_step *steps, size_t n);
 
 /* A statement run for its effect only; *changed gets the row count when

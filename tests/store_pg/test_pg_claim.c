@@ -83,25 +83,12 @@ static void close_fixture(fixture *f)
 
 static void admin_ok(fixture *f, const char *q)
 {
-    PGresult *r = PQexec(f->admin, q);
-    ExecStatusType rs = PQresultStatus(r);
-
-    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", q, PQerrorMessage(f->admin));
-    PQclear(r);
+    tk_test_pg_ok(f->admin, q);
 }
 
-/* The single integer a query returns. */
 static long long admin_int(fixture *f, const char *q)
 {
-    PGresult *r = PQexec(f->admin, q);
-    long long v;
-
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-        fail_msg("%s: %s", q, PQerrorMessage(f->admin));
-    v = atoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return v;
+    return tk_test_pg_int(f->admin, q);
 }
 
 static long long stored_nonces(fixture *f)

@@ -103,6 +103,30 @@ static void quiet(void *arg, const char *msg)
     (void)msg;
 }
 
+void tk_test_pg_ok(PGconn *c, const char *q)
+{
+    PGresult *r = PQexec(c, q);
+    ExecStatusType rs = PQresultStatus(r);
+
+    PQclear(r);
+    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", q, PQerrorMessage(c));
+}
+
+long long tk_test_pg_int(PGconn *c, const char *q)
+{
+    PGresult *r = PQexec(c, q);
+    long long v;
+
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        PQclear(r);
+        fail_msg("%s: %s", q, PQerrorMessage(c));
+    }
+    v = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
 int tk_test_pg_exec(const char *conninfo, const char *sql)
 {
     PGconn *c = PQconnectdb(conninfo);

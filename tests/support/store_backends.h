@@ -12,6 +12,8 @@
 
 #include "ticket/store.h"
 
+#include <libpq-fe.h>
+
 typedef struct tk_test_backend {
     const char *name;
     int durable;       /* a closed and reopened store keeps its data */
@@ -37,6 +39,11 @@ void tk_test_pg_schema_drop(const char *conninfo);
 
 /* Run one SQL command (tests only): 0 on success. */
 int tk_test_pg_exec(const char *conninfo, const char *sql);
+
+/* On an open session of the test's own: run q, failing the test unless it
+ * succeeds; tk_test_pg_int: the single integer q returns. */
+void tk_test_pg_ok(PGconn *c, const char *q);
+long long tk_test_pg_int(PGconn *c, const char *q);
 
 /* Ask the tkpg.py harness to "stop" or "start" the server
  * ($TK_PG_CONTROL); 0 once it has. */

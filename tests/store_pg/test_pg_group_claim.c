@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/* Group commit of the PostgreSQL store's claims (src/store_pg/pg_claim.c):
+ * claims made on one store object by many threads at once share one
+ * transaction. What this tries to break:
+ * - grouping itself: claims queued behind a transaction in progress
+ *   commit together (one xmin for all their rows), at most one claim per
+ *   rand hash in a transaction (a second one waits for the next, and its
+ *   overlap with the first is a replay), and every claim of a
+ *   transaction gets the mark raised to the batch's highest seen block;
+ * - large claims: at most 1,024 nonces in one transaction (one claim
+ *   with more alone), the rest wait for the next;
+ * - a batch that fails (lock_timeout while it waits for the mark row):
+ *   every claim of it fails with the retryable status, none of its
+ *   nonces is stored, the mark is not raised, and the same store works
+ *   after;
+ * - two nodes (two store objects, four threads each) claiming
+ *   overlapping nonces of the same rand hashes in random order, in
+ *   batches: every call succeeds, and each (rand hash, nonce) is fresh
+ *   exactly once across both. (The batch's key order keeps two nodes'
+ *   batches from deadlocking; a deadlock needs their statements to
+ *   interleave within microseconds, which this does not reliably
+ *   provoke: with the order removed it still passed, 2 x 8 threads x
+ *   600 claims.)
+ * White-box: tk__pg_claims_waiting tells when the threads have queued. */
+#include "store_backends.h"
+
+#include "store_pg/pg_internal.h"
+#include "ticket/store_pg.h"
+#include "ticket/u256.h"
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define QUEUED 6 /* claims queued behind the held one */
+
+typedef struct fixture {
+    tk_ctx *ctx;
+    char *conninfo;
+    PGconn *admin;
+    tk_store_pg *pg;
+    tk_store st;
+} fixture;
+
+static fixture *open_fixture(int lock_timeout_ms)
+{
+    fixture *f = calloc(1, sizeof *f);
+    tk_store_pg_options o = {.lock_timeout_ms = lock_timeout_ms};
+
+    assert_non_null(f);
+    assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
+    assert_non_null(f->conninfo = tk_test_pg_schema_new());
+    assert_int_equal(tk_store_pg_create(f->ctx, &f->pg, f->conninfo, &o),
+                     TK_OK);
+    assert_int_equal(tk_store_pg_iface(f->pg, &f->st), TK_OK);
+    f->admin = PQconnectdb(f->conninfo);
+    assert_int_equal(PQstatus(f->admin), CONNECTION_OK);
+    return f;
+}
+
+static void close_fixture(fixture *f)
+{
+    PQfinish(f->admin);
+    tk_store_pg_destroy(f->pg);
+    tk_test_pg_schema_drop(f->conninfo);
+    free(f->conninfo);
+    tk_ctx_destroy(f->ctx);
+    free(f);
+}
+
+static void admin_ok(fixture *f, const char *q)
+{
+    tk_test_pg_ok(f->admin, q);
+}
+
+static long long admin_int(fixture *f, const char *q)
+{
+    return tk_test_pg_int(f->admin, q);
+}
+
+/* Hold the block mark row: every claim transaction waits at its
+ * MARK_SHARE until admin_release. */
+static void admin_hold(fixture *f)
+{
+    admin_ok(f, "BEGIN");
+    admin_ok(f, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
+}
+
+/* Wait (10 s at most) until n claims are queued on the store. */
+static void wait_queued(fixture *f, size_t n)
+{
+    struct timespec pause = {0, 2 * 1000 * 1000};
+
+    for (int i = 0; i < 5000; i++) {
+        if (tk__pg_claims_waiting(f->pg) == n)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("%zu claims queued, want %zu", tk__pg_claims_waiting(f->pg), n);
+}
+
+/* Wait until the store's session waits for a lock (the held claim's
+ * transaction reached the mark row). */
+static void wait_blocked(fixture *f)
+{
+    struct timespec pause = {0, 2 * 1000 * 1000};
+
+    for (int i = 0; i < 5000; i++) {
+        if (admin_int(f, "SELECT count(*) FROM pg_stat_activity"
+                         " WHERE wait_event_type = 'Lock'") >= 1)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("no claim waits for the mark row");
+}
+
+typedef struct job {
+    tk_store *st;
+    tk_hash rh;
+    uint32_t nonces[3];
+    size_t n;
+    uint64_t seen;
+    uint8_t fresh[3];
+    uint64_t mark;
+    tk_status result;
+} job;
+
+static void *job_main(void *arg)
+{
+    job *j = arg;
+    tk_u256 exp;
+
+    (void)tk_u256_from_u64(&exp, 1000000);
+    j->result = j->st->nonce_claim(j->st->self, &j->rh, j->nonces, j->n,
+                                   &exp, j->seen, j->fresh, &j->mark);
+    return NULL;
+}
+
+static void start(pthread_t *th, job *j)
+{
+    assert_int_equal(pthread_create(th, NULL, job_main, j), 0);
+}
+
+/* A one-nonce claim (seen block 10) that leads and waits on the mark row
+ * the test holds, so that the claims started next queue behind it. */
+static void start_held(fixture *f, job *held, pthread_t *th)
+{
+    memset(held, 0, sizeof *held);
+    held->st = &f->st;
+    tk_test_rand_bytes(held->rh.bytes, 32);
+    held->nonces[0] = 1;
+    held->n = 1;
+    held->seen = 10;
+    admin_hold(f);
+    start(th, held);
+    wait_blocked(f);
+}
+
+/* Distinct xmins (inserting transactions) among the rows of the n rand
+ * hashes h[0..n). */
+static long long xmins_of_set(fixture *f, const tk_hash *const *h, int n)
+{
+    char q[1024], *p = q;
+
+    p += sprintf(p, "SELECT count(DISTINCT xmin::text) FROM tk_seen_nonces"
+                    " WHERE rand_hash IN (");
+    for (int k = 0; k < n; k++) {
+        p += sprintf(p, "%s'\\x", k == 0 ? "" : ", ");
+        for (int i = 0; i < 32; i++)
+            p += sprintf(p, "%02x", h[k]->bytes[i]);
+        p += sprintf(p, "'::bytea");
+    }
+    sprintf(p, ")");
+    return admin_int(f, q);
+}
+
+static long long xmins_of(fixture *f, const tk_hash *h)
+{
+    return xmins_of_set(f, &h, 1);
+}
+
+static long long xmins_all(fixture *f)
+{
+    return admin_int(f, "SELECT count(DISTINCT xmin::text)"
+                        " FROM tk_seen_nonces");
+}
+
+static void test_queued_claims_share_a_transaction(void **state)
+{
+    fixture *f = open_fixture(0);
+    job held, q[QUEUED + 1];
+    pthread_t th_held, th[QUEUED + 1];
+    uint64_t top = 0;
+
+    (void)state;
+    start_held(f, &held, &th_held);
+    /* QUEUED claims of distinct rand hashes, then one more of q[0]'s rand
+     * hash overlapping it in nonce 5: it waits for the next transaction. */
+    for (int i = 0; i <= QUEUED; i++) {
+        memset(&q[i], 0, sizeof q[i]);
+        q[i].st = &f->st;
+        if (i < QUEUED)
+            tk_test_rand_bytes(q[i].rh.bytes, 32);
+        else
+            q[i].rh = q[0].rh;
+        q[i].nonces[0] = (uint32_t)(i == QUEUED ? 5 : 3 + 2 * i);
+        q[i].nonces[1] = (uint32_t)(i == QUEUED ? 6 : 4 + 2 * i);
+        q[i].nonces[2] = 5;
+        q[i].n = 3;
+        q[i].seen = 100 + (uint64_t)(i * 7 % QUEUED);
+        if (i < QUEUED && q[i].seen > top)
+            top = q[i].seen;
+        start(&th[i], &q[i]);
+        wait_queued(f, (size_t)i + 1); /* queue order is start order */
+    }
+    admin_ok(f, "COMMIT");
+    assert_int_equal(pthread_join(th_held, NULL), 0);
+    for (int i = 0; i <= QUEUED; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+
+    assert_int_equal(held.result, TK_OK);
+    assert_int_equal(held.fresh[0], 1);
+    assert_int_equal(held.mark, 10);
+    for (int i = 0; i < QUEUED; i++) {
+        assert_int_equal(q[i].result, TK_OK);
+        /* 3+2i, 4+2i fresh; 5 repeats within q[0] only when i == 1. */
+        assert_int_equal(q[i].fresh[0], 1);
+        assert_int_equal(q[i].fresh[1], 1);
+        assert_int_equal(q[i].fresh[2], i != 1);
+        assert_int_equal(q[i].mark, top); /* the batch's highest seen */
+    }
+    /* The late claim of q[0]'s rand hash: 5 was q[0]'s; 6 is new. */
+    assert_int_equal(q[QUEUED].result, TK_OK);
+    assert_int_equal(q[QUEUED].fresh[0], 0);
+    assert_int_equal(q[QUEUED].fresh[1], 1);
+    assert_int_equal(q[QUEUED].fresh[2], 0);
+    /* Three transactions inserted: the held claim, the batch of QUEUED
+     * claims, the late one - which is not in q[0]'s transaction. */
+    assert_int_equal(xmins_all(f), 3);
+    assert_int_equal(xmins_of(f, &held.rh), 1);
+    assert_int_equal(xmins_of(f, &q[0].rh), 2);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"),
+                     1 + 3 * QUEUED - 1 + 1);
+    assert_int_equal(admin_int(f, "SELECT block FROM tk_block_mark"),
+                     (long long)top);
+    close_fixture(f);
+}
+
+static void test_failed_batch_fails_every_claim(void **state)
+{
+    fixture *f = open_fixture(3000);
+    job held, q[QUEUED];
+    pthread_t th_held, th[QUEUED];
+
+    (void)state;
+    start_held(f, &held, &th_held);
+    for (int i = 0; i < QUEUED; i++) {
+        memset(&q[i], 0, sizeof q[i]);
+        q[i].st = &f->st;
+        tk_test_rand_bytes(q[i].rh.bytes, 32);
+        q[i].nonces[0] = 1;
+        q[i].nonces[1] = 2;
+        q[i].n = 2;
+        q[i].seen = 50;
+        memset(q[i].fresh, 0xAA, sizeof q[i].fresh);
+        q[i].mark = 12345;
+        start(&th[i], &q[i]);
+    }
+    /* All of them queued before the held claim's lock_timeout ends: they
+     * then run as one transaction, which waits and times out too. */
+    wait_queued(f, QUEUED);
+    assert_int_equal(pthread_join(th_held, NULL), 0);
+    for (int i = 0; i < QUEUED; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    assert_int_equal(held.result, TK_ERR_STORE_UNAVAILABLE);
+    for (int i = 0; i < QUEUED; i++) {
+        assert_int_equal(q[i].result, TK_ERR_STORE_UNAVAILABLE);
+        assert_int_equal(q[i].fresh[0], 0);
+        assert_int_equal(q[i].fresh[1], 0);
+        assert_int_equal(q[i].mark, 0);
+    }
+    admin_ok(f, "ROLLBACK");
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"), 0);
+    assert_int_equal(admin_int(f, "SELECT block FROM tk_block_mark"), 0);
+    /* The same store object: the claims succeed now. */
+    for (int i = 0; i < QUEUED; i++) {
+        start(&th[i], &q[i]);
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(q[i].result, TK_OK);
+        assert_int_equal(q[i].fresh[0], 1);
+        assert_int_equal(q[i].fresh[1], 1);
+    }
+    close_fixture(f);
+}
+
+/* Large claims (600 nonces, the most a payment's rand hash can carry)
+ * queued together: at most 1,024 nonces go into one transaction (the
+ * pipeline and its answers must fit the socket's buffers), so the three
+ * big claims commit one by one, and two small ones still join the first. */
+#define BIG 600
+#define SMALL 2
+
+typedef struct big_job {
+    tk_store *st;
+    tk_hash rh;
+    size_t n;
+    uint8_t fresh[BIG];
+    uint64_t mark;
+    tk_status result;
+} big_job;
+
+static uint32_t big_nonces[BIG];
+
+static void *big_main(void *arg)
+{
+    big_job *j = arg;
+    tk_u256 exp;
+
+    (void)tk_u256_from_u64(&exp, 1000000);
+    j->result = j->st->nonce_claim(j->st->self, &j->rh, big_nonces, j->n,
+                                   &exp, 0, j->fresh, &j->mark);
+    return NULL;
+}
+
+static void test_large_claims_split(void **state)
+{
+    /* Queue order: big, big, small, big, small. */
+    static const int order[5] = {0, 1, 3, 2, 4};
+    fixture *f = open_fixture(0);
+    big_job bj[5];
+    pthread_t th_held, th[5];
+    job held;
+
+    (void)state;
+    for (uint32_t i = 0; i < BIG; i++)
+        big_nonces[i] = i;
+    start_held(f, &held, &th_held);
+    for (int i = 0; i < 5; i++) {
+        memset(&bj[i], 0, sizeof bj[i]);
+        bj[i].st = &f->st;
+        tk_test_rand_bytes(bj[i].rh.bytes, 32);
+        bj[i].n = i < 3 ? BIG : SMALL;
+    }
+    for (int o = 0; o < 5; o++) {
+        assert_int_equal(
+            pthread_create(&th[order[o]], NULL, big_main, &bj[order[o]]), 0);
+        wait_queued(f, (size_t)o + 1);
+    }
+    admin_ok(f, "COMMIT");
+    assert_int_equal(pthread_join(th_held, NULL), 0);
+    assert_int_equal(held.result, TK_OK);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(bj[i].result, TK_OK);
+        for (size_t k = 0; k < bj[i].n; k++)
+            assert_int_equal(bj[i].fresh[k], 1);
+    }
+    /* The held claim; [big 0, small 3, small 4]; [big 1]; [big 2]. */
+    assert_int_equal(xmins_all(f), 4);
+    {
+        const tk_hash *first[3] = {&bj[0].rh, &bj[3].rh, &bj[4].rh};
+        const tk_hash *bigs[3] = {&bj[0].rh, &bj[1].rh, &bj[2].rh};
+        assert_int_equal(xmins_of_set(f, first, 3), 1);
+        assert_int_equal(xmins_of_set(f, bigs, 3), 3);
+    }
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"),
+                     1 + 3 * BIG + 2 * SMALL);
+    close_fixture(f);
+}
+
+/* ---- two nodes, overlapping claims ------------------------------------*/
+
+#define NODES 2
+#define NODE_THREADS 4
+#define RANDS 3
+#define NONCE_SPACE 24
+
+typedef struct racer {
+    tk_store *st;
+    const tk_hash *rh; /* RANDS of them, shared */
+    uint64_t rng;
+    int claims;
+    unsigned fresh[RANDS][NONCE_SPACE]; /* times this thread got fresh */
+    int claimed[RANDS][NONCE_SPACE];
+    tk_status result; /* the first failure, or TK_OK */
+} racer;
+
+static uint64_t next_rand(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void *racer_main(void *arg)
+{
+    racer *r = arg;
+    tk_u256 exp;
+
+    (void)tk_u256_from_u64(&exp, 1000000);
+    r->result = TK_OK;
+    for (int c = 0; c < r->claims && r->result == TK_OK; c++) {
+        unsigned k = (unsigned)(next_rand(&r->rng) % RANDS);
+        uint32_t nonces[4];
+        uint8_t fresh[4];
+        uint64_t mark;
+        size_t n = 1 + next_rand(&r->rng) % 4;
+        tk_status st;
+
+        for (size_t i = 0; i < n; i++)
+            nonces[i] = (uint32_t)(next_rand(&r->rng) % NONCE_SPACE);
+        /* Mostly no raise of the mark: a raise locks its row exclusively
+         * and serializes the transactions, which would hide a deadlock. */
+        st = r->st->nonce_claim(r->st->self, &r->rh[k], nonces, n, &exp,
+                                c % 32 == 0 ? (uint64_t)c : 0, fresh, &mark);
+        if (st != TK_OK) {
+            r->result = st;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            r->claimed[k][nonces[i]] = 1;
+            r->fresh[k][nonces[i]] += fresh[i];
+        }
+    }
+    return NULL;
+}
+
+static void test_two_nodes_no_deadlock(void **state)
+{
+    fixture *f = open_fixture(0);
+    tk_store_pg *other = NULL;
+    tk_store st2;
+    tk_hash rh[RANDS];
+    racer *r = calloc(NODES * NODE_THREADS, sizeof *r);
+    pthread_t th[NODES * NODE_THREADS];
+    unsigned long claims = tk_test_iters(150);
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(tk_store_pg_create(f->ctx, &other, f->conninfo, NULL),
+                     TK_OK);
+    assert_int_equal(tk_store_pg_iface(other, &st2), TK_OK);
+    for (int k = 0; k < RANDS; k++)
+        tk_test_rand_bytes(rh[k].bytes, 32);
+    for (int i = 0; i < NODES * NODE_THREADS; i++) {
+        r[i].st = i < NODE_THREADS ? &f->st : &st2;
+        r[i].rh = rh;
+        r[i].rng = tk_test_rand64() | 1;
+        r[i].claims = (int)claims;
+        assert_int_equal(pthread_create(&th[i], NULL, racer_main, &r[i]), 0);
+    }
+    for (int i = 0; i < NODES * NODE_THREADS; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < NODES * NODE_THREADS; i++)
+        assert_int_equal(r[i].result, TK_OK); /* no deadlock, no error */
+    for (int k = 0; k < RANDS; k++)
+        for (int n = 0; n < NONCE_SPACE; n++) {
+            unsigned fresh = 0;
+            int claimed = 0;
+
+            for (int i = 0; i < NODES * NODE_THREADS; i++) {
+                fresh += r[i].fresh[k][n];
+                claimed |= r[i].claimed[k][n];
+            }
+            if (fresh != (unsigned)claimed)
+                fail_msg("rand %d nonce %d: fresh %u times, claimed %d", k,
+                         n, fresh, claimed);
+        }
+    tk_store_pg_destroy(other);
+    free(r);
+    close_fixture(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_queued_claims_share_a_transaction),
+        cmocka_unit_test(test_failed_batch_fails_every_claim),
+        cmocka_unit_test(test_large_claims_split),
+        cmocka_unit_test(test_two_nodes_no_deadlock),
+    };
+    tk_test_pg_require();
+    tk_test_seed();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
