@@ -14,8 +14,9 @@
  * and each durable/mem ratio is the median of the per-repetition ratios.
  *
  * PostgreSQL (when the build has its store and TK_PG_CONNINFO is set, e.g.
- * under tools/pg/tkpg.py run): one connection and one recipient per
- * thread (durable_pg.c), the server grouping the commits.
+ * under tools/pg/tkpg.py run): one store object (one connection) and one
+ * recipient shared by the threads, like SQLite (durable_pg.c); the store
+ * groups the concurrent claims into one transaction.
  *
  * The SQLite files go to a new directory under $TK_BENCH_DIR (default:
  * the current directory; a tmpfs would make fsync free), removed at the
@@ -26,7 +27,7 @@
  *
  * --durable-receivers replaces the thread counts (default 1, 2, 8; each
  * thread receives the same number of payments, so a run with more threads
- * is longer). PostgreSQL runs at up to BENCH_PG_MAX receivers.
+ * is longer).
  *
  * The bound (durable_bound.h): before each repetition's runs, the probe
  * times fdatasync on a file in the same directory (durable_fsync_us_median
@@ -113,35 +114,21 @@ static void remove_db(const dur_state *s)
     }
 }
 
-/* One timed run: a new empty store of kind k and a new recipient, t
- * threads. Returns payments per second, or -1. *commits gets the SQLite
- * store's commits (0 for mem). */
+/* The t threads' work: their own payments, the one recipient r. */
 static void set_workers(dur_state *s, unsigned t, size_t per_pay,
-                        tk_recipient *const *r)
+                        tk_recipient *r)
 {
     for (unsigned i = 0; i < t; i++) {
-        s->wk[i].r = r[i];
+        s->wk[i].r = r;
         s->wk[i].pays = s->pays[i];
         s->wk[i].ops = s->ops;
         s->wk[i].per_pay = per_pay;
     }
 }
 
-/* PostgreSQL: a recipient and a connection per thread. */
-static double run_pg(dur_state *s, unsigned t, size_t per_pay)
-{
-    tk_recipient *r[DUR_MAX_THREADS] = {NULL};
-    double wall;
-
-    if (bench_pg_recipients(s->pg, s->w.ctx, &s->w.rcfg, s->w.secret,
-                            &s->w.chain, t, r) != 0)
-        return -1;
-    set_workers(s, t, per_pay, r);
-    wall = bench_threads(t, dur_worker_main, s->args);
-    bench_pg_release(s->pg, t, r);
-    return wall > 0 ? (double)t * (double)s->ops / wall : -1;
-}
-
+/* One timed run: a new empty store of kind k and a new recipient shared
+ * by t threads. Returns payments per second, or -1. *commits gets the
+ * SQLite store's commits (0 for the others). */
 static double run_once(dur_state *s, dur_kind k, unsigned t,
                        size_t per_pay, uint64_t *commits)
 {
@@ -154,9 +141,11 @@ static double run_once(dur_state *s, dur_kind k, unsigned t,
     tk_status st;
 
     *commits = 0;
-    if (k == DUR_PG)
-        return run_pg(s, t, per_pay);
-    if (k == DUR_MEM) {
+    if (k == DUR_PG) {
+        r = bench_pg_recipient(s->pg, s->w.ctx, &s->w.rcfg, s->w.secret,
+                               &s->w.chain);
+        st = r != NULL ? TK_OK : TK_ERR_STORE;
+    } else if (k == DUR_MEM) {
         st = tk_store_mem_create(&mem);
         if (st == TK_OK)
             st = tk_store_mem_iface(mem, &store);
@@ -166,19 +155,19 @@ static double run_once(dur_state *s, dur_kind k, unsigned t,
         if (st == TK_OK)
             st = tk_store_sqlite_iface(sq, &store);
     }
-    if (st == TK_OK)
+    if (st == TK_OK && k != DUR_PG)
         st = tk_recipient_create(s->w.ctx, &r, &s->w.rcfg, s->w.secret,
                                  &s->w.chain, &store);
     if (st == TK_OK) {
-        tk_recipient *shared[DUR_MAX_THREADS];
-        for (unsigned i = 0; i < t; i++)
-            shared[i] = r;
-        set_workers(s, t, per_pay, shared);
+        set_workers(s, t, per_pay, r);
         wall = bench_threads(t, dur_worker_main, s->args);
     }
     if (sq != NULL && tk_store_sqlite_write_stats(sq, &stats) == TK_OK)
         *commits = stats.commits;
-    tk_recipient_destroy(r);
+    if (k == DUR_PG)
+        bench_pg_release(s->pg, r);
+    else
+        tk_recipient_destroy(r);
     tk_store_mem_destroy(mem);
     tk_store_sqlite_destroy(sq);
     if (k == DUR_SQLITE)
@@ -211,10 +200,11 @@ static int make_payments(dur_state *s, size_t per_pay)
     return 0;
 }
 
-/* PostgreSQL needs its store, the server, and a connection per thread. */
+/* PostgreSQL needs its store and the server. */
 static int measured(const dur_state *s, int k, unsigned t)
 {
-    return k != DUR_PG || (s->pg != NULL && t <= BENCH_PG_MAX);
+    (void)t;
+    return k != DUR_PG || s->pg != NULL;
 }
 
 /* The flush probe of one repetition (or the warm-up: rep < 0). Returns 0
@@ -381,9 +371,6 @@ void bench_section_durable(bench_run *run)
         fprintf(stderr, "ticket-bench: durable: PostgreSQL not measured (no "
                         "TK_PG_CONNINFO, no PostgreSQL store in this build, "
                         "or the server refused)\n");
-    else if (s->nthreads > BENCH_PG_MAX)
-        fprintf(stderr, "ticket-bench: durable: PostgreSQL measured at up "
-                        "to %d receivers only\n", BENCH_PG_MAX);
     open_probe(run, s);
     for (size_t i = 0; i < NSIZES; i++)
         measure_size(run, s, SIZES[i]);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The PostgreSQL side of the durable section (durable.c): one connection
- * (tk_store_pg) and one tk_recipient (same secret and config) per receiver
- * thread, as the nodes of a fleet share a database: the store judges the
- * replays across them, and the server groups the commits of concurrent
- * connections itself. Before every run the tables are emptied on a
- * connection of the section's own (a store that kept the nonces of the
- * previous run would call them replays). Compiled in when the build has
- * the PostgreSQL store (TK_BENCH_PG); it runs when TK_PG_CONNINFO is set. */
+/* The PostgreSQL side of the durable section (durable.c): one store object
+ * (one connection) and one tk_recipient shared by the receiver threads, as
+ * with SQLite: the store groups the claims the threads make at once into
+ * one transaction (src/store_pg/pg_claim.c). Before every run the tables
+ * are emptied on a connection of the section's own (a store that kept the
+ * nonces of the previous run would call them replays). Compiled in when
+ * the build has the PostgreSQL store (TK_BENCH_PG); it runs when
+ * TK_PG_CONNINFO is set. */
 #include "durable_pg.h"
 
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 struct bench_pg {
     char *conninfo;
     PGconn *admin; /* empties the tables between runs */
-    tk_store_pg *store[BENCH_PG_MAX];
+    tk_store_pg *store; /* of the run in progress */
 };
 
 bench_pg *bench_pg_open(const tk_ctx *ctx)
@@ -66,35 +66,28 @@ static int reset_tables(bench_pg *pg)
     return ok ? 0 : -1;
 }
 
-int bench_pg_recipients(bench_pg *pg, const tk_ctx *ctx,
-                        const tk_recipient_config *cfg, const uint8_t *secret,
-                        const tk_chain *chain, unsigned t, tk_recipient **r)
+tk_recipient *bench_pg_recipient(bench_pg *pg, const tk_ctx *ctx,
+                                 const tk_recipient_config *cfg,
+                                 const uint8_t *secret, const tk_chain *chain)
 {
+    tk_recipient *r = NULL;
     tk_store iface;
 
-    if (t > BENCH_PG_MAX || reset_tables(pg) != 0)
-        return -1;
-    for (unsigned i = 0; i < t; i++) {
-        if (tk_store_pg_create(ctx, &pg->store[i], pg->conninfo, NULL) !=
-                TK_OK ||
-            tk_store_pg_iface(pg->store[i], &iface) != TK_OK ||
-            tk_recipient_create(ctx, &r[i], cfg, secret, chain, &iface) !=
-                TK_OK) {
-            bench_pg_release(pg, t, r);
-            return -1;
-        }
+    if (reset_tables(pg) != 0 ||
+        tk_store_pg_create(ctx, &pg->store, pg->conninfo, NULL) != TK_OK ||
+        tk_store_pg_iface(pg->store, &iface) != TK_OK ||
+        tk_recipient_create(ctx, &r, cfg, secret, chain, &iface) != TK_OK) {
+        bench_pg_release(pg, r);
+        return NULL;
     }
-    return 0;
+    return r;
 }
 
-void bench_pg_release(bench_pg *pg, unsigned t, tk_recipient **r)
+void bench_pg_release(bench_pg *pg, tk_recipient *r)
 {
-    for (unsigned i = 0; i < t && i < BENCH_PG_MAX; i++) {
-        tk_recipient_destroy(r[i]);
-        r[i] = NULL;
-        tk_store_pg_destroy(pg->store[i]);
-        pg->store[i] = NULL;
-    }
+    tk_recipient_destroy(r);
+    tk_store_pg_destroy(pg->store);
+    pg->store = NULL;
 }
 
 #else /* no PostgreSQL store in this build */
@@ -110,24 +103,21 @@ void bench_pg_close(bench_pg *pg)
     (void)pg;
 }
 
-int bench_pg_recipients(bench_pg *pg, const tk_ctx *ctx,
-                        const tk_recipient_config *cfg, const uint8_t *secret,
-                        const tk_chain *chain, unsigned t, tk_recipient **r)
+tk_recipient *bench_pg_recipient(bench_pg *pg, const tk_ctx *ctx,
+                                 const tk_recipient_config *cfg,
+                                 const uint8_t *secret, const tk_chain *chain)
 {
     (void)pg;
     (void)ctx;
     (void)cfg;
     (void)secret;
     (void)chain;
-    (void)t;
-    (void)r;
-    return -1;
+    return NULL;
 }
 
-void bench_pg_release(bench_pg *pg, unsigned t, tk_recipient **r)
+void bench_pg_release(bench_pg *pg, tk_recipient *r)
 {
     (void)pg;
-    (void)t;
     (void)r;
 }
 
