@@ -144,17 +144,23 @@ tk_status tk__pg_nonce_add(void *self, const tk_hash *rand_hash,
  * transaction takes the mark row first, then inserts (rand hash, nonce)
  * keys in ascending order - rand hashes sorted across the batch, nonces
  * sorted by the statement, one statement per rand hash (a second claim
- * of a rand hash already in the batch waits for the next one). A claim
- * that another claim of the same batch inserted first is a replay, as if
- * the two had committed one after the other. The mark a claim gets may
- * have been raised by another claim of its batch: the same as if that
- * one had committed first. */
+ * of a rand hash already in the batch waits for the next one, so a batch
+ * never replays itself). The mark a claim gets may have been raised by
+ * another claim of its batch: the same as if that one had committed
+ * first.
+ *
+ * The claims of a batch share its fate: one claim that waits on a key
+ * another node has inserted and not yet committed holds the whole batch,
+ * and if that wait ends in lock_timeout, or the connection is lost, every
+ * claim of the batch fails (retryable; the outcome unknown when the
+ * commit's answer was lost), not only that one. */
 
 /* At most this many claims per transaction (a pipeline of 2 + this many
  * statements), and at most this many nonces in all unless one claim alone
- * has more: the pipeline is sent before any answer is read, so it and its
- * answers (a row per fresh nonce) must fit in the socket's buffers, or
- * the client and the server would each wait for the other to read. */
+ * has more: a bound on what one transaction carries - how long it holds
+ * its row locks, how many claims one slow claim can fail, the pipeline's
+ * memory. (Its size alone cannot wedge the connection: libpq, in blocking
+ * mode, reads answers while it waits to send.) */
 #define CLAIM_BATCH_MAX 64
 #define CLAIM_BATCH_NONCES 1024
 

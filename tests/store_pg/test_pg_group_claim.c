@@ -9,18 +9,18 @@
  *   transaction gets the mark raised to the batch's highest seen block;
  * - large claims: at most 1,024 nonces in one transaction (one claim
  *   with more alone), the rest wait for the next;
- * - a batch that fails (lock_timeout while it waits for the mark row):
- *   every claim of it fails with the retryable status, none of its
- *   nonces is stored, the mark is not raised, and the same store works
- *   after;
+ * - a batch that fails (one of its claims waits past lock_timeout on a
+ *   key another session inserted): every claim of it fails at once with
+ *   the retryable status, none of its nonces is stored, the mark is not
+ *   raised, and the same store works after;
+ * - two nodes' batches queued in opposite rand hash orders while a key
+ *   they need is held: inserted in key order they cannot deadlock (with
+ *   the sort removed this test fails with 40P01);
  * - two nodes (two store objects, four threads each) claiming
  *   overlapping nonces of the same rand hashes in random order, in
  *   batches: every call succeeds, and each (rand hash, nonce) is fresh
- *   exactly once across both. (The batch's key order keeps two nodes'
- *   batches from deadlocking; a deadlock needs their statements to
- *   interleave within microseconds, which this does not reliably
- *   provoke: with the order removed it still passed, 2 x 8 threads x
- *   600 claims.)
+ *   exactly once across both (random load: it does not reliably provoke
+ *   the deadlock the previous test forces).
  * White-box: tk__pg_claims_waiting tells when the threads have queued. */
 #include "store_backends.h"
 
@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <time.h>
 
 #define QUEUED 6 /* claims queued behind the held one */
@@ -190,7 +191,7 @@ static long long xmins_all(fixture *f)
 
 static void test_queued_claims_share_a_transaction(void **state)
 {
-    fixture *f = open_fixture(0);
+    fixture *f = open_fixture(60000); /* no timeout while the test holds */
     job held, q[QUEUED + 1];
     pthread_t th_held, th[QUEUED + 1];
     uint64_t top = 0;
@@ -249,57 +250,105 @@ static void test_queued_claims_share_a_transaction(void **state)
     close_fixture(f);
 }
 
+/* One claim of the batch waits on a key another session inserted and has
+ * not committed, past lock_timeout: the whole batch fails together - every
+ * claim with the retryable status, fresh zeroed, mark 0, nothing stored -
+ * although only one claim waited (the price of sharing a transaction).
+ * Without grouping the other claims would have succeeded. */
+#define KEY_WAIT_MS 4000
+
+static double now_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+typedef struct timed_job {
+    job j;
+    double ended;
+} timed_job;
+
+static void *timed_main(void *arg)
+{
+    timed_job *t = arg;
+
+    job_main(&t->j);
+    t->ended = now_s();
+    return NULL;
+}
+
 static void test_failed_batch_fails_every_claim(void **state)
 {
-    fixture *f = open_fixture(3000);
-    job held, q[QUEUED];
+    fixture *f = open_fixture(KEY_WAIT_MS);
+    PGconn *key = PQconnectdb(f->conninfo);
+    char sql[256], hex[65];
+    job held;
+    timed_job q[QUEUED];
     pthread_t th_held, th[QUEUED];
+    double first = 0, last = 0;
 
     (void)state;
-    start_held(f, &held, &th_held);
+    assert_int_equal(PQstatus(key), CONNECTION_OK);
     for (int i = 0; i < QUEUED; i++) {
         memset(&q[i], 0, sizeof q[i]);
-        q[i].st = &f->st;
-        tk_test_rand_bytes(q[i].rh.bytes, 32);
-        q[i].nonces[0] = 1;
-        q[i].nonces[1] = 2;
-        q[i].n = 2;
-        q[i].seen = 50;
-        memset(q[i].fresh, 0xAA, sizeof q[i].fresh);
-        q[i].mark = 12345;
-        start(&th[i], &q[i]);
+        q[i].j.st = &f->st;
+        tk_test_rand_bytes(q[i].j.rh.bytes, 32);
+        q[i].j.nonces[0] = 1;
+        q[i].j.nonces[1] = 2;
+        q[i].j.n = 2;
+        q[i].j.seen = 50;
     }
-    /* All of them queued before the held claim's lock_timeout ends: they
-     * then run as one transaction, which waits and times out too. */
-    wait_queued(f, QUEUED);
-    assert_int_equal(pthread_join(th_held, NULL), 0);
-    for (int i = 0; i < QUEUED; i++)
-        assert_int_equal(pthread_join(th[i], NULL), 0);
-    assert_int_equal(held.result, TK_ERR_STORE_UNAVAILABLE);
+    /* Another session's uncommitted row at q[2]'s (rand hash, 2). */
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", q[2].j.rh.bytes[i]);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO tk_seen_nonces (rand_hash, nonce, expiration_block)"
+             " VALUES ('\\x%s', 2, '\\x%064d')", hex, 0);
+    tk_test_pg_ok(key, "BEGIN");
+    tk_test_pg_ok(key, sql);
+    start_held(f, &held, &th_held);
     for (int i = 0; i < QUEUED; i++) {
-        assert_int_equal(q[i].result, TK_ERR_STORE_UNAVAILABLE);
-        assert_int_equal(q[i].fresh[0], 0);
-        assert_int_equal(q[i].fresh[1], 0);
-        assert_int_equal(q[i].mark, 0);
+        memset(q[i].j.fresh, 0xAA, sizeof q[i].j.fresh);
+        q[i].j.mark = 12345;
+        assert_int_equal(pthread_create(&th[i], NULL, timed_main, &q[i]), 0);
     }
-    admin_ok(f, "ROLLBACK");
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"), 0);
-    assert_int_equal(admin_int(f, "SELECT block FROM tk_block_mark"), 0);
+    wait_queued(f, QUEUED);
+    admin_ok(f, "COMMIT"); /* the held claim commits; the batch runs */
+    assert_int_equal(pthread_join(th_held, NULL), 0);
+    assert_int_equal(held.result, TK_OK);
+    for (int i = 0; i < QUEUED; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(q[i].j.result, TK_ERR_STORE_UNAVAILABLE);
+        assert_int_equal(q[i].j.fresh[0], 0);
+        assert_int_equal(q[i].j.fresh[1], 0);
+        assert_int_equal(q[i].j.mark, 0);
+        first = i == 0 || q[i].ended < first ? q[i].ended : first;
+        last = i == 0 || q[i].ended > last ? q[i].ended : last;
+    }
+    /* One transaction failed them all at once (one by one, each would
+     * have waited its own lock_timeout). */
+    assert_true(last - first < KEY_WAIT_MS / 2000.0);
+    tk_test_pg_ok(key, "ROLLBACK");
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"), 1);
+    assert_int_equal(admin_int(f, "SELECT block FROM tk_block_mark"), 10);
     /* The same store object: the claims succeed now. */
     for (int i = 0; i < QUEUED; i++) {
-        start(&th[i], &q[i]);
+        start(&th[i], &q[i].j);
         assert_int_equal(pthread_join(th[i], NULL), 0);
-        assert_int_equal(q[i].result, TK_OK);
-        assert_int_equal(q[i].fresh[0], 1);
-        assert_int_equal(q[i].fresh[1], 1);
+        assert_int_equal(q[i].j.result, TK_OK);
+        assert_int_equal(q[i].j.fresh[0], 1);
+        assert_int_equal(q[i].j.fresh[1], 1);
     }
+    PQfinish(key);
     close_fixture(f);
 }
 
 /* Large claims (600 nonces, the most a payment's rand hash can carry)
- * queued together: at most 1,024 nonces go into one transaction (the
- * pipeline and its answers must fit the socket's buffers), so the three
- * big claims commit one by one, and two small ones still join the first. */
+ * queued together: at most 1,024 nonces go into one transaction, so the
+ * three big claims commit one by one, and two small ones still join the
+ * first. */
 #define BIG 600
 #define SMALL 2
 
@@ -329,7 +378,7 @@ static void test_large_claims_split(void **state)
 {
     /* Queue order: big, big, small, big, small. */
     static const int order[5] = {0, 1, 3, 2, 4};
-    fixture *f = open_fixture(0);
+    fixture *f = open_fixture(60000); /* no timeout while the test holds */
     big_job bj[5];
     pthread_t th_held, th[5];
     job held;
@@ -368,6 +417,129 @@ static void test_large_claims_split(void **state)
     }
     assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"),
                      1 + 3 * BIG + 2 * SMALL);
+    close_fixture(f);
+}
+
+/* Two nodes' batches holding the same two rand hashes in opposite queue
+ * orders (the reviewer's deterministic case): node A queues [h2:{5},
+ * h1:{4,6}], node B [h1:{6}, h2:{5}], h1 < h2, while another session
+ * holds h1:4 uncommitted. Each node's first claim waits on a key of its
+ * own held by the test, so that the others queue behind it in that order.
+ * Inserted in queue order, A would hold h2:5 and wait for h1:4, B hold
+ * h1:6 and wait for h2:5, and once h1:4 is released A would wait for B:
+ * a deadlock (40P01, the retryable status for A's or B's claims). In key
+ * order both batches take h1 before h2: every claim succeeds. */
+static void insert_held(PGconn *c, const tk_hash *h, int nonce)
+{
+    char sql[256], hex[65];
+
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h->bytes[i]);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO tk_seen_nonces (rand_hash, nonce, expiration_block)"
+             " VALUES ('\\x%s', %d, '\\x%064d')", hex, nonce, 0);
+    tk_test_pg_ok(c, "BEGIN");
+    tk_test_pg_ok(c, sql);
+}
+
+/* Wait until n sessions wait for a lock. */
+static void wait_lock_waiters(fixture *f, long long n)
+{
+    struct timespec pause = {0, 2 * 1000 * 1000};
+
+    for (int i = 0; i < 5000; i++) {
+        if (admin_int(f, "SELECT count(*) FROM pg_stat_activity"
+                         " WHERE wait_event_type = 'Lock'") == n)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("never %lld sessions waiting for a lock", n);
+}
+
+static job one_claim(tk_store *st, const tk_hash *h, uint32_t n0, uint32_t n1,
+                     size_t n)
+{
+    job j;
+
+    memset(&j, 0, sizeof j);
+    j.st = st;
+    j.rh = *h;
+    j.nonces[0] = n0;
+    j.nonces[1] = n1;
+    j.n = n;
+    return j;
+}
+
+static void test_two_batches_opposite_orders(void **state)
+{
+    fixture *f = open_fixture(60000);
+    tk_store_pg *other = NULL;
+    tk_store sb;
+    tk_store_pg_options o = {.lock_timeout_ms = 60000};
+    PGconn *hold_a = PQconnectdb(f->conninfo), *hold_b = PQconnectdb(f->conninfo),
+           *hold_k = PQconnectdb(f->conninfo);
+    tk_hash h0a, h0b, h1, h2;
+    job a0, b0, a1, a2, b1, b2;
+    pthread_t th[6];
+
+    (void)state;
+    assert_int_equal(PQstatus(hold_a), CONNECTION_OK);
+    assert_int_equal(PQstatus(hold_b), CONNECTION_OK);
+    assert_int_equal(PQstatus(hold_k), CONNECTION_OK);
+    assert_int_equal(tk_store_pg_create(f->ctx, &other, f->conninfo, &o), TK_OK);
+    assert_int_equal(tk_store_pg_iface(other, &sb), TK_OK);
+    memset(h0a.bytes, 0xA0, 32);
+    memset(h0b.bytes, 0xB0, 32);
+    memset(h1.bytes, 0x11, 32);
+    memset(h2.bytes, 0x22, 32);
+    insert_held(hold_a, &h0a, 1);
+    insert_held(hold_b, &h0b, 1);
+    insert_held(hold_k, &h1, 4);
+    a0 = one_claim(&f->st, &h0a, 1, 0, 1);
+    a2 = one_claim(&f->st, &h2, 5, 0, 1);
+    a1 = one_claim(&f->st, &h1, 4, 6, 2);
+    b0 = one_claim(&sb, &h0b, 1, 0, 1);
+    b1 = one_claim(&sb, &h1, 6, 0, 1);
+    b2 = one_claim(&sb, &h2, 5, 0, 1);
+    start(&th[0], &a0);
+    wait_lock_waiters(f, 1);
+    start(&th[1], &a2);
+    wait_queued(f, 1);
+    start(&th[2], &a1);
+    wait_queued(f, 2);
+    start(&th[3], &b0);
+    wait_lock_waiters(f, 2);
+    start(&th[4], &b1);
+    while (tk__pg_claims_waiting(other) != 1)
+        sched_yield();
+    start(&th[5], &b2);
+    while (tk__pg_claims_waiting(other) != 2)
+        sched_yield();
+    tk_test_pg_ok(hold_a, "ROLLBACK"); /* a0 commits, A's batch runs */
+    assert_int_equal(pthread_join(th[0], NULL), 0);
+    wait_lock_waiters(f, 2); /* b0 and A's batch (on h1:4) */
+    tk_test_pg_ok(hold_b, "ROLLBACK"); /* B's batch runs */
+    {
+        struct timespec pause = {1, 0}; /* past deadlock_timeout (1 s) */
+        nanosleep(&pause, NULL);
+    }
+    tk_test_pg_ok(hold_k, "ROLLBACK");
+    for (int i = 1; i < 6; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    assert_int_equal(a0.result, TK_OK);
+    assert_int_equal(b0.result, TK_OK);
+    assert_int_equal(a1.result, TK_OK);
+    assert_int_equal(a2.result, TK_OK);
+    assert_int_equal(b1.result, TK_OK);
+    assert_int_equal(b2.result, TK_OK);
+    /* Each key fresh exactly once across the two nodes. */
+    assert_int_equal(a1.fresh[0], 1);              /* h1:4 */
+    assert_int_equal(a1.fresh[1] + b1.fresh[0], 1); /* h1:6 */
+    assert_int_equal(a2.fresh[0] + b2.fresh[0], 1); /* h2:5 */
+    tk_store_pg_destroy(other);
+    PQfinish(hold_a);
+    PQfinish(hold_b);
+    PQfinish(hold_k);
     close_fixture(f);
 }
 
@@ -481,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_queued_claims_share_a_transaction),
         cmocka_unit_test(test_failed_batch_fails_every_claim),
         cmocka_unit_test(test_large_claims_split),
+        cmocka_unit_test(test_two_batches_opposite_orders),
         cmocka_unit_test(test_two_nodes_no_deadlock),
     };
     tk_test_pg_require();
