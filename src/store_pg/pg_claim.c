@@ -19,6 +19,7 @@
 #include "core/internal.h"
 #include "ticket/u256.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,8 +347,10 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
     me.seen = seen_block;
     if (n > 0) {
         arr = nonce_array(nonces, n);
-        me.got = n <= SIZE_MAX / sizeof *me.got ? malloc(n * sizeof *me.got)
-                                                : NULL;
+        /* PTRDIFF_MAX: no object is larger (and gcc -O3 checks it). */
+        me.got = n <= PTRDIFF_MAX / sizeof *me.got
+                     ? malloc(n * sizeof *me.got)
+                     : NULL;
         if (arr == NULL || me.got == NULL) {
             free(arr);
             free(me.got);
