@@ -61,6 +61,13 @@ typedef int (*tk_winner_visit_fn)(const tk_winner *w, void *data);
 typedef int (*tk_nonce_visit_fn)(const tk_hash *rand_hash, uint32_t nonce,
                                  const tk_u256 *expiration_block, void *data);
 
+/** One redeemer tenure: the lease holder id and the fencing token its
+ *  lease_acquire returned. */
+typedef struct tk_lease_fence {
+    const char *holder; /* 1..TK_LEASE_HOLDER_MAX bytes, NUL-terminated */
+    uint64_t token;     /* >= 1 */
+} tk_lease_fence;
+
 typedef struct tk_store {
     void *self;
     /* Durably store a winner. Idempotent: a second put of the same
@@ -180,6 +187,29 @@ typedef struct tk_store {
     /* Give the lease up now when holder holds it (the next acquisition by
      * anyone is a takeover); otherwise change nothing. TK_OK both ways. */
     tk_status (*lease_release)(void *self, const char *holder);
+    /* Optional (appended last; all three NULL or all set, and then the
+     * lease functions too): fenced writes, the redeemer's writes of one
+     * tenure. Each is set_state / pending_add / pending_remove, applied
+     * only when, in the same atomic step, fence->holder holds the lease
+     * with fence->token and it has not expired by the store's clock;
+     * otherwise TK_ERR_LEASE_LOST and nothing changes. A holder that
+     * stalled past its lease, whether or not another node took over
+     * since, so writes nothing more: its tenure's writes cannot land
+     * after the next tenure's (docs/fleet.md). The fleet redeemers write
+     * only through these. */
+    tk_status (*set_state_fenced)(void *self, const tk_lease_fence *fence,
+                                  const tk_hash *ticket_hash,
+                                  tk_winner_state state,
+                                  const tk_hash *tx_hash);
+    tk_status (*pending_add_fenced)(void *self, const tk_lease_fence *fence,
+                                    const tk_hash *ticket_hash,
+                                    const tk_address *sender,
+                                    const tk_u256 *face_value,
+                                    const tk_u256 *limit, int *added);
+    tk_status (*pending_remove_fenced)(void *self,
+                                       const tk_lease_fence *fence,
+                                       const tk_hash *ticket_hash,
+                                       int *removed);
 } tk_store;
 
 /** Longest redeemer-lease holder id (bytes, without the NUL). */

@@ -140,6 +140,20 @@ int tk__lease_release(tk__lease *l, const char *holder)
     return 1;
 }
 
+int tk__lease_fence_ok(const tk_lease_fence *f)
+{
+    return f != NULL && tk__lease_holder_ok(f->holder) && f->token >= 1;
+}
+
+tk_status tk__lease_fence_check(const tk__lease *l, const tk_lease_fence *f,
+                                uint64_t now_ms)
+{
+    if (strcmp(l->holder, f->holder) != 0 || l->token != f->token ||
+        l->expires_ms <= now_ms)
+        return TK_ERR_LEASE_LOST;
+    return TK_OK;
+}
+
 uint64_t tk__now_ms(void)
 {
     struct timespec ts;

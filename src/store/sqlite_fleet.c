@@ -92,31 +92,30 @@ static tk_status write_blobs(tk_store_sqlite *s, const char *sql,
     return st;
 }
 
-tk_status tk__sqlite_pending_add(void *self, const tk_hash *ticket_hash,
-                                 const tk_address *sender,
-                                 const tk_u256 *face_value,
-                                 const tk_u256 *limit, int *added)
+static tk_status fence_check(tk_store_sqlite *s, const tk_lease_fence *f);
+
+/* pending_add, fenced when fence is not NULL (arguments checked). */
+static tk_status pending_add_tx(tk_store_sqlite *s, const tk_lease_fence *fence,
+                                const tk_hash *ticket_hash,
+                                const tk_address *sender,
+                                const tk_u256 *face_value,
+                                const tk_u256 *limit, int *added)
 {
-    tk_store_sqlite *s = self;
-    const void *b[] = {ticket_hash ? ticket_hash->bytes : NULL,
-                       sender ? sender->bytes : NULL,
-                       face_value ? face_value->bytes : NULL};
+    const void *b[] = {ticket_hash->bytes, sender->bytes, face_value->bytes};
     const int len[] = {TK_HASH_LEN, TK_ADDRESS_LEN, 32};
     tk_u256 total;
     int exists = 0;
     tk_status st;
 
-    if (added != NULL)
-        *added = 0;
-    TK_ARG_CHECK_NOCTX(s != NULL && ticket_hash != NULL && sender != NULL &&
-                       face_value != NULL && added != NULL);
-    TK_ARG_CHECK_NOCTX(!tk_u256_is_zero(face_value));
     pthread_mutex_lock(&s->mu);
     st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN);
     if (st == TK_OK) {
+        if (fence != NULL)
+            st = fence_check(s, fence);
         /* Present already: counted once (an UPDATE of nothing tells). */
-        st = write_blobs(s, "UPDATE pending_redemptions SET sender = sender"
-                            " WHERE ticket_hash = ?1", b, len, 1, &exists);
+        if (st == TK_OK)
+            st = write_blobs(s, "UPDATE pending_redemptions SET sender = sender"
+                                " WHERE ticket_hash = ?1", b, len, 1, &exists);
         if (st == TK_OK && !exists)
             st = total_of(s, sender, &total);
         if (st == TK_OK && !exists &&
@@ -134,22 +133,81 @@ tk_status tk__sqlite_pending_add(void *self, const tk_hash *ticket_hash,
     return st;
 }
 
+tk_status tk__sqlite_pending_add(void *self, const tk_hash *ticket_hash,
+                                 const tk_address *sender,
+                                 const tk_u256 *face_value,
+                                 const tk_u256 *limit, int *added)
+{
+    if (added != NULL)
+        *added = 0;
+    TK_ARG_CHECK_NOCTX(self != NULL && ticket_hash != NULL && sender != NULL &&
+                       face_value != NULL && added != NULL);
+    TK_ARG_CHECK_NOCTX(!tk_u256_is_zero(face_value));
+    return pending_add_tx(self, NULL, ticket_hash, sender, face_value, limit,
+                          added);
+}
+
+tk_status tk__sqlite_pending_add_fenced(void *self, const tk_lease_fence *fence,
+                                        const tk_hash *ticket_hash,
+                                        const tk_address *sender,
+                                        const tk_u256 *face_value,
+                                        const tk_u256 *limit, int *added)
+{
+    if (added != NULL)
+        *added = 0;
+    TK_ARG_CHECK_NOCTX(self != NULL && tk__lease_fence_ok(fence) &&
+                       ticket_hash != NULL && sender != NULL &&
+                       face_value != NULL && added != NULL);
+    TK_ARG_CHECK_NOCTX(!tk_u256_is_zero(face_value));
+    return pending_add_tx(self, fence, ticket_hash, sender, face_value, limit,
+                          added);
+}
+
+/* pending_remove; fenced (in a transaction with the check) when fence is
+ * not NULL (arguments checked). */
+static tk_status pending_remove_tx(tk_store_sqlite *s,
+                                   const tk_lease_fence *fence,
+                                   const tk_hash *ticket_hash, int *removed)
+{
+    const void *b[] = {ticket_hash->bytes};
+    const int len[] = {TK_HASH_LEN};
+    const char *sql = "DELETE FROM pending_redemptions WHERE ticket_hash = ?1";
+    tk_status st;
+
+    pthread_mutex_lock(&s->mu);
+    if (fence == NULL) {
+        st = write_blobs(s, sql, b, len, 1, removed);
+    } else if ((st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN)) == TK_OK) {
+        st = fence_check(s, fence);
+        if (st == TK_OK)
+            st = write_blobs(s, sql, b, len, 1, removed);
+        st = end_tx(s, st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (st != TK_OK)
+        *removed = 0;
+    return st;
+}
+
 tk_status tk__sqlite_pending_remove(void *self, const tk_hash *ticket_hash,
                                     int *removed)
 {
-    tk_store_sqlite *s = self;
-    const void *b[] = {ticket_hash ? ticket_hash->bytes : NULL};
-    const int len[] = {TK_HASH_LEN};
-    tk_status st;
-
     if (removed != NULL)
         *removed = 0;
-    TK_ARG_CHECK_NOCTX(s != NULL && ticket_hash != NULL && removed != NULL);
-    pthread_mutex_lock(&s->mu);
-    st = write_blobs(s, "DELETE FROM pending_redemptions WHERE ticket_hash = ?1",
-                     b, len, 1, removed);
-    pthread_mutex_unlock(&s->mu);
-    return st;
+    TK_ARG_CHECK_NOCTX(self != NULL && ticket_hash != NULL && removed != NULL);
+    return pending_remove_tx(self, NULL, ticket_hash, removed);
+}
+
+tk_status tk__sqlite_pending_remove_fenced(void *self,
+                                           const tk_lease_fence *fence,
+                                           const tk_hash *ticket_hash,
+                                           int *removed)
+{
+    if (removed != NULL)
+        *removed = 0;
+    TK_ARG_CHECK_NOCTX(self != NULL && tk__lease_fence_ok(fence) &&
+                       ticket_hash != NULL && removed != NULL);
+    return pending_remove_tx(self, fence, ticket_hash, removed);
 }
 
 tk_status tk__sqlite_pending_total(void *self, const tk_address *sender,
@@ -193,6 +251,21 @@ static tk_status lease_read(tk_store_sqlite *s, tk__lease *l)
     }
     sqlite3_finalize(q);
     return st;
+}
+
+/* A fenced write's check, inside the caller's write transaction (which
+ * holds the file's write lock: no acquisition runs until it ends). */
+static tk_status fence_check(tk_store_sqlite *s, const tk_lease_fence *f)
+{
+    tk__lease l;
+    tk_status st = lease_read(s, &l);
+
+    return st == TK_OK ? tk__lease_fence_check(&l, f, tk__now_ms()) : st;
+}
+
+tk_status tk__sqlite_fence_check(tk_store_sqlite *s, const tk_lease_fence *f)
+{
+    return fence_check(s, f);
 }
 
 static tk_status lease_write(tk_store_sqlite *s, const tk__lease *l)

@@ -111,6 +111,18 @@ tk_status tk__sqlite_pending_total(void *self, const tk_address *sender,
 tk_status tk__sqlite_lease_acquire(void *self, const char *holder,
                                    uint32_t ttl_ms, uint64_t *token);
 tk_status tk__sqlite_lease_release(void *self, const char *holder);
+tk_status tk__sqlite_pending_add_fenced(void *self, const tk_lease_fence *fence,
+                                        const tk_hash *ticket_hash,
+                                        const tk_address *sender,
+                                        const tk_u256 *face_value,
+                                        const tk_u256 *limit, int *added);
+tk_status tk__sqlite_pending_remove_fenced(void *self,
+                                           const tk_lease_fence *fence,
+                                           const tk_hash *ticket_hash,
+                                           int *removed);
+/* store.h's fence check inside the caller's write transaction (s->mu
+ * held): TK_OK, TK_ERR_LEASE_LOST, or the read's error. */
+tk_status tk__sqlite_fence_check(tk_store_sqlite *s, const tk_lease_fence *f);
 
 /* Map a SQLite result code to a status. */
 tk_status tk__sqlite_status(int rc);

@@ -140,26 +140,34 @@ static tk_status mem_get_winner(void *self, const tk_hash *ticket_hash, tk_winne
     return st;
 }
 
+/* set_state's change (s->mu held). */
+static tk_status set_state_locked(tk_store_mem *s, const tk_hash *ticket_hash,
+                                  tk_winner_state state, const tk_hash *tx_hash)
+{
+    size_t *slot = index_find(s, ticket_hash);
+    tk_winner *w;
+
+    if (slot == NULL || *slot == 0)
+        return TK_ERR_NOT_FOUND;
+    w = &s->winners.v[*slot - 1];
+    w->state = state;
+    if (tx_hash != NULL)
+        w->tx_hash = *tx_hash;
+    if (state == TK_WINNER_SUBMITTED)
+        w->attempts++;
+    return TK_OK;
+}
+
 static tk_status mem_set_state(void *self, const tk_hash *ticket_hash, tk_winner_state state,
                                const tk_hash *tx_hash)
 {
     tk_store_mem *s = self;
-    tk_status st = TK_ERR_NOT_FOUND;
-    size_t *slot;
+    tk_status st;
 
     if (s == NULL || ticket_hash == NULL || (unsigned)state > (unsigned)TK_WINNER_EXPIRED)
         return TK_ERR_ILLEGAL_ARG;
     pthread_mutex_lock(&s->mu);
-    slot = index_find(s, ticket_hash);
-    if (slot != NULL && *slot != 0) {
-        tk_winner *w = &s->winners.v[*slot - 1];
-        w->state = state;
-        if (tx_hash != NULL)
-            w->tx_hash = *tx_hash;
-        if (state == TK_WINNER_SUBMITTED)
-            w->attempts++;
-        st = TK_OK;
-    }
+    st = set_state_locked(s, ticket_hash, state, tx_hash);
     pthread_mutex_unlock(&s->mu);
     return st;
 }
@@ -463,6 +471,69 @@ static tk_status mem_lease_release(void *self, const char *holder)
     return TK_OK;
 }
 
+/* ---- fenced writes (store.h: *_fenced) ----------------------------------
+ * The check and the write under one hold of s->mu: a takeover (which takes
+ * it too) falls wholly before or wholly after. */
+
+static tk_status mem_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                      const tk_hash *ticket_hash, tk_winner_state state,
+                                      const tk_hash *tx_hash)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (s == NULL || !tk__lease_fence_ok(fence) || ticket_hash == NULL ||
+        (unsigned)state > (unsigned)TK_WINNER_EXPIRED)
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    st = tk__lease_fence_check(&s->lease, fence, tk__now_ms());
+    if (st == TK_OK)
+        st = set_state_locked(s, ticket_hash, state, tx_hash);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status mem_pending_add_fenced(void *self, const tk_lease_fence *fence,
+                                        const tk_hash *ticket_hash,
+                                        const tk_address *sender,
+                                        const tk_u256 *face_value,
+                                        const tk_u256 *limit, int *added)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (added != NULL)
+        *added = 0;
+    if (s == NULL || !tk__lease_fence_ok(fence) || ticket_hash == NULL || sender == NULL ||
+        face_value == NULL || added == NULL || tk_u256_is_zero(face_value))
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    st = tk__lease_fence_check(&s->lease, fence, tk__now_ms());
+    if (st == TK_OK)
+        st = tk__pending_table_add(&s->pending, ticket_hash, sender, face_value, limit,
+                                   added);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+static tk_status mem_pending_remove_fenced(void *self, const tk_lease_fence *fence,
+                                           const tk_hash *ticket_hash, int *removed)
+{
+    tk_store_mem *s = self;
+    tk_status st;
+
+    if (removed != NULL)
+        *removed = 0;
+    if (s == NULL || !tk__lease_fence_ok(fence) || ticket_hash == NULL || removed == NULL)
+        return TK_ERR_ILLEGAL_ARG;
+    pthread_mutex_lock(&s->mu);
+    st = tk__lease_fence_check(&s->lease, fence, tk__now_ms());
+    if (st == TK_OK)
+        *removed = tk__pending_table_remove(&s->pending, ticket_hash);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 tk_status tk_store_mem_create(tk_store_mem **out)
@@ -516,5 +587,8 @@ tk_status tk_store_mem_iface(tk_store_mem *s, tk_store *out)
     out->pending_total = mem_pending_total;
     out->lease_acquire = mem_lease_acquire;
     out->lease_release = mem_lease_release;
+    out->set_state_fenced = mem_set_state_fenced;
+    out->pending_add_fenced = mem_pending_add_fenced;
+    out->pending_remove_fenced = mem_pending_remove_fenced;
     return TK_OK;
 }

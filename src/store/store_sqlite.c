@@ -6,6 +6,7 @@
  * commit, sqlite_commit.c), and is durable (WAL + synchronous=FULL) when
  * the call returns. */
 #include "store/sqlite_internal.h"
+#include "store/fleet_table.h"
 #include "store/winner_vec.h"
 
 #include "core/internal.h"
@@ -277,6 +278,32 @@ static tk_status sq_set_state(void *self, const tk_hash *ticket_hash,
     return tk__sqlite_write(self, set_state_tx, &a);
 }
 
+typedef struct fenced_state_args {
+    const tk_lease_fence *fence;
+    set_state_args set;
+} fenced_state_args;
+
+static tk_status set_state_fenced_tx(tk_store_sqlite *s, void *arg)
+{
+    fenced_state_args *a = arg;
+    tk_status st = tk__sqlite_fence_check(s, a->fence);
+
+    return st == TK_OK ? set_state_tx(s, &a->set) : st;
+}
+
+static tk_status sq_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                     const tk_hash *ticket_hash,
+                                     tk_winner_state state,
+                                     const tk_hash *tx_hash)
+{
+    fenced_state_args a = {fence, {ticket_hash, state, tx_hash}};
+
+    TK_ARG_CHECK_NOCTX(self != NULL && tk__lease_fence_ok(fence) &&
+                       ticket_hash != NULL);
+    TK_ARG_CHECK_NOCTX((unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
+    return tk__sqlite_write(self, set_state_fenced_tx, &a);
+}
+
 static tk_status sq_list(void *self, const tk_address *sender,
                          unsigned state_mask, tk_winner_visit_fn fn,
                          void *data)
@@ -473,6 +500,9 @@ tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
     out->pending_total = tk__sqlite_pending_total;
     out->lease_acquire = tk__sqlite_lease_acquire;
     out->lease_release = tk__sqlite_lease_release;
+    out->set_state_fenced = sq_set_state_fenced;
+    out->pending_add_fenced = tk__sqlite_pending_add_fenced;
+    out->pending_remove_fenced = tk__sqlite_pending_remove_fenced;
     return TK_OK;
 }
 

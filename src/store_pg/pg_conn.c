@@ -103,6 +103,13 @@ static const char *const stmt_sql[TK_PG_COUNT] = {
     [TK_PG_LEASE_RELEASE] =
         "UPDATE tk_redeemer_lease SET expires_at = '-infinity'"
         " WHERE id = 0 AND holder = $1::bytea AND expires_at > '-infinity'",
+    /* A fenced write's check: FOR SHARE holds the row against an
+     * acquisition (which updates it) until the write's transaction ends;
+     * one that committed first is seen (READ COMMITTED re-reads the row
+     * it waited for) and the check fails. */
+    [TK_PG_LEASE_FENCE] =
+        "SELECT 1 FROM tk_redeemer_lease WHERE id = 0 AND holder = $1::bytea"
+        " AND token = $2::int8 AND expires_at > clock_timestamp() FOR SHARE",
 };
 
 #undef W

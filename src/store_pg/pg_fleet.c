@@ -14,7 +14,11 @@
  *
  * lease_acquire is one INSERT ... ON CONFLICT DO UPDATE ... WHERE on the
  * server's clock (pg_conn.c): the row lock orders concurrent acquisitions,
- * and each decides on the row the previous one committed. */
+ * and each decides on the row the previous one committed.
+ *
+ * A fenced write (store.h *_fenced) is one transaction that first reads
+ * the lease row FOR SHARE: an acquisition waits for the write to commit,
+ * or the write waits for the acquisition and then sees it (and fails). */
 #include "store_pg/pg_internal.h"
 
 #include "core/internal.h"
@@ -93,13 +97,65 @@ static tk_status pending_decide(tk_store_pg *s, const tk_hash *ticket_hash,
     return st;
 }
 
+/* ---- pending writes, plain or fenced (the lease row read FOR SHARE) -----*/
+
+/* Inside the caller's transaction: TK_OK while fence names the live
+ * tenure (the row then stays so until the transaction ends). */
+static tk_status fence_check(tk_store_pg *s, const tk_lease_fence *fence)
+{
+    tk__pg_params p = {0};
+    uint64_t n = 0;
+    tk_status st;
+
+    if (fence->token > (uint64_t)INT64_MAX)
+        return TK_ERR_LEASE_LOST; /* no token the table can hold */
+    tk__pg_param_bytes(&p, fence->holder, strlen(fence->holder));
+    tk__pg_param_i64(&p, (int64_t)fence->token);
+    st = tk__pg_run(s, TK_PG_LEASE_FENCE, &p, &n);
+    return st == TK_OK && n != 1 ? TK_ERR_LEASE_LOST : st;
+}
+
+/* BEGIN and, when fence is not NULL, the fence check; the caller runs its
+ * write and calls tk__pg_finish. s->mu is held on return only when TK_OK. */
+static tk_status begin_fenced(tk_store_pg *s, const tk_lease_fence *fence)
+{
+    tk_status st = tk__pg_enter(s);
+
+    if (st != TK_OK)
+        return st;
+    if ((st = tk__pg_simple(s, TK_PG_BEGIN)) == TK_OK &&
+        (fence == NULL || (st = fence_check(s, fence)) == TK_OK))
+        return TK_OK;
+    st = tk__pg_finish(s, st);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+/* pending_add, fenced when fence is not NULL (arguments checked). */
+static tk_status pending_add_tx(tk_store_pg *s, const tk_lease_fence *fence,
+                                const tk_hash *ticket_hash,
+                                const tk_address *sender,
+                                const tk_u256 *face_value,
+                                const tk_u256 *limit, int *added)
+{
+    tk_status st = begin_fenced(s, fence);
+
+    if (st != TK_OK)
+        return st;
+    st = pending_decide(s, ticket_hash, sender, face_value, limit, added);
+    st = tk__pg_finish(s, st);
+    pthread_mutex_unlock(&s->mu);
+    if (st != TK_OK)
+        *added = 0; /* rolled back (or unknown: a retry tells) */
+    return st;
+}
+
 tk_status tk__pg_pending_add(void *self, const tk_hash *ticket_hash,
                              const tk_address *sender,
                              const tk_u256 *face_value, const tk_u256 *limit,
                              int *added)
 {
     tk_store_pg *s = self;
-    tk_status st;
 
     if (added != NULL)
         *added = 0;
@@ -107,15 +163,43 @@ tk_status tk__pg_pending_add(void *self, const tk_hash *ticket_hash,
     TK_ARG_CHECK(s->ctx, ticket_hash != NULL && sender != NULL &&
                  face_value != NULL && added != NULL);
     TK_ARG_CHECK(s->ctx, !tk_u256_is_zero(face_value));
-    if ((st = tk__pg_enter(s)) != TK_OK)
-        return st;
-    if ((st = tk__pg_simple(s, TK_PG_BEGIN)) == TK_OK) {
-        st = pending_decide(s, ticket_hash, sender, face_value, limit, added);
-        st = tk__pg_finish(s, st);
-    }
-    pthread_mutex_unlock(&s->mu);
+    return pending_add_tx(s, NULL, ticket_hash, sender, face_value, limit, added);
+}
+
+tk_status tk__pg_pending_add_fenced(void *self, const tk_lease_fence *fence,
+                                    const tk_hash *ticket_hash,
+                                    const tk_address *sender,
+                                    const tk_u256 *face_value,
+                                    const tk_u256 *limit, int *added)
+{
+    tk_store_pg *s = self;
+
+    if (added != NULL)
+        *added = 0;
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, tk__lease_fence_ok(fence) && ticket_hash != NULL &&
+                 sender != NULL && face_value != NULL && added != NULL);
+    TK_ARG_CHECK(s->ctx, !tk_u256_is_zero(face_value));
+    return pending_add_tx(s, fence, ticket_hash, sender, face_value, limit, added);
+}
+
+/* pending_remove: one statement; fenced (a transaction with the check)
+ * when fence is not NULL (arguments checked). */
+static tk_status pending_remove_tx(tk_store_pg *s, const tk_lease_fence *fence,
+                                   const tk_hash *ticket_hash, int *removed)
+{
+    tk__pg_params p = {0};
+    uint64_t n = 0;
+    tk_status st = fence != NULL ? begin_fenced(s, fence) : tk__pg_enter(s);
+
     if (st != TK_OK)
-        *added = 0; /* rolled back (or unknown: a retry tells) */
+        return st;
+    tk__pg_param_bytes(&p, ticket_hash->bytes, TK_HASH_LEN);
+    st = tk__pg_run(s, TK_PG_PENDING_DELETE, &p, &n);
+    if (fence != NULL)
+        st = tk__pg_finish(s, st);
+    pthread_mutex_unlock(&s->mu);
+    *removed = st == TK_OK && n > 0;
     return st;
 }
 
@@ -123,21 +207,26 @@ tk_status tk__pg_pending_remove(void *self, const tk_hash *ticket_hash,
                                 int *removed)
 {
     tk_store_pg *s = self;
-    tk__pg_params p = {0};
-    uint64_t n = 0;
-    tk_status st;
 
     if (removed != NULL)
         *removed = 0;
     TK_ARG_CHECK_NOCTX(s != NULL);
     TK_ARG_CHECK(s->ctx, ticket_hash != NULL && removed != NULL);
-    tk__pg_param_bytes(&p, ticket_hash->bytes, TK_HASH_LEN);
-    if ((st = tk__pg_enter(s)) != TK_OK)
-        return st;
-    st = tk__pg_run(s, TK_PG_PENDING_DELETE, &p, &n);
-    pthread_mutex_unlock(&s->mu);
-    *removed = st == TK_OK && n > 0;
-    return st;
+    return pending_remove_tx(s, NULL, ticket_hash, removed);
+}
+
+tk_status tk__pg_pending_remove_fenced(void *self, const tk_lease_fence *fence,
+                                       const tk_hash *ticket_hash,
+                                       int *removed)
+{
+    tk_store_pg *s = self;
+
+    if (removed != NULL)
+        *removed = 0;
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, tk__lease_fence_ok(fence) && ticket_hash != NULL &&
+                 removed != NULL);
+    return pending_remove_tx(s, fence, ticket_hash, removed);
 }
 
 tk_status tk__pg_pending_total(void *self, const tk_address *sender,
@@ -200,6 +289,25 @@ tk_status tk__pg_lease_release(void *self, const char *holder)
     if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
     st = tk__pg_run(s, TK_PG_LEASE_RELEASE, &p, NULL);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+tk_status tk__pg_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                  const tk_hash *ticket_hash,
+                                  tk_winner_state state,
+                                  const tk_hash *tx_hash)
+{
+    tk_store_pg *s = self;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, tk__lease_fence_ok(fence) && ticket_hash != NULL &&
+                 (unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
+    if ((st = begin_fenced(s, fence)) != TK_OK)
+        return st;
+    st = tk__pg_set_state_run(s, ticket_hash, state, tx_hash);
+    st = tk__pg_finish(s, st);
     pthread_mutex_unlock(&s->mu);
     return st;
 }

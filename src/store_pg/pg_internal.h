@@ -35,6 +35,7 @@ typedef enum tk__pg_stmt_id {
     TK_PG_PENDING_DELETE,
     TK_PG_LEASE_ACQUIRE,
     TK_PG_LEASE_RELEASE,
+    TK_PG_LEASE_FENCE,
     TK_PG_COUNT
 } tk__pg_stmt_id;
 
@@ -190,5 +191,21 @@ tk_status tk__pg_pending_total(void *self, const tk_address *sender,
 tk_status tk__pg_lease_acquire(void *self, const char *holder,
                                uint32_t ttl_ms, uint64_t *token);
 tk_status tk__pg_lease_release(void *self, const char *holder);
+tk_status tk__pg_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                  const tk_hash *ticket_hash,
+                                  tk_winner_state state,
+                                  const tk_hash *tx_hash);
+tk_status tk__pg_pending_add_fenced(void *self, const tk_lease_fence *fence,
+                                    const tk_hash *ticket_hash,
+                                    const tk_address *sender,
+                                    const tk_u256 *face_value,
+                                    const tk_u256 *limit, int *added);
+tk_status tk__pg_pending_remove_fenced(void *self, const tk_lease_fence *fence,
+                                       const tk_hash *ticket_hash,
+                                       int *removed);
+/* set_state's statement (s->mu held, inside or outside a transaction):
+ * TK_ERR_NOT_FOUND when no row changed. */
+tk_status tk__pg_set_state_run(tk_store_pg *s, const tk_hash *ticket_hash,
+                               tk_winner_state state, const tk_hash *tx_hash);
 
 #endif /* TK_STORE_PG_INTERNAL_H */

@@ -117,28 +117,37 @@ static tk_status pg_get_winner(void *self, const tk_hash *ticket_hash,
     return st;
 }
 
-static tk_status pg_set_state(void *self, const tk_hash *ticket_hash,
-                              tk_winner_state state, const tk_hash *tx_hash)
+tk_status tk__pg_set_state_run(tk_store_pg *s, const tk_hash *ticket_hash,
+                               tk_winner_state state, const tk_hash *tx_hash)
 {
-    tk_store_pg *s = self;
     tk__pg_params p = {0};
     uint64_t changed = 0;
     tk_status st;
 
-    TK_ARG_CHECK_NOCTX(s != NULL);
-    TK_ARG_CHECK(s->ctx, ticket_hash != NULL &&
-                 (unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
     tk__pg_param_bytes(&p, ticket_hash->bytes, 32);
     tk__pg_param_i64(&p, (int64_t)state);
     if (tx_hash != NULL)
         tk__pg_param_bytes(&p, tx_hash->bytes, 32);
     else
         tk__pg_param_null(&p);
+    st = tk__pg_run(s, TK_PG_SET_STATE, &p, &changed);
+    return st == TK_OK && changed == 0 ? TK_ERR_NOT_FOUND : st;
+}
+
+static tk_status pg_set_state(void *self, const tk_hash *ticket_hash,
+                              tk_winner_state state, const tk_hash *tx_hash)
+{
+    tk_store_pg *s = self;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, ticket_hash != NULL &&
+                 (unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
     if ((st = tk__pg_enter(s)) != TK_OK)
         return st;
-    st = tk__pg_run(s, TK_PG_SET_STATE, &p, &changed);
+    st = tk__pg_set_state_run(s, ticket_hash, state, tx_hash);
     pthread_mutex_unlock(&s->mu);
-    return st == TK_OK && changed == 0 ? TK_ERR_NOT_FOUND : st;
+    return st;
 }
 
 static tk_status pg_list(void *self, const tk_address *sender,
@@ -223,6 +232,9 @@ tk_status tk_store_pg_iface(tk_store_pg *s, tk_store *out)
     out->pending_total = tk__pg_pending_total;
     out->lease_acquire = tk__pg_lease_acquire;
     out->lease_release = tk__pg_lease_release;
+    out->set_state_fenced = tk__pg_set_state_fenced;
+    out->pending_add_fenced = tk__pg_pending_add_fenced;
+    out->pending_remove_fenced = tk__pg_pending_remove_fenced;
     return TK_OK;
 }
 

@@ -5,6 +5,7 @@
  * locking is what is tested). Also: a SQLite file of schema version 4
  * gains the two tables when a newer library opens it. */
 #include "fleet_contract.h"
+#include "test_winner.h"
 
 #include "store/sqlite_internal.h"
 #include "ticket/store_sqlite.h"
@@ -109,6 +110,48 @@ static void test_sqlite_race(void **state)
         tk_store_sqlite_destroy(s[i]);
 }
 
+static tk_winner fence_winner(uint32_t nonce)
+{
+    tk_address recipient, sender;
+    tk_winner w;
+    memset(&recipient, 0x31, sizeof recipient);
+    memset(&sender, 0x32, sizeof sender);
+    tk_test_winner(&w, &recipient, &sender, 1000, nonce, 500);
+    return w;
+}
+
+static void test_mem_fence(void **state)
+{
+    tk_store_mem *m = NULL;
+    tk_store st;
+    tk_winner w1 = fence_winner(1), w2 = fence_winner(2);
+    (void)state;
+    assert_int_equal(tk_store_mem_create(&m), TK_OK);
+    assert_int_equal(tk_store_mem_iface(m, &st), TK_OK);
+    tk_test_store_fence_contract(&st, &w1);
+    tk_test_store_fence_race(&st, 1, &w2);
+    tk_store_mem_destroy(m);
+}
+
+/* Two connections on one file: the writer's and the taker's. */
+static void test_sqlite_fence(void **state)
+{
+    char path[300];
+    tk_store_sqlite *s[2] = {NULL};
+    tk_store st[2];
+    tk_winner w1 = fence_winner(1), w2 = fence_winner(2);
+    (void)state;
+    db_path(path, sizeof path, "fence.db");
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(tk_store_sqlite_create(&s[i], path, NULL), TK_OK);
+        assert_int_equal(tk_store_sqlite_iface(s[i], &st[i]), TK_OK);
+    }
+    tk_test_store_fence_contract(&st[0], &w1);
+    tk_test_store_fence_race(st, 2, &w2);
+    for (int i = 0; i < 2; i++)
+        tk_store_sqlite_destroy(s[i]);
+}
+
 /* A version-4 file (written by the migration steps up to 4) is migrated
  * on open. */
 static void test_sqlite_migrates_v4(void **state)
@@ -141,6 +184,8 @@ int main(void)
         cmocka_unit_test(test_sqlite_contract),
         cmocka_unit_test(test_sqlite_race),
         cmocka_unit_test(test_sqlite_migrates_v4),
+        cmocka_unit_test(test_mem_fence),
+        cmocka_unit_test(test_sqlite_fence),
     };
     return cmocka_run_group_tests(tests, dir_setup, dir_teardown);
 }

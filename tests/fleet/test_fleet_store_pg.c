@@ -21,6 +21,7 @@
  *   TK_ERR_STORE_UNAVAILABLE, nothing applied, and the same store objects
  *   work once the server is back. */
 #include "fleet_contract.h"
+#include "test_winner.h"
 #include "store_backends.h"
 
 #include "ticket/store_pg.h"
@@ -106,6 +107,22 @@ static void test_contract(void **state)
     fixture *f = *state;
     tk_test_store_pending_contract(&f->st[0]);
     tk_test_store_lease_contract(&f->st[0]);
+}
+
+/* The fenced writes, and one tenure's writer racing a takeover on
+ * another connection (FOR SHARE on the lease row against the acquisition's
+ * update). */
+static void test_fence(void **state)
+{
+    fixture *f = *state;
+    tk_address recipient, sender;
+    tk_winner w1, w2;
+    memset(&recipient, 0x31, sizeof recipient);
+    memset(&sender, 0x32, sizeof sender);
+    tk_test_winner(&w1, &recipient, &sender, 1000, 1, 500);
+    tk_test_winner(&w2, &recipient, &sender, 1000, 2, 500);
+    tk_test_store_fence_contract(&f->st[0], &w1);
+    tk_test_store_fence_race(f->st, CONNS, &w2);
 }
 
 static void test_race(void **state)
@@ -485,6 +502,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_barrier_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_repeatable, setup_repeatable,
                                         teardown),

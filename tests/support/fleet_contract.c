@@ -296,3 +296,213 @@ void tk_test_store_fleet_race(const tk_store *stores, size_t n_stores)
     assert_true(t1 > t0);
     assert_int_equal(stores[0].lease_release(stores[0].self, "probe"), TK_OK);
 }
+
+/* ---- fenced writes --------------------------------------------------------*/
+
+static tk_status fenced_add(const tk_store *st, const tk_lease_fence *f, uint8_t id,
+                            const tk_address *sender, uint64_t face,
+                            const uint64_t *limit, int *added)
+{
+    tk_hash h;
+    tk_u256 v = tk_test_u256(face), l = tk_test_u256(limit ? *limit : 0);
+    memset(&h, 0, sizeof h);
+    h.bytes[0] = id;
+    h.bytes[31] = 0x5a;
+    return st->pending_add_fenced(st->self, f, &h, sender, &v, limit ? &l : NULL, added);
+}
+
+static tk_status fenced_remove(const tk_store *st, const tk_lease_fence *f, uint8_t id,
+                               int *removed)
+{
+    tk_hash h;
+    memset(&h, 0, sizeof h);
+    h.bytes[0] = id;
+    h.bytes[31] = 0x5a;
+    return st->pending_remove_fenced(st->self, f, &h, removed);
+}
+
+static void assert_winner(const tk_store *st, const tk_winner *w, tk_winner_state state,
+                          uint8_t tx_byte, uint32_t attempts)
+{
+    tk_winner got;
+    assert_int_equal(st->get_winner(st->self, &w->ticket_hash, &got), TK_OK);
+    assert_int_equal(got.state, state);
+    assert_int_equal(got.tx_hash.bytes[0], tx_byte);
+    assert_int_equal(got.attempts, attempts);
+}
+
+void tk_test_store_fence_contract(const tk_store *st, const tk_winner *w)
+{
+    tk_address a;
+    tk_hash tx, unknown;
+    uint64_t ta = 0, tb = 0, t = 0, lim = 50;
+    int added = -1, removed = -1;
+
+    assert_non_null(st->set_state_fenced);
+    assert_non_null(st->pending_add_fenced);
+    assert_non_null(st->pending_remove_fenced);
+    memset(&a, 0xd4, sizeof a);
+    memset(&tx, 0x71, sizeof tx);
+    memset(&unknown, 0xee, sizeof unknown);
+    assert_int_equal(st->put_winner(st->self, w), TK_OK);
+    assert_int_equal(st->lease_acquire(st->self, "fence-a", 10000, &ta), TK_OK);
+    {
+        const tk_lease_fence fa = {"fence-a", ta}, next = {"fence-a", ta + 1},
+                             other = {"fence-b", ta}, zero = {"fence-a", 0},
+                             empty = {"", ta};
+
+        /* The live tenure writes like the plain functions. */
+        assert_int_equal(st->set_state_fenced(st->self, &fa, &w->ticket_hash,
+                                              TK_WINNER_SUBMITTED, &tx), TK_OK);
+        assert_winner(st, w, TK_WINNER_SUBMITTED, 0x71, 1);
+        assert_int_equal(st->set_state_fenced(st->self, &fa, &unknown, TK_WINNER_FAILED,
+                                              NULL), TK_ERR_NOT_FOUND);
+        assert_int_equal(fenced_add(st, &fa, 20, &a, 30, &lim, &added), TK_OK);
+        assert_int_equal(added, 1);
+        assert_int_equal(fenced_add(st, &fa, 20, &a, 30, &lim, &added), TK_OK);
+        assert_int_equal(added, 0); /* counted once */
+        assert_int_equal(fenced_add(st, &fa, 21, &a, 21, &lim, &added),
+                         TK_ERR_PENDING_LIMIT);
+        assert_int_equal(added, 0);
+        assert_int_equal(tk_test_pending_total(st, &a), 30);
+
+        /* Another token or holder of a live lease: nothing changes. */
+        assert_int_equal(st->set_state_fenced(st->self, &next, &w->ticket_hash,
+                                              TK_WINNER_FAILED, NULL), TK_ERR_LEASE_LOST);
+        assert_int_equal(st->set_state_fenced(st->self, &other, &w->ticket_hash,
+                                              TK_WINNER_FAILED, NULL), TK_ERR_LEASE_LOST);
+        assert_int_equal(fenced_add(st, &other, 22, &a, 1, NULL, &added), TK_ERR_LEASE_LOST);
+        assert_int_equal(added, 0);
+        assert_int_equal(fenced_remove(st, &next, 20, &removed), TK_ERR_LEASE_LOST);
+        assert_int_equal(removed, 0);
+        assert_winner(st, w, TK_WINNER_SUBMITTED, 0x71, 1);
+        assert_int_equal(tk_test_pending_total(st, &a), 30);
+
+        /* Bad fences are caller bugs. */
+        assert_int_equal(st->set_state_fenced(st->self, NULL, &w->ticket_hash,
+                                              TK_WINNER_FAILED, NULL), TK_ERR_ILLEGAL_ARG);
+        assert_int_equal(st->set_state_fenced(st->self, &zero, &w->ticket_hash,
+                                              TK_WINNER_FAILED, NULL), TK_ERR_ILLEGAL_ARG);
+        assert_int_equal(fenced_add(st, &empty, 22, &a, 1, NULL, &added), TK_ERR_ILLEGAL_ARG);
+        assert_int_equal(fenced_remove(st, NULL, 20, &removed), TK_ERR_ILLEGAL_ARG);
+
+        /* A takeover ends fence-a's tenure: its writes change nothing. */
+        assert_int_equal(st->lease_release(st->self, "fence-a"), TK_OK);
+        assert_int_equal(st->lease_acquire(st->self, "fence-b", 10000, &tb), TK_OK);
+        assert_int_equal(tb, ta + 1);
+        assert_int_equal(st->set_state_fenced(st->self, &fa, &w->ticket_hash,
+                                              TK_WINNER_FAILED, NULL), TK_ERR_LEASE_LOST);
+        assert_int_equal(fenced_add(st, &fa, 22, &a, 1, NULL, &added), TK_ERR_LEASE_LOST);
+        assert_int_equal(fenced_remove(st, &fa, 20, &removed), TK_ERR_LEASE_LOST);
+        assert_winner(st, w, TK_WINNER_SUBMITTED, 0x71, 1);
+        assert_int_equal(tk_test_pending_total(st, &a), 30);
+    }
+    {
+        const tk_lease_fence fb = {"fence-b", tb};
+
+        assert_int_equal(fenced_remove(st, &fb, 20, &removed), TK_OK);
+        assert_int_equal(removed, 1);
+        assert_int_equal(tk_test_pending_total(st, &a), 0);
+        /* Expired with no one else holding it: the tenure is over all the
+         * same (a renewal now would start a new one). 400 ms: long enough
+         * for the call before the sleep even under valgrind. */
+        assert_int_equal(st->lease_acquire(st->self, "fence-b", 400, &t), TK_OK);
+        assert_int_equal(t, tb);
+        assert_int_equal(st->set_state_fenced(st->self, &fb, &w->ticket_hash,
+                                              TK_WINNER_FAILED, NULL), TK_OK);
+        sleep_ms(500);
+        assert_int_equal(st->set_state_fenced(st->self, &fb, &w->ticket_hash,
+                                              TK_WINNER_NEW, NULL), TK_ERR_LEASE_LOST);
+        assert_int_equal(fenced_add(st, &fb, 23, &a, 1, NULL, &added), TK_ERR_LEASE_LOST);
+        assert_winner(st, w, TK_WINNER_FAILED, 0x71, 1);
+        assert_int_equal(tk_test_pending_total(st, &a), 0);
+        /* The plain functions are not fenced. */
+        assert_int_equal(st->set_state(st->self, &w->ticket_hash, TK_WINNER_NEW, NULL),
+                         TK_OK);
+        assert_winner(st, w, TK_WINNER_NEW, 0x71, 1);
+    }
+}
+
+/* One tenure's writer racing the takeover by another connection: once the
+ * taker holds the lease, no write of the old tenure may land. */
+typedef struct fence_race {
+    const tk_store *st;
+    const tk_winner *w;
+    uint64_t token;
+    atomic_int taken;     /* the taker's acquisition returned */
+    atomic_int done;      /* the taker wrote and waited */
+    atomic_int ok, lost, ok_after_lost, ok_after_taken, errors;
+} fence_race;
+
+static void *fence_writer(void *arg)
+{
+    fence_race *r = arg;
+    const tk_lease_fence f = {"fence-old", r->token};
+    uint32_t i = 0;
+
+    while (!atomic_load(&r->done)) {
+        tk_hash tx;
+        int taken = atomic_load(&r->taken);
+        tk_status s;
+        memset(&tx, 0, sizeof tx);
+        tx.bytes[0] = 0x01;
+        memcpy(tx.bytes + 1, &i, sizeof i);
+        i++;
+        s = r->st->set_state_fenced(r->st->self, &f, &r->w->ticket_hash,
+                                    TK_WINNER_SUBMITTED, &tx);
+        if (s == TK_OK) {
+            atomic_fetch_add(&r->ok, 1);
+            if (atomic_load(&r->lost))
+                atomic_fetch_add(&r->ok_after_lost, 1);
+            if (taken) /* started after the takeover had returned */
+                atomic_fetch_add(&r->ok_after_taken, 1);
+        } else if (s == TK_ERR_LEASE_LOST) {
+            atomic_fetch_add(&r->lost, 1);
+        } else {
+            atomic_fetch_add(&r->errors, 1);
+        }
+    }
+    return NULL;
+}
+
+void tk_test_store_fence_race(const tk_store *stores, size_t n_stores, const tk_winner *w)
+{
+    static fence_race r;
+    const tk_store *taker = &stores[n_stores - 1];
+    uint64_t tn = 0;
+    pthread_t th;
+    tk_hash mark;
+    tk_winner got;
+
+    memset(&r, 0, sizeof r);
+    r.st = &stores[0];
+    r.w = w;
+    assert_int_equal(r.st->put_winner(r.st->self, w), TK_OK);
+    assert_int_equal(r.st->lease_acquire(r.st->self, "fence-old", 600, &r.token), TK_OK);
+    assert_int_equal(pthread_create(&th, NULL, fence_writer, &r), 0);
+    /* Take over as soon as the lease expires (the old tenure keeps writing). */
+    while (taker->lease_acquire(taker->self, "fence-new", 10000, &tn) == TK_ERR_LEASE_HELD)
+        sleep_ms(5);
+    assert_int_equal(tn, r.token + 1);
+    atomic_store(&r.taken, 1);
+    {
+        const tk_lease_fence fn = {"fence-new", tn};
+        memset(&mark, 0, sizeof mark);
+        mark.bytes[0] = 0x02;
+        assert_int_equal(taker->set_state_fenced(taker->self, &fn, &w->ticket_hash,
+                                                 TK_WINNER_FAILED, &mark), TK_OK);
+    }
+    sleep_ms(200); /* the old tenure goes on trying */
+    atomic_store(&r.done, 1);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(atomic_load(&r.errors), 0);
+    assert_true(atomic_load(&r.ok) > 0);   /* it did write while it held it */
+    assert_true(atomic_load(&r.lost) > 0); /* and tried after */
+    assert_int_equal(atomic_load(&r.ok_after_lost), 0);
+    assert_int_equal(atomic_load(&r.ok_after_taken), 0);
+    /* The new tenure's write is the last one. */
+    assert_int_equal(taker->get_winner(taker->self, &w->ticket_hash, &got), TK_OK);
+    assert_int_equal(got.state, TK_WINNER_FAILED);
+    assert_memory_equal(got.tx_hash.bytes, mark.bytes, TK_HASH_LEN);
+    assert_int_equal(taker->lease_release(taker->self, "fence-new"), TK_OK);
+}
