@@ -29,7 +29,10 @@
  *    of stuck transactions (its poll step runs only after the guard
  *    allowed it, when anything is pending); likewise right
  *    before every outcome is written to the store (may_settle): such a
- *    node settles nothing, the next holder does;
+ *    node settles nothing, the next holder does; and every store write of
+ *    the tenure is fenced by its token (store.h *_fenced, which the store
+ *    must have): one that finds the lease expired or taken over writes
+ *    nothing and ends the tenure;
  *  - a tenure's end (and so every new tenure) forgets the sender's local
  *    nonce count, and so does a transaction given up as lost: the next
  *    send takes the node's pending count, so a nonce that was never mined
@@ -97,7 +100,8 @@ typedef struct tk_eth_fleet_state {
  *                 lease_* and pending_* operations and the monitor must
  *                 be tk_monitor_create_shared over it.
  *  Returns: TK_OK; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (NULL; a bad holder
- *           id; lease_ms 0; a store without the fleet operations; a
+ *           id; lease_ms 0; a store without the fleet operations
+ *           (lease_*, pending_*, *_fenced); a
  *           monitor that is not shared; a zero broker; a chain view
  *           without ticket_used; cfg as tk_redeem_queue_create). */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_eth_fleet_redeemer_create(

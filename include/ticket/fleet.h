@@ -34,8 +34,13 @@
  *  lease (a stall longer than lease_ms) fails the submit (the winners stay
  *  queued) instead of sending. So is the settling of every reconciled
  *  transaction: a holder that lost the lease meanwhile settles nothing
- *  (its tenure ends; the next holder settles them). The fencing token (tk_fleet_redeemer_state)
- *  names the tenure, for a transaction sender that wants to check it too.
+ *  (its tenure ends; the next holder settles them). Every store write of a
+ *  tenure (winner states, pending claims and releases) is fenced by its
+ *  token (store.h *_fenced): a holder whose lease expired or was taken
+ *  over between a renewal and a write writes nothing, and its tenure ends
+ *  there (*leading 0). The store must have the fenced functions. The
+ *  fencing token (tk_fleet_redeemer_state) names the tenure, for a
+ *  transaction sender that wants to check it too.
  *
  *  No network I/O here: the receipt lookup and the submit are the node's
  *  callbacks (on a real chain tk_rpc_get_receipt and the transaction
@@ -90,7 +95,8 @@ typedef struct tk_fleet_redeemer tk_fleet_redeemer;
 /** Create a redeemer; it holds nothing until its first on_block.
  *  Returns: TK_OK; TK_ERR_NOMEM; TK_ERR_ILLEGAL_ARG (a NULL argument or
  *           callback; a bad holder id; lease_ms or receipt_wait_blocks 0;
- *           a store without the lease_* and pending_* operations; a monitor
+ *           a store without the lease_*, pending_* and *_fenced
+ *           operations; a monitor
  *           not created shared over it; rcfg as tk_redeem_queue_create).
  *  In:      fcfg, rcfg: copied (holder too). store, chain: copied, their
  *           self pointers must stay valid; monitor: borrowed, from

@@ -9,6 +9,7 @@
 #include "eth/redeem_internal.h"
 #include "eth/txsender_internal.h"
 #include "fleet/lease.h"
+#include "monitor/monitor_internal.h"
 #include "store/fleet_table.h"
 
 #include <pthread.h>
@@ -88,6 +89,10 @@ tk_status tk_eth_fleet_redeemer_create(const tk_ctx *ctx,
                           store->pending_add != NULL &&
                           store->pending_remove != NULL &&
                           store->pending_total != NULL && store->list != NULL);
+    TK_ARG_CHECK(ctx, store->set_state_fenced != NULL &&
+                          store->pending_add_fenced != NULL &&
+                          store->pending_remove_fenced != NULL);
+    TK_ARG_CHECK(ctx, tk__monitor_can_fence(monitor));
     TK_ARG_CHECK(ctx, tk_monitor_is_shared(monitor));
     /* What tk_eth_redeemer_create would refuse on the first block,
      * refused now. */
@@ -155,9 +160,13 @@ static tk_status start_tenure(tk_eth_fleet_redeemer *r, uint64_t token)
 {
     tk_status st;
 
+    tk_lease_fence fence = {r->lease.holder, token};
+
     stop_leading(r);
-    st = tk_eth_redeemer_create(r->ctx, &r->rd, &r->opts, &r->cfg, &r->store,
-                                &r->chain, r->monitor, r->sender, r->rpc);
+    /* Every store write of the tenure is fenced by its token. */
+    st = tk__eth_redeemer_create_fenced(r->ctx, &r->rd, &r->opts, &r->cfg, &r->store,
+                                        &r->chain, r->monitor, r->sender, r->rpc,
+                                        &fence);
     if (st == TK_OK && r->tx_fn != NULL)
         st = tk_eth_redeemer_set_tx_callback(r->rd, r->tx_fn, r->tx_data);
     if (st != TK_OK) {
@@ -195,6 +204,13 @@ tk_status tk_eth_fleet_redeemer_on_block(tk_eth_fleet_redeemer *r,
         r->state.leading = 1;
         *leading = 1;
         st = tk_eth_redeemer_on_block(r->rd, block);
+    }
+    if (st == TK_ERR_LEASE_LOST) {
+        /* A fenced write found the tenure over (this node stalled past
+         * its lease): it ends here; what is left is the next holder's. */
+        stop_leading(r);
+        *leading = 0;
+        st = TK_OK;
     }
     pthread_mutex_unlock(&r->mu);
     return st;

@@ -74,6 +74,9 @@ struct tk_eth_redeemer {
     void *guard_data;
     tk_eth_redeem_guard_fn settle_guard;
     void *settle_guard_data;
+    /* A fenced queue found its tenure over while settling: the next
+     * on_block returns TK_ERR_LEASE_LOST (the fleet redeemer ends it). */
+    int lease_lost;
 };
 
 /* Track a transaction (copies the ticket hashes). */
@@ -83,13 +86,23 @@ void tk__inflight_free(tk__inflight *f);
 
 /* Track every SUBMITTED winner of the store whose transaction and ticket
  * are not tracked yet (at creation: the reconciliation; on every block:
- * a SUBMITTED written late by a holder that had lost the lease, after
- * this redeemer's creation, would otherwise sit untracked forever). */
+ * a SUBMITTED written after this redeemer's creation by anything but a
+ * fenced tenure - an operator, a node of a version before the fenced
+ * writes - would otherwise sit untracked forever). */
 tk_status tk__redeemer_adopt(tk_eth_redeemer *r);
 /* Stop tracking every transaction in flight in the sender, pending ones
  * too (a fleet's tenure ended: the next redeemer tracks them by hash from
  * the store, and this node is no longer the address's nonce authority, so
  * it must not replace them). The redeemer is only destroyed afterwards. */
 void tk__eth_redeemer_abandon(tk_eth_redeemer *r);
+
+/* tk_eth_redeemer_create for one fleet tenure: with fence not NULL every
+ * store write of its queue is fenced (redeem/queue_fence.h). */
+tk_status tk__eth_redeemer_create_fenced(const tk_ctx *ctx, tk_eth_redeemer **out,
+                                        const tk_eth_redeemer_options *opts,
+                                        const tk_redeem_config *cfg,
+                                        const tk_store *store, const tk_chain *chain,
+                                        tk_monitor *monitor, tk_eth_sender *sender,
+                                        tk_rpc *rpc, const tk_lease_fence *fence);
 
 #endif /* TK_ETH_REDEEM_INTERNAL_H */

@@ -4,6 +4,7 @@
  * from the reads at a receipt's block while that receipt is applied). */
 #include "eth/redeem_internal.h"
 #include "eth/txsender_internal.h"
+#include "redeem/queue_fence.h"
 
 #include "core/internal.h"
 #include "core/memzero.h"
@@ -205,12 +206,12 @@ tk_status tk__redeemer_adopt(tk_eth_redeemer *r)
     return st != TK_OK ? st : rc.st;
 }
 
-tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
-                                 const tk_eth_redeemer_options *opts,
-                                 const tk_redeem_config *cfg,
-                                 const tk_store *store, const tk_chain *chain,
-                                 tk_monitor *monitor, tk_eth_sender *sender,
-                                 tk_rpc *rpc)
+tk_status tk__eth_redeemer_create_fenced(const tk_ctx *ctx, tk_eth_redeemer **out,
+                                        const tk_eth_redeemer_options *opts,
+                                        const tk_redeem_config *cfg,
+                                        const tk_store *store, const tk_chain *chain,
+                                        tk_monitor *monitor, tk_eth_sender *sender,
+                                        tk_rpc *rpc, const tk_lease_fence *fence)
 {
     static const tk_address zero;
     tk_eth_redeemer *r;
@@ -240,8 +241,8 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     r->wrapped = (tk_chain){r, w_last_block, w_rounds, w_funds, w_claimed,
                             w_pool, w_gas, w_used};
     pthread_mutex_init(&r->mu, NULL);
-    st = tk_redeem_queue_create(ctx, &r->q, cfg, store, &r->wrapped,
-                                monitor, submit, r);
+    st = tk__redeem_queue_create_fenced(ctx, &r->q, cfg, store, &r->wrapped,
+                                        monitor, submit, r, fence);
     r->store = *store;
     if (st == TK_OK)
         st = tk__redeemer_adopt(r);
@@ -251,6 +252,17 @@ tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
     }
     *out = r;
     return TK_OK;
+}
+
+tk_status tk_eth_redeemer_create(const tk_ctx *ctx, tk_eth_redeemer **out,
+                                 const tk_eth_redeemer_options *opts,
+                                 const tk_redeem_config *cfg,
+                                 const tk_store *store, const tk_chain *chain,
+                                 tk_monitor *monitor, tk_eth_sender *sender,
+                                 tk_rpc *rpc)
+{
+    return tk__eth_redeemer_create_fenced(ctx, out, opts, cfg, store, chain, monitor,
+                                          sender, rpc, NULL);
 }
 
 void tk__eth_redeemer_abandon(tk_eth_redeemer *r)

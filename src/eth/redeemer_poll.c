@@ -77,6 +77,8 @@ static tk_status report(tk_eth_redeemer *r, const tk__inflight *f,
                                  reason != NULL && reason[0] ? reason : NULL);
     r->answering = NULL;
     r->answers = NULL;
+    if (st == TK_ERR_LEASE_LOST)
+        r->lease_lost = 1;
     return st == TK_ERR_NOT_FOUND ? TK_OK : st;
 }
 
@@ -297,7 +299,7 @@ tk_status tk_eth_redeemer_on_block(tk_eth_redeemer *r, uint64_t block)
     /* Failing (store, memory): the next block adopts them. */
     (void)tk__redeemer_adopt(r);
     (void)poll_locked(r, block);
-    st = tk_redeem_queue_on_block(r->q, r->block);
+    st = r->lease_lost ? TK_ERR_LEASE_LOST : tk_redeem_queue_on_block(r->q, r->block);
     pthread_mutex_unlock(&r->mu);
     return st;
 }

@@ -7,6 +7,8 @@
 
 #include "core/internal.h"
 #include "fleet/lease.h"
+#include "monitor/monitor_internal.h"
+#include "redeem/queue_fence.h"
 #include "store/fleet_table.h"
 
 #include <pthread.h>
@@ -102,7 +104,9 @@ tk_status tk_fleet_redeemer_create(const tk_ctx *ctx, tk_fleet_redeemer **out,
     TK_ARG_CHECK(ctx, store->lease_acquire != NULL && store->lease_release != NULL &&
                           store->pending_add != NULL && store->pending_remove != NULL &&
                           store->pending_total != NULL && store->list != NULL);
-    TK_ARG_CHECK(ctx, tk_monitor_is_shared(monitor));
+    TK_ARG_CHECK(ctx, store->set_state_fenced != NULL && store->pending_add_fenced != NULL &&
+                          store->pending_remove_fenced != NULL);
+    TK_ARG_CHECK(ctx, tk_monitor_is_shared(monitor) && tk__monitor_can_fence(monitor));
     /* What tk_redeem_queue_create would refuse, refused now. */
     TK_ARG_CHECK(ctx, rcfg->redeem_gas > 0 && rcfg->batch_ticket_gas > 0 &&
                           rcfg->gas_cap >= rcfg->redeem_gas);
@@ -164,8 +168,9 @@ static int collect_tx(const tk_winner *w, void *data)
 }
 
 /* Settle every SUBMITTED winner's transaction that has a receipt, or that
- * went without one for receipt_wait_blocks (r->mu held). TK_ERR_LEASE_HELD:
- * the lease was lost on the way (the rest is left to the next holder). */
+ * went without one for receipt_wait_blocks (r->mu held). TK_ERR_LEASE_HELD
+ * or TK_ERR_LEASE_LOST: the lease was lost on the way (the rest is left to
+ * the next holder). */
 static tk_status reconcile(tk_fleet_redeemer *r, uint64_t block)
 {
     tx_list now = {NULL, 0, 0};
@@ -231,10 +236,12 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
         return st == TK_ERR_LEASE_HELD ? TK_OK : st; /* the store's status */
     }
     if (r->queue == NULL || new_tenure) {
-        /* A new tenure: whatever this node knew may be stale. */
+        /* A new tenure: whatever this node knew may be stale. Every store
+         * write of the tenure is fenced by its token. */
+        tk_lease_fence fence = {r->lease.holder, token};
         stop_leading(r);
-        st = tk_redeem_queue_create(r->ctx, &r->queue, &r->rcfg, &r->store, &r->chain,
-                                    r->monitor, fenced_submit, r);
+        st = tk__redeem_queue_create_fenced(r->ctx, &r->queue, &r->rcfg, &r->store,
+                                            &r->chain, r->monitor, fenced_submit, r, &fence);
         if (st == TK_OK) {
             tk__fleet_lease_begin(&r->lease, token);
             r->state.token = token;
@@ -245,11 +252,14 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
         r->state.leading = 1;
         st = reconcile(r, block);
     }
-    if (st == TK_ERR_LEASE_HELD) {
-        stop_leading(r); /* lost mid-block: the tenure is over */
-        st = TK_OK;
-    } else if (st == TK_OK) {
+    if (st == TK_OK)
         st = tk_redeem_queue_on_block(r->queue, block);
+    if (st == TK_ERR_LEASE_HELD || st == TK_ERR_LEASE_LOST) {
+        /* Lost mid-block (a renewal failed, or a fenced write found the
+         * tenure over): the tenure ends, and what is left is the next
+         * holder's. */
+        stop_leading(r);
+        st = TK_OK;
     }
     *leading = r->state.leading;
     pthread_mutex_unlock(&r->mu);

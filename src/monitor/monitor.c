@@ -15,6 +15,7 @@
 
 #include "core/internal.h"
 #include "model/mpz_u64.h"
+#include "monitor/monitor_internal.h"
 
 #include <gmp.h>
 #include <pthread.h>
@@ -323,9 +324,9 @@ static tk_status claim_limit(tk_monitor *m, mpz_t limit, const tk_address *sende
     return st;
 }
 
-tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
-                                   const tk_address *sender, const tk_u256 *face_value,
-                                   int check_funds)
+tk_status tk__monitor_claim_pending(tk_monitor *m, const tk_lease_fence *fence,
+                                   const tk_hash *ticket_hash, const tk_address *sender,
+                                   const tk_u256 *face_value, int check_funds)
 {
     tk_status st = TK_OK;
     tk_u256 lim;
@@ -334,6 +335,8 @@ tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
 
     TK_ARG_CHECK_NOCTX(m != NULL);
     TK_ARG_CHECK(m->ctx, ticket_hash != NULL && sender != NULL && face_value != NULL);
+    if (fence != NULL && m->shared && m->store.pending_add_fenced == NULL)
+        return TK_ERR_STATE; /* the fleet redeemers check this first */
     if (tk_u256_is_zero(face_value))
         return TK_OK;
     mpz_init(limit);
@@ -344,15 +347,32 @@ tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
     } else if (st == TK_OK) {
         /* A limit of 2^256 or more cannot be reached by a uint256 total. */
         int unlimited = !check_funds || tk_u256_from_mpz(&lim, limit) != TK_OK;
-        st = m->store.pending_add(m->store.self, ticket_hash, sender, face_value,
-                                  unlimited ? NULL : &lim, &added);
+        st = fence != NULL
+                 ? m->store.pending_add_fenced(m->store.self, fence, ticket_hash, sender,
+                                               face_value, unlimited ? NULL : &lim, &added)
+                 : m->store.pending_add(m->store.self, ticket_hash, sender, face_value,
+                                        unlimited ? NULL : &lim, &added);
     }
     mpz_clear(limit);
     return st;
 }
 
-tk_status tk_monitor_release_pending(tk_monitor *m, const tk_hash *ticket_hash,
-                                     const tk_address *sender, const tk_u256 *face_value)
+int tk__monitor_can_fence(const tk_monitor *m)
+{
+    return m != NULL && (!m->shared || (m->store.pending_add_fenced != NULL &&
+                                        m->store.pending_remove_fenced != NULL));
+}
+
+tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
+                                   const tk_address *sender, const tk_u256 *face_value,
+                                   int check_funds)
+{
+    return tk__monitor_claim_pending(m, NULL, ticket_hash, sender, face_value, check_funds);
+}
+
+tk_status tk__monitor_release_pending(tk_monitor *m, const tk_lease_fence *fence,
+                                     const tk_hash *ticket_hash, const tk_address *sender,
+                                     const tk_u256 *face_value)
 {
     int removed = 0;
 
@@ -360,9 +380,19 @@ tk_status tk_monitor_release_pending(tk_monitor *m, const tk_hash *ticket_hash,
     TK_ARG_CHECK(m->ctx, ticket_hash != NULL && sender != NULL && face_value != NULL);
     if (!m->shared)
         return pending_update(m, sender, face_value, 0, NULL);
+    if (fence != NULL && m->store.pending_remove_fenced == NULL)
+        return TK_ERR_STATE;
     if (tk_u256_is_zero(face_value))
         return TK_OK;
+    if (fence != NULL)
+        return m->store.pending_remove_fenced(m->store.self, fence, ticket_hash, &removed);
     return m->store.pending_remove(m->store.self, ticket_hash, &removed);
+}
+
+tk_status tk_monitor_release_pending(tk_monitor *m, const tk_hash *ticket_hash,
+                                     const tk_address *sender, const tk_u256 *face_value)
+{
+    return tk__monitor_release_pending(m, NULL, ticket_hash, sender, face_value);
 }
 
 tk_status tk_monitor_pending(tk_monitor *m, tk_u256 *out, const tk_address *sender)

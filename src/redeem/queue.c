@@ -3,8 +3,11 @@
  * settling a winner, backoff), operator requeue and stats. The block
  * handler is in queue_block.c, the outcome handler in queue_outcome.c. */
 #include "redeem/queue_internal.h"
+#include "redeem/queue_fence.h"
 
 #include "core/memzero.h"
+#include "monitor/monitor_internal.h"
+#include "store/fleet_table.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +86,7 @@ tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
     if (state != TK_WINNER_CONFIRMED && state != TK_WINNER_FAILED &&
         state != TK_WINNER_USED && state != TK_WINNER_EXPIRED)
         return TK_ERR_INTERNAL;
-    st = q->store.set_state(q->store.self, &w->ticket_hash, state, NULL);
+    st = tk__redeem_set_state(q, &w->ticket_hash, state, NULL);
     if (st != TK_OK)
         return st;
     switch (state) {
@@ -192,14 +195,36 @@ void tk_redeem_queue_destroy(tk_redeem_queue *q)
     free(q);
 }
 
+tk_status tk__redeem_set_state(tk_redeem_queue *q, const tk_hash *ticket_hash,
+                               tk_winner_state state, const tk_hash *tx_hash)
+{
+    if (q->fence.holder != NULL)
+        return q->store.set_state_fenced(q->store.self, &q->fence, ticket_hash, state,
+                                         tx_hash);
+    return q->store.set_state(q->store.self, ticket_hash, state, tx_hash);
+}
+
+tk_status tk__redeem_claim(tk_redeem_queue *q, const tk_winner *w, int check_funds)
+{
+    return tk__monitor_claim_pending(q->monitor, q->fence.holder != NULL ? &q->fence : NULL,
+                                     &w->ticket_hash, &w->ticket.sender,
+                                     &w->ticket.face_value, check_funds);
+}
+
+void tk__redeem_release(tk_redeem_queue *q, const tk_winner *w)
+{
+    (void)tk__monitor_release_pending(q->monitor,
+                                      q->fence.holder != NULL ? &q->fence : NULL,
+                                      &w->ticket_hash, &w->ticket.sender,
+                                      &w->ticket.face_value);
+}
+
 static tk_status claim_all(tk_redeem_queue *q, const tk__winner_vec *v, size_t *done)
 {
     tk_status st = TK_OK;
 
     for (*done = 0; st == TK_OK && *done < v->n; ++*done)
-        st = tk_monitor_claim_pending(q->monitor, &v->v[*done].ticket_hash,
-                                      &v->v[*done].ticket.sender,
-                                      &v->v[*done].ticket.face_value, 0);
+        st = tk__redeem_claim(q, &v->v[*done], 0);
     if (st != TK_OK)
         --*done; /* the failed one changed nothing */
     return st;
@@ -208,9 +233,7 @@ static tk_status claim_all(tk_redeem_queue *q, const tk__winner_vec *v, size_t *
 static void release_all(tk_redeem_queue *q, const tk__winner_vec *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        (void)tk_monitor_release_pending(q->monitor, &v->v[i].ticket_hash,
-                                         &v->v[i].ticket.sender,
-                                         &v->v[i].ticket.face_value);
+        tk__redeem_release(q, &v->v[i]);
 }
 
 /* A restarted node: in-flight redemptions count as pending again. On a
@@ -237,11 +260,11 @@ static tk_status restore_pending(tk_redeem_queue *q)
     return st;
 }
 
-tk_status tk_redeem_queue_create(const tk_ctx *ctx, tk_redeem_queue **out,
-                                 const tk_redeem_config *cfg,
-                                 const tk_store *store, const tk_chain *chain,
-                                 tk_monitor *monitor,
-                                 tk_redeem_submit_fn submit, void *submit_data)
+tk_status tk__redeem_queue_create_fenced(const tk_ctx *ctx, tk_redeem_queue **out,
+                                        const tk_redeem_config *cfg,
+                                        const tk_store *store, const tk_chain *chain,
+                                        tk_monitor *monitor, tk_redeem_submit_fn submit,
+                                        void *submit_data, const tk_lease_fence *fence)
 {
     tk_redeem_queue *q;
     tk_status st;
@@ -256,6 +279,8 @@ tk_status tk_redeem_queue_create(const tk_ctx *ctx, tk_redeem_queue **out,
                           chain->ticket_used != NULL);
     TK_ARG_CHECK(ctx, cfg->redeem_gas > 0 && cfg->batch_ticket_gas > 0 &&
                           cfg->gas_cap >= cfg->redeem_gas);
+    TK_ARG_CHECK(ctx, fence == NULL || (tk__lease_fence_ok(fence) &&
+                                        store->set_state_fenced != NULL));
     q = calloc(1, sizeof *q);
     if (q == NULL)
         return TK_ERR_NOMEM;
@@ -272,6 +297,11 @@ tk_status tk_redeem_queue_create(const tk_ctx *ctx, tk_redeem_queue **out,
     q->submit = submit;
     q->submit_data = submit_data;
     q->max_per_call = max_per_call(cfg);
+    if (fence != NULL) {
+        memcpy(q->fence_holder, fence->holder, strlen(fence->holder) + 1);
+        q->fence.holder = q->fence_holder;
+        q->fence.token = fence->token;
+    }
     st = restore_pending(q);
     if (st != TK_OK) {
         tk_redeem_queue_destroy(q);
@@ -279,6 +309,16 @@ tk_status tk_redeem_queue_create(const tk_ctx *ctx, tk_redeem_queue **out,
     }
     *out = q;
     return TK_OK;
+}
+
+tk_status tk_redeem_queue_create(const tk_ctx *ctx, tk_redeem_queue **out,
+                                 const tk_redeem_config *cfg,
+                                 const tk_store *store, const tk_chain *chain,
+                                 tk_monitor *monitor,
+                                 tk_redeem_submit_fn submit, void *submit_data)
+{
+    return tk__redeem_queue_create_fenced(ctx, out, cfg, store, chain, monitor, submit,
+                                          submit_data, NULL);
 }
 
 tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,
@@ -297,12 +337,9 @@ tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,
             break;
         case TK_WINNER_SUBMITTED:
         case TK_WINNER_FAILED:
-            st = q->store.set_state(q->store.self, ticket_hash,
-                                    TK_WINNER_NEW, NULL);
+            st = tk__redeem_set_state(q, ticket_hash, TK_WINNER_NEW, NULL);
             if (st == TK_OK && w.state == TK_WINNER_SUBMITTED)
-                (void)tk_monitor_release_pending(q->monitor, ticket_hash,
-                                                 &w.ticket.sender,
-                                                 &w.ticket.face_value);
+                tk__redeem_release(q, &w);
             if (st == TK_OK) /* a CONFIRMED in progress, if any, is moot */
                 tk__verdict_clear(q, ticket_hash);
             break;
@@ -318,7 +355,7 @@ tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,
             else if (used || tk__redeem_expired_onchain(&w, &rounds))
                 st = TK_ERR_STATE;
             else
-                st = q->store.set_state(q->store.self, ticket_hash, TK_WINNER_NEW, NULL);
+                st = tk__redeem_set_state(q, ticket_hash, TK_WINNER_NEW, NULL);
             if (st == TK_OK)
                 tk__verdict_clear(q, ticket_hash);
             break;

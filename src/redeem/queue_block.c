@@ -136,27 +136,31 @@ static void confirm_submitted(tk_redeem_queue *q, const block_ctx *b,
         }
         next = TK_WINNER_CONFIRMED;
     }
-    (void)tk_monitor_release_pending(q->monitor, &w->ticket_hash,
-                                     &w->ticket.sender, &w->ticket.face_value);
+    tk__redeem_release(q, w);
     *st = tk__redeem_settle(q, w, next, TK_REDEEM_CONFIRMED, NULL);
 }
 
 /* Claim the pending amount of each of the k winners (funds checked: on a
  * shared monitor this is the fleet-wide atomic decision); a refused one is
- * deferred and dropped from ws. Returns how many are left. */
-static size_t claim_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
+ * deferred and dropped from ws. Returns how many are left. A lost lease
+ * (*lost = TK_ERR_LEASE_LOST) ends the call: nothing is left to send. */
+static size_t claim_call(tk_redeem_queue *q, tk_winner **ws, size_t k, tk_status *lost)
 {
     size_t kept = 0;
 
     for (size_t i = 0; i < k; i++) {
-        tk_status st = tk_monitor_claim_pending(q->monitor, &ws[i]->ticket_hash,
-                                                &ws[i]->ticket.sender,
-                                                &ws[i]->ticket.face_value, 1);
-        if (st == TK_OK)
+        tk_status st = tk__redeem_claim(q, ws[i], 1);
+        if (st == TK_OK) {
             ws[kept++] = ws[i];
-        else
+        } else if (st == TK_ERR_LEASE_LOST) {
+            *lost = st;
+            for (size_t j = 0; j < kept; j++) /* fails too: the next tenure's */
+                tk__redeem_release(q, ws[j]); /* queue restores the rows */
+            return 0;
+        } else {
             defer(q, ws[i], st == TK_ERR_PENDING_LIMIT ? TK_REDEEM_DEFER_FUNDS
                                                        : TK_REDEEM_DEFER_CHAIN);
+        }
     }
     return kept;
 }
@@ -164,9 +168,7 @@ static size_t claim_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
 static void release_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
 {
     for (size_t i = 0; i < k; i++)
-        (void)tk_monitor_release_pending(q->monitor, &ws[i]->ticket_hash,
-                                         &ws[i]->ticket.sender,
-                                         &ws[i]->ticket.face_value);
+        tk__redeem_release(q, ws[i]);
 }
 
 /* Claim the winners' pending amounts, encode and submit one call, and on
@@ -189,10 +191,9 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     memset(&tx, 0, sizeof tx);
     if (ts == NULL || sigs == NULL || rands == NULL)
         goto out;
-    if ((k = claimed = claim_call(q, ws, k)) == 0) {
-        st = TK_OK;
-        goto out;
-    }
+    st = TK_OK;
+    if ((k = claimed = claim_call(q, ws, k, &st)) == 0)
+        goto out; /* TK_OK, or the lease lost */
     for (size_t i = 0; i < k; i++) {
         ts[i] = ws[i]->ticket;
         sigs[i] = ws[i]->sig;
@@ -225,8 +226,8 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     q->stats.txs_submitted++;
     q->stats.tickets_submitted += k;
     for (size_t i = 0; i < k; i++) {
-        tk_status s2 = q->store.set_state(q->store.self, &ws[i]->ticket_hash,
-                                          TK_WINNER_SUBMITTED, &tx);
+        tk_status s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash,
+                                            TK_WINNER_SUBMITTED, &tx);
         if (s2 != TK_OK && st == TK_OK)
             st = s2;
         tk__backoff_clear(q, &ws[i]->ticket_hash);

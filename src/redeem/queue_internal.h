@@ -9,6 +9,7 @@
 #include "core/internal.h"
 #include "store/winner_vec.h"
 #include "ticket/redeem.h"
+#include "ticket/store.h"
 
 #include <gmp.h>
 #include <pthread.h>
@@ -46,7 +47,21 @@ struct tk_redeem_queue {
     size_t n_verdicts, cap_verdicts;
     tk_redeem_stats stats;
     mpz_t expired_total;
+    /* A fleet tenure's queue writes through the store's fenced functions
+     * (fence.holder points at fence_holder); fence.holder NULL: plain. */
+    tk_lease_fence fence;
+    char fence_holder[TK_LEASE_HOLDER_MAX + 1];
 };
+
+/* The queue's writes: set_state, and the monitor's pending claim and
+ * release, fenced when the queue has a fence. */
+tk_status tk__redeem_set_state(tk_redeem_queue *q, const tk_hash *ticket_hash,
+                               tk_winner_state state, const tk_hash *tx_hash);
+tk_status tk__redeem_claim(tk_redeem_queue *q, const tk_winner *w,
+                           int check_funds);
+/* A failed release leaves the amount counted (the conservative side): a
+ * mismatch is not fatal, the next tenure's queue restores the rows. */
+void tk__redeem_release(tk_redeem_queue *q, const tk_winner *w);
 
 /* Copy the winners in the states of mask (all senders) into *out. */
 tk_status tk__redeem_collect(tk_redeem_queue *q, unsigned mask,

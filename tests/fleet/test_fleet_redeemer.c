@@ -7,7 +7,8 @@
  * receipt_wait_blocks and its winners are sent again (one submission per
  * attempt); a holder that stalled past its lease sends nothing, and one
  * that stalled in a receipt lookup settles nothing (the next holder does,
- * from the same receipt); a claim
+ * from the same receipt), and one that stalled between its send and its
+ * store writes writes nothing over the next holder's; a claim
  * left by a crash between claim and submit is released; misuse. Every
  * scenario runs over the in-memory store and over a SQLite file (two
  * connections: one per node). */
@@ -45,6 +46,8 @@ typedef struct node {
     tk_fleet_redeemer *r;
     char name[8];
     int steal_in_chain; /* hook: another node takes the lease mid-block */
+    int other_runs_in_submit; /* hook: after this node's send, the other
+                               * takes the lease and runs a block */
     tk_chain chain;     /* the dev chain, behind the hook */
 } node;
 
@@ -73,6 +76,8 @@ static void expire(node *nd)
 
 /* ---- the network: a transaction pool mined by the test ----------------*/
 
+static void steal_lease(node *thief);
+
 static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t len,
                            uint64_t gas, size_t count)
 {
@@ -100,6 +105,18 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
     assert_int_equal(tk_keccak256(&x->hash, &f->n_tx, sizeof f->n_tx), TK_OK);
     *out = x->hash;
     f->n_tx++;
+    if (nd->other_runs_in_submit) {
+        /* This node stalls right after its broadcast, before it writes
+         * SUBMITTED; the other takes over and runs a block meanwhile. */
+        node *o = &f->n[nd == &f->n[0] ? 1 : 0];
+        int leading = -1;
+        uint64_t b = 0;
+        nd->other_runs_in_submit = 0;
+        steal_lease(o);
+        assert_int_equal(tk_chain_mem_state(f->cm, &b, NULL), TK_OK);
+        assert_int_equal(tk_fleet_redeemer_on_block(o->r, b, &leading), TK_OK);
+        assert_int_equal(leading, 1);
+    }
     return TK_OK;
 }
 
@@ -472,17 +489,54 @@ static void test_stalled_holder_sends_nothing(void **state)
     fx *f = *state;
 
     add_winner(f);
-    /* A stalls inside its block (in the chain read before the submit),
-     * past its lease; B takes over meanwhile. A's submit is refused. */
+    /* A stalls inside its block (in the chain read before the claim and
+     * the submit), past its lease; B takes over meanwhile. A's fenced
+     * claim is refused, which ends its tenure: nothing is claimed or sent
+     * (before the claims were fenced, the renewal before the submit
+     * refused it and the claim was released). */
     f->n[0].steal_in_chain = 1;
-    assert_int_equal(block(f, 0), 1); /* it led when the block began */
+    assert_int_equal(block(f, 0), 0); /* led when it began, not at its end */
     assert_int_equal(f->n_tx, 0);
     assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_NEW);
-    assert_int_equal(pending(f, 0), 0); /* the refused submit's claim is released */
+    assert_int_equal(pending(f, 0), 0);
     assert_int_equal(run(f, 0), 0);
     assert_int_equal(run(f, 1), 1);
     assert_int_equal(f->n_tx, 1);
     assert_int_equal(sent_count(f, &f->w[0]), 1);
+}
+
+/* The window the renewal before a send cannot close: A stalls after its
+ * broadcast, before it writes SUBMITTED; B takes over, finds the winner
+ * NEW and unused, and sends it too (the documented double send: one
+ * reverted transaction's gas). When A resumes, its writes are fenced by
+ * its tenure's token: the store keeps B's record (B's transaction, one
+ * attempt, one pending row) instead of A's landing over it, and A's tenure
+ * ends there. */
+static void test_stalled_writes_are_fenced(void **state)
+{
+    fx *f = *state;
+    tk_winner w;
+    tk_fleet_state a;
+
+    add_winner(f);
+    f->n[0].other_runs_in_submit = 1;
+    assert_int_equal(block(f, 0), 0); /* led when it began, not at its end */
+    assert_int_equal(f->n_tx, 2);
+    assert_int_equal(sent_count(f, &f->w[0]), 2);
+    assert_int_equal(f->n[1].store.get_winner(f->n[1].store.self, &f->w[0], &w), TK_OK);
+    assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(w.tx_hash.bytes, f->txs[1].hash.bytes, 32); /* B's */
+    assert_int_equal(w.attempts, 1);
+    assert_int_equal(pending(f, 0), 1);
+    assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
+    assert_int_equal(a.leading, 0);
+    assert_int_equal(run(f, 0), 0); /* B holds it */
+    /* B's transaction is mined (A's would revert): B settles it. */
+    mine(f, 1);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->n_tx, 2);
 }
 
 static void test_stalled_holder_settles_nothing(void **state)
@@ -560,6 +614,15 @@ static void test_misuse(void **state)
     no_lease.lease_acquire = NULL;
     assert_illegal(f->ctx, tk_fleet_redeemer_create(f->ctx, &r, &fc, &rc, &no_lease,
                                                     &f->chain, f->n[0].mon, submit_cb, NULL));
+    /* Every write of a tenure is fenced: a store without fenced writes
+     * cannot serve a fleet redeemer. */
+    {
+        tk_store unfenced = f->n[0].store;
+        unfenced.set_state_fenced = NULL;
+        assert_illegal(f->ctx, tk_fleet_redeemer_create(f->ctx, &r, &fc, &rc, &unfenced,
+                                                        &f->chain, f->n[0].mon, submit_cb,
+                                                        NULL));
+    }
     fc.holder = "";
     assert_illegal(f->ctx, tk_fleet_redeemer_create(f->ctx, &r, &fc, &rc, &f->n[0].store,
                                                     &f->chain, f->n[0].mon, submit_cb, NULL));
@@ -602,6 +665,7 @@ int main(void)
         T(test_lost_transaction_resent_once),
         T(test_stalled_holder_sends_nothing),
         T(test_stalled_holder_settles_nothing),
+        T(test_stalled_writes_are_fenced),
         T(test_orphan_claim_released),
         T(test_misuse),
     };
