@@ -27,6 +27,10 @@
  *   stall_settle   the holder stalls past its lease while it reads a
  *                  receipt's usedTickets: it writes no outcome (the
  *                  winners stay SUBMITTED); the new holder settles them.
+ *   stall_after_send the holder stalls past its lease right after its
+ *                  broadcast: its SUBMITTED write is fenced (nothing of
+ *                  it lands, as after a death there), the new holder
+ *                  sends once more and its record is the store's.
  *   tenure_end     a holder that loses the lease stops tracking its
  *                  transactions in its sender (it is no longer the nonce
  *                  authority; the new holder tracks them from the store).
@@ -108,6 +112,8 @@ typedef struct fake {
     int pruned; /* a non-archive node: no state older than 128 blocks */
     void (*on_call)(void *); /* once, at the next eth_call (a stall) */
     void *on_call_data;
+    void (*on_sent)(void *); /* once, after the next send was taken */
+    void *on_sent_data;
 } fake;
 
 static uint64_t pending_nonce(const fake *fk)
@@ -245,6 +251,11 @@ static char *handle(void *user, const char *m, const char *params_json)
                                               : fk->latest);
     } else if (strcmp(m, "eth_sendRawTransaction") == 0) {
         out = on_send(fk, json_string_value(json_array_get(params, 0)));
+        if (fk->on_sent != NULL) {
+            void (*hook)(void *) = fk->on_sent;
+            fk->on_sent = NULL;
+            hook(fk->on_sent_data);
+        }
     } else if (strcmp(m, "eth_getTransactionReceipt") == 0) {
         out = receipt(fk, json_string_value(json_array_get(params, 0)));
     } else if (strcmp(m, "eth_call") == 0) {
@@ -720,6 +731,46 @@ static void test_stall_settle(void **state)
     assert_int_equal(f->fk.sends, 1);
 }
 
+/* A stalls right after its broadcast, before it writes SUBMITTED, past
+ * its lease; B takes the lease meanwhile. A's SUBMITTED write is fenced:
+ * the store keeps no record of A's transaction (as if A had died at that
+ * point) and A's tenure ends; its claim stays (pending over-counted, the
+ * safe side) until B's tenure releases it. B, finding the winner NEW and
+ * unused, sends it again - the documented double send, one reverted
+ * transaction's gas - and the store holds B's record. */
+static void test_stall_after_send(void **state)
+{
+    fx *f = *state;
+    tk_winner w;
+
+    add_winner(f);
+    f->fk.on_sent = steal_for_b;
+    f->fk.on_sent_data = f;
+    assert_int_equal(block(f, 0), 0); /* led when it began, not at its end */
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(f->store.get_winner(f->store.self, &f->w[0], &w), TK_OK);
+    assert_int_equal(w.state, TK_WINNER_NEW);
+    assert_int_equal(w.attempts, 0);
+    assert_int_equal(pending(f, 0), 1);
+    assert_int_equal(fstate(f, 0, NULL).leading, 0);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(f->fk.sends, 2);
+    assert_int_equal(sent_count(f, 0), 2);
+    assert_int_equal(f->fk.txs[1].nonce, f->fk.txs[0].nonce + 1); /* no reuse */
+    assert_int_equal(f->store.get_winner(f->store.self, &f->w[0], &w), TK_OK);
+    assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(w.tx_hash.bytes, f->fk.txs[1].hash.bytes, 32);
+    assert_int_equal(w.attempts, 1);
+    assert_int_equal(pending(f, 1), 1);
+    /* B's transaction is mined (on a chain A's would then revert). */
+    mine(f, 1);
+    for (int k = 0; k < 3 && state_of(f, 0) != TK_WINNER_CONFIRMED; k++)
+        assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->fk.sends, 2);
+}
+
 static void test_tenure_end(void **state)
 {
     fx *f = *state;
@@ -1114,7 +1165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_guard),  T(test_stall),      T(test_takeover),
         T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
-        T(test_tenure_end),
+        T(test_stall_after_send), T(test_tenure_end),
         T(test_nonce_tenure), T(test_nonce_lost), T(test_replace_guard),
         T(test_gas_resend),
         T(test_late_submitted), T(test_pruned_unused), T(test_pruned_used),
