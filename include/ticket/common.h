@@ -125,9 +125,9 @@ typedef enum tk_status {
     TK_ERR_PENDING_LIMIT = -56, /* the fleet's pending redemptions of a
                                    sender would exceed its funds */
     TK_ERR_LEASE_HELD = -57,    /* another node holds the redeemer lease */
-    TK_ERR_LEASE_LOST = -58,    /* a fenced write's tenure is over (the
-                                   lease expired or was taken over):
-                                   nothing was written */
+    TK_ERR_LEASE_LOST = -58,    /* a fenced write's tenure is over
+                                   (another acquisition began a new
+                                   one): nothing was written */
 
     /* Keystore (Web3 Secret Storage V3). */
     TK_ERR_KEYSTORE_FORMAT = -60,

@@ -31,8 +31,9 @@
  *    before every outcome is written to the store (may_settle): such a
  *    node settles nothing, the next holder does; and every store write of
  *    the tenure is fenced by its token (store.h *_fenced, which the store
- *    must have): one that finds the lease expired or taken over writes
- *    nothing and ends the tenure;
+ *    must have): one that finds another tenure begun (a takeover, or
+ *    this node's own renewal after its lease expired) writes nothing
+ *    and ends the tenure;
  *  - a tenure's end (and so every new tenure) forgets the sender's local
  *    nonce count, and so does a transaction given up as lost: the next
  *    send takes the node's pending count, so a nonce that was never mined

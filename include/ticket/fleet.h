@@ -36,9 +36,9 @@
  *  transaction: a holder that lost the lease meanwhile settles nothing
  *  (its tenure ends; the next holder settles them). Every store write of a
  *  tenure (winner states, pending claims and releases) is fenced by its
- *  token (store.h *_fenced): a holder whose lease expired or was taken
- *  over between a renewal and a write writes nothing, and its tenure ends
- *  there (*leading 0). The store must have the fenced functions. The
+ *  token (store.h *_fenced): once another acquisition began a new tenure
+ *  (a takeover, or this node's renewal after its lease expired), a write
+ *  of the old one writes nothing, and the tenure ends there (*leading 0). The store must have the fenced functions. The
  *  fencing token (tk_fleet_redeemer_state) names the tenure, for a
  *  transaction sender that wants to check it too.
  *

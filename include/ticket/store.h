@@ -190,13 +190,15 @@ typedef struct tk_store {
     /* Optional (appended last; all three NULL or all set, and then the
      * lease functions too): fenced writes, the redeemer's writes of one
      * tenure. Each is set_state / pending_add / pending_remove, applied
-     * only when, in the same atomic step, fence->holder holds the lease
-     * with fence->token and it has not expired by the store's clock;
-     * otherwise TK_ERR_LEASE_LOST and nothing changes. A holder that
-     * stalled past its lease, whether or not another node took over
-     * since, so writes nothing more: its tenure's writes cannot land
-     * after the next tenure's (docs/fleet.md). The fleet redeemers write
-     * only through these. */
+     * only when, in the same atomic step, the lease row still names
+     * fence->holder with fence->token, i.e. no acquisition has started
+     * another tenure since (a takeover, or the holder's own renewal after
+     * its expiry: both change the token); otherwise TK_ERR_LEASE_LOST and
+     * nothing changes. So no write of a tenure lands after the next
+     * tenure began (docs/fleet.md). An expired lease that no one has
+     * acquired since still admits its holder's writes: no other tenure
+     * exists to conflict with. The fleet redeemers write only through
+     * these. */
     tk_status (*set_state_fenced)(void *self, const tk_lease_fence *fence,
                                   const tk_hash *ticket_hash,
                                   tk_winner_state state,

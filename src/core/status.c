@@ -64,7 +64,7 @@ static const struct status_entry entries[] = {
      "pending redemptions of the sender would exceed its funds"},
     {TK_ERR_LEASE_HELD, "lease_held", "another node holds the redeemer lease"},
     {TK_ERR_LEASE_LOST, "lease_lost",
-     "the redeemer lease of this write expired or was taken over; nothing was written"},
+     "a newer redeemer-lease tenure began (takeover or renewal after expiry); nothing was written"},
     {TK_ERR_KEYSTORE_FORMAT, "keystore_format", "keystore JSON is malformed"},
     {TK_ERR_KEYSTORE_PASSPHRASE, "keystore_passphrase", "wrong keystore passphrase (MAC mismatch)"},
     {TK_ERR_KEYSTORE_UNSUPPORTED, "keystore_unsupported", "keystore uses an unsupported cipher or KDF"},

@@ -145,11 +145,12 @@ int tk__lease_fence_ok(const tk_lease_fence *f)
     return f != NULL && tk__lease_holder_ok(f->holder) && f->token >= 1;
 }
 
-tk_status tk__lease_fence_check(const tk__lease *l, const tk_lease_fence *f,
-                                uint64_t now_ms)
+tk_status tk__lease_fence_check(const tk__lease *l, const tk_lease_fence *f)
 {
-    if (strcmp(l->holder, f->holder) != 0 || l->token != f->token ||
-        l->expires_ms <= now_ms)
+    /* No expiry test: every acquisition that starts a tenure (a takeover,
+     * or this holder back after its expiry) changes the token, so the
+     * token alone tells whether another tenure began. */
+    if (strcmp(l->holder, f->holder) != 0 || l->token != f->token)
         return TK_ERR_LEASE_LOST;
     return TK_OK;
 }

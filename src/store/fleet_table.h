@@ -59,10 +59,9 @@ int tk__lease_release(tk__lease *l, const char *holder);
 
 /* 1 when f is a valid fence (holder ok, token >= 1). */
 int tk__lease_fence_ok(const tk_lease_fence *f);
-/* A fenced write's check at time now_ms (store.h *_fenced): TK_OK when f
- * names the live tenure of *l, else TK_ERR_LEASE_LOST. */
-tk_status tk__lease_fence_check(const tk__lease *l, const tk_lease_fence *f,
-                                uint64_t now_ms);
+/* A fenced write's check (store.h *_fenced): TK_OK when f names the
+ * latest tenure of *l, else TK_ERR_LEASE_LOST. */
+tk_status tk__lease_fence_check(const tk__lease *l, const tk_lease_fence *f);
 
 /* This machine's real-time clock in ms (the clock of the in-process and
  * SQLite leases: every process on one machine reads the same one). */

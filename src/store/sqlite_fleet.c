@@ -260,7 +260,7 @@ static tk_status fence_check(tk_store_sqlite *s, const tk_lease_fence *f)
     tk__lease l;
     tk_status st = lease_read(s, &l);
 
-    return st == TK_OK ? tk__lease_fence_check(&l, f, tk__now_ms()) : st;
+    return st == TK_OK ? tk__lease_fence_check(&l, f) : st;
 }
 
 tk_status tk__sqlite_fence_check(tk_store_sqlite *s, const tk_lease_fence *f)

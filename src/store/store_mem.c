@@ -472,8 +472,8 @@ static tk_status mem_lease_release(void *self, const char *holder)
 }
 
 /* ---- fenced writes (store.h: *_fenced) ----------------------------------
- * The check and the write under one hold of s->mu: a takeover (which takes
- * it too) falls wholly before or wholly after. */
+ * The check and the write under one hold of s->mu: a new tenure (whose
+ * acquisition takes it too) begins wholly before or wholly after. */
 
 static tk_status mem_set_state_fenced(void *self, const tk_lease_fence *fence,
                                       const tk_hash *ticket_hash, tk_winner_state state,
@@ -486,7 +486,7 @@ static tk_status mem_set_state_fenced(void *self, const tk_lease_fence *fence,
         (unsigned)state > (unsigned)TK_WINNER_EXPIRED)
         return TK_ERR_ILLEGAL_ARG;
     pthread_mutex_lock(&s->mu);
-    st = tk__lease_fence_check(&s->lease, fence, tk__now_ms());
+    st = tk__lease_fence_check(&s->lease, fence);
     if (st == TK_OK)
         st = set_state_locked(s, ticket_hash, state, tx_hash);
     pthread_mutex_unlock(&s->mu);
@@ -508,7 +508,7 @@ static tk_status mem_pending_add_fenced(void *self, const tk_lease_fence *fence,
         face_value == NULL || added == NULL || tk_u256_is_zero(face_value))
         return TK_ERR_ILLEGAL_ARG;
     pthread_mutex_lock(&s->mu);
-    st = tk__lease_fence_check(&s->lease, fence, tk__now_ms());
+    st = tk__lease_fence_check(&s->lease, fence);
     if (st == TK_OK)
         st = tk__pending_table_add(&s->pending, ticket_hash, sender, face_value, limit,
                                    added);
@@ -527,7 +527,7 @@ static tk_status mem_pending_remove_fenced(void *self, const tk_lease_fence *fen
     if (s == NULL || !tk__lease_fence_ok(fence) || ticket_hash == NULL || removed == NULL)
         return TK_ERR_ILLEGAL_ARG;
     pthread_mutex_lock(&s->mu);
-    st = tk__lease_fence_check(&s->lease, fence, tk__now_ms());
+    st = tk__lease_fence_check(&s->lease, fence);
     if (st == TK_OK)
         *removed = tk__pending_table_remove(&s->pending, ticket_hash);
     pthread_mutex_unlock(&s->mu);

@@ -106,10 +106,11 @@ static const char *const stmt_sql[TK_PG_COUNT] = {
     /* A fenced write's check: FOR SHARE holds the row against an
      * acquisition (which updates it) until the write's transaction ends;
      * one that committed first is seen (READ COMMITTED re-reads the row
-     * it waited for) and the check fails. */
+     * it waited for) and the check fails. No expiry test: a new tenure
+     * always changes the token. */
     [TK_PG_LEASE_FENCE] =
         "SELECT 1 FROM tk_redeemer_lease WHERE id = 0 AND holder = $1::bytea"
-        " AND token = $2::int8 AND expires_at > clock_timestamp() FOR SHARE",
+        " AND token = $2::int8 FOR SHARE",
 };
 
 #undef W

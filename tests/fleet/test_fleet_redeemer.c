@@ -48,6 +48,10 @@ typedef struct node {
     int steal_in_chain; /* hook: another node takes the lease mid-block */
     int other_runs_in_submit; /* hook: after this node's send, the other
                                * takes the lease and runs a block */
+    int expires_in_submit;    /* hook: this node's lease ends after its
+                               * send, and no one else takes it */
+    int other_runs_in_used;   /* hook: at the next usedTickets read, the
+                               * other takes the lease and runs a block */
     tk_chain chain;     /* the dev chain, behind the hook */
 } node;
 
@@ -77,6 +81,21 @@ static void expire(node *nd)
 /* ---- the network: a transaction pool mined by the test ----------------*/
 
 static void steal_lease(node *thief);
+
+/* The node stalls here past its lease: the other node takes the lease
+ * and runs a whole block meanwhile (at the chain's head). */
+static void other_takes_over(node *nd)
+{
+    fx *f = nd->f;
+    node *o = &f->n[nd == &f->n[0] ? 1 : 0];
+    int leading = -1;
+    uint64_t b = 0;
+
+    steal_lease(o);
+    assert_int_equal(tk_chain_mem_state(f->cm, &b, NULL), TK_OK);
+    assert_int_equal(tk_fleet_redeemer_on_block(o->r, b, &leading), TK_OK);
+    assert_int_equal(leading, 1);
+}
 
 static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t len,
                            uint64_t gas, size_t count)
@@ -108,14 +127,12 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
     if (nd->other_runs_in_submit) {
         /* This node stalls right after its broadcast, before it writes
          * SUBMITTED; the other takes over and runs a block meanwhile. */
-        node *o = &f->n[nd == &f->n[0] ? 1 : 0];
-        int leading = -1;
-        uint64_t b = 0;
         nd->other_runs_in_submit = 0;
-        steal_lease(o);
-        assert_int_equal(tk_chain_mem_state(f->cm, &b, NULL), TK_OK);
-        assert_int_equal(tk_fleet_redeemer_on_block(o->r, b, &leading), TK_OK);
-        assert_int_equal(leading, 1);
+        other_takes_over(nd);
+    }
+    if (nd->expires_in_submit) {
+        nd->expires_in_submit = 0;
+        expire(nd); /* a slow send outlasted the lease; no one else came */
     }
     return TK_OK;
 }
@@ -172,6 +189,10 @@ static tk_status hook_used(void *self, const tk_hash *h, int *used)
     if (nd->steal_in_chain) {
         nd->steal_in_chain = 0;
         steal_lease(&nd->f->n[nd == &nd->f->n[0] ? 1 : 0]);
+    }
+    if (nd->other_runs_in_used) {
+        nd->other_runs_in_used = 0;
+        other_takes_over(nd);
     }
     return nd->f->chain.ticket_used(nd->f->chain.self, h, used);
 }
@@ -539,6 +560,65 @@ static void test_stalled_writes_are_fenced(void **state)
     assert_int_equal(f->n_tx, 2);
 }
 
+/* The lease only expires (a slow send), and no other node takes it: no
+ * other tenure began, so the holder's SUBMITTED write still lands, and
+ * its own renewal at the next block starts a new tenure that finds the
+ * winner SUBMITTED (nothing sent twice, its pending row kept). With the
+ * expiry checked by the fence, the write was refused, the new tenure
+ * released the claim and sent the winner again. */
+static void test_expired_holder_records_send(void **state)
+{
+    fx *f = *state;
+    tk_fleet_state a;
+
+    add_winner(f);
+    f->n[0].expires_in_submit = 1;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_SUBMITTED);
+    assert_int_equal(attempts_of(f, &f->w[0]), 1);
+    assert_int_equal(pending(f, 0), 1);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
+    assert_int_equal(a.tenures, 2); /* the renewal after expiry */
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->n_tx, 1);
+    assert_int_equal(pending(f, 0), 1);
+    mine(f, 0);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(f->n_tx, 1);
+}
+
+/* A gives a transaction up as lost (no receipt for receipt_wait_blocks)
+ * and, inside that settlement, stalls at its usedTickets read past its
+ * lease; B takes over and runs a block: its new queue restores the
+ * winner's pending row and starts its own wait for the transaction. A,
+ * resuming, must neither release that row (pending would be under-counted
+ * while the winner is in flight: a higher max float than the reserve
+ * covers) nor mark the winner FAILED: both writes are fenced. */
+static void test_stale_release_fenced(void **state)
+{
+    fx *f = *state;
+
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1); /* sent */
+    assert_int_equal(f->n_tx, 1);
+    for (int k = 0; k < 5; k++) /* waiting for the receipt */
+        assert_int_equal(block(f, 0), 1);
+    f->n[0].other_runs_in_used = 1;
+    assert_int_equal(block(f, 0), 0); /* gives up, stalls, loses it */
+    assert_int_equal(f->n[0].other_runs_in_used, 0); /* the stall happened */
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 1), 1);
+    /* B settles it when it is mined; nothing was sent twice. */
+    mine(f, 0);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->n_tx, 1);
+}
+
 static void test_stalled_holder_settles_nothing(void **state)
 {
     fx *f = *state;
@@ -666,6 +746,8 @@ int main(void)
         T(test_stalled_holder_sends_nothing),
         T(test_stalled_holder_settles_nothing),
         T(test_stalled_writes_are_fenced),
+        T(test_expired_holder_records_send),
+        T(test_stale_release_fenced),
         T(test_orphan_claim_released),
         T(test_misuse),
     };

@@ -29,6 +29,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +411,101 @@ static void stop_while_blocked(fixture *f, blocked_call *c, const char *lock_sql
     assert_int_equal(tk_test_pg_control("start"), 0);
 }
 
+/* The window between a fenced write's check and its commit, made wide: a
+ * pending_add_fenced passes its check (the lease row read FOR SHARE), then
+ * waits for its sender's advisory lock, which another session holds. A
+ * takeover on a third connection (the holder's release, a new holder's
+ * acquisition) must wait for that write to commit: with the row not
+ * locked it would commit first, and the old tenure's write would land
+ * after the new tenure began. */
+typedef struct fenced_add_call {
+    const tk_store *st;
+    uint64_t token;
+    tk_status result;
+    int added;
+    atomic_int done_seq; /* 1 + the order it finished in */
+} fenced_add_call;
+
+typedef struct takeover_call {
+    const tk_store *st;
+    tk_status result;
+    uint64_t token;
+    atomic_int done_seq;
+} takeover_call;
+
+static atomic_int finish_order;
+
+static void *run_fenced_add(void *arg)
+{
+    fenced_add_call *c = arg;
+    const tk_lease_fence fence = {"old-holder", c->token};
+    tk_hash h = hash_of(777);
+    tk_address a;
+    tk_u256 face = tk_test_u256(5);
+
+    memset(&a, 0x01, sizeof a); /* advisory key 0x01010101 */
+    c->result = c->st->pending_add_fenced(c->st->self, &fence, &h, &a, &face, NULL, &c->added);
+    atomic_store(&c->done_seq, atomic_fetch_add(&finish_order, 1) + 1);
+    return NULL;
+}
+
+static void *run_takeover(void *arg)
+{
+    takeover_call *c = arg;
+    c->result = c->st->lease_release(c->st->self, "old-holder");
+    if (c->result == TK_OK)
+        c->result = c->st->lease_acquire(c->st->self, "new-holder", 60000, &c->token);
+    atomic_store(&c->done_seq, atomic_fetch_add(&finish_order, 1) + 1);
+    return NULL;
+}
+
+static void test_fence_holds_takeover(void **state)
+{
+    fixture *f = *state;
+    fenced_add_call add = {.st = &f->st[1]};
+    takeover_call take = {.st = &f->st[2]};
+    struct timespec nap = {0, 20000000L};
+    pthread_t ta, tt;
+    PGconn *holder;
+    tk_address a;
+    int removed = 0;
+
+    atomic_store(&finish_order, 0);
+    memset(&a, 0x01, sizeof a);
+    assert_int_equal(f->st[0].lease_acquire(f->st[0].self, "old-holder", 60000, &add.token),
+                     TK_OK);
+    holder = hold(f, "SELECT pg_advisory_lock(1414221892, 16843009)");
+    assert_int_equal(pthread_create(&ta, NULL, run_fenced_add, &add), 0);
+    for (int i = 0; i < 500 && !someone_waits(f); i++)
+        nanosleep(&nap, NULL);
+    assert_true(someone_waits(f)); /* past its check, at the sender's lock */
+    assert_int_equal(pthread_create(&tt, NULL, run_takeover, &take), 0);
+    for (int i = 0; i < 15; i++) /* 300 ms: the takeover must not get through */
+        nanosleep(&nap, NULL);
+    assert_int_equal(atomic_load(&take.done_seq), 0);
+    assert_int_equal(atomic_load(&add.done_seq), 0);
+    PQclear(PQexec(holder, "SELECT pg_advisory_unlock_all()"));
+    assert_int_equal(pthread_join(ta, NULL), 0);
+    assert_int_equal(pthread_join(tt, NULL), 0);
+    PQfinish(holder);
+    assert_int_equal(add.result, TK_OK);
+    assert_int_equal(add.added, 1);
+    assert_int_equal(take.result, TK_OK);
+    assert_int_equal(take.token, add.token + 1);
+    assert_int_equal(atomic_load(&add.done_seq), 1); /* the write, then the takeover */
+    assert_int_equal(atomic_load(&take.done_seq), 2);
+    assert_int_equal(tk_test_pending_total(&f->st[0], &a), 5);
+    /* From now on the old tenure writes nothing. */
+    {
+        const tk_lease_fence old = {"old-holder", add.token};
+        tk_hash h = hash_of(777);
+        assert_int_equal(f->st[1].pending_remove_fenced(f->st[1].self, &old, &h, &removed),
+                         TK_ERR_LEASE_LOST);
+        assert_int_equal(removed, 0);
+    }
+    assert_int_equal(tk_test_pending_total(&f->st[0], &a), 5);
+}
+
 static void test_outage_mid_call(void **state)
 {
     fixture *f = *state;
@@ -503,6 +599,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fence_holds_takeover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_barrier_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_repeatable, setup_repeatable,
                                         teardown),

@@ -23,14 +23,18 @@ void tk_test_store_lease_contract(const tk_store *st);
 void tk_test_store_fleet_race(const tk_store *stores, size_t n_stores);
 
 /* The fenced writes (store.h *_fenced) on a store whose lease is free:
- * they apply only in the live tenure named by the fence (a wrong token or
- * holder, a takeover, an expiry: TK_ERR_LEASE_LOST, nothing changed). w
- * is a NEW winner not in the store yet (put here). Sleeps 0.5 s. */
+ * they apply only while no other tenure began after the fence's (a wrong
+ * token or holder, a takeover, the holder's renewal after its expiry:
+ * TK_ERR_LEASE_LOST, nothing changed; an expiry alone changes nothing). w
+ * is a NEW winner not in the store yet (put here). Sleeps 0.2 s. */
 void tk_test_store_fence_contract(const tk_store *st, const tk_winner *w);
 /* A thread writes through the fence of a 600 ms tenure on stores[0] while
  * stores[n_stores - 1] takes the lease over when it expires and writes
  * once: no old-tenure write lands after a failed one or after the
- * takeover returned, and the new tenure's write stays. w: as above. */
+ * takeover returned, and the new tenure's write stays. w: as above.
+ * (Expiry decides only when the takeover may happen; the window between
+ * a check and its write is tested deterministically per store, e.g.
+ * fleet_store_pg test_fence_holds_takeover.) */
 void tk_test_store_fence_race(const tk_store *stores, size_t n_stores,
                               const tk_winner *w);
 
