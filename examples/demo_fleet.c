@@ -90,9 +90,10 @@ int demo_fleet_finish(demo_fleet *f, const tk_store *store, unsigned timeout_s)
     if (f->fr != NULL) {
         if (tk_eth_fleet_redeemer_state(f->fr, &s, NULL) == TK_OK)
             printf("[transcoder] fleet redeemer: %llu tenure(s) here, last token %llu, "
-                   "%llu send(s) refused for a lost lease; %zu winner(s) left open\n",
+                   "%llu send(s) refused for a lost lease, %llu tenure(s) ended by a "
+                   "fenced write; %zu winner(s) left open\n",
                    (unsigned long long)s.tenures, (unsigned long long)s.token,
-                   (unsigned long long)s.refused, open);
+                   (unsigned long long)s.refused, (unsigned long long)s.fenced, open);
         (void)tk_eth_fleet_redeemer_release(f->fr);
     }
     if (st != TK_OK)

@@ -91,6 +91,9 @@ typedef struct tk_eth_fleet_state {
     uint64_t tenures;     /* tenures this node started */
     uint64_t refused;     /* sends and settlements refused because the
                              lease was lost */
+    uint64_t fenced;      /* tenures ended by a fenced store write
+                             (TK_ERR_LEASE_LOST: another tenure began
+                             between a renewal and the write) */
 } tk_eth_fleet_state;
 
 /** Create; it holds nothing until its first on_block.

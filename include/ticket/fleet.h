@@ -88,6 +88,9 @@ typedef struct tk_fleet_state {
     uint64_t tenures;       /* tenures this node started */
     uint64_t reconciled;    /* transactions settled from a receipt */
     uint64_t lost;          /* transactions given up as lost */
+    uint64_t fenced;        /* tenures ended by a fenced store write
+                               (TK_ERR_LEASE_LOST: another tenure began
+                               between a renewal and the write) */
 } tk_fleet_state;
 
 typedef struct tk_fleet_redeemer tk_fleet_redeemer;

@@ -208,6 +208,7 @@ tk_status tk_eth_fleet_redeemer_on_block(tk_eth_fleet_redeemer *r,
     if (st == TK_ERR_LEASE_LOST) {
         /* A fenced write found the tenure over (this node stalled past
          * its lease): it ends here; what is left is the next holder's. */
+        r->state.fenced++;
         stop_leading(r);
         *leading = 0;
         st = TK_OK;

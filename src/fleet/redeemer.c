@@ -258,6 +258,8 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
         /* Lost mid-block (a renewal failed, or a fenced write found the
          * tenure over): the tenure ends, and what is left is the next
          * holder's. */
+        if (st == TK_ERR_LEASE_LOST)
+            r->state.fenced++;
         stop_leading(r);
         st = TK_OK;
     }

@@ -586,6 +586,7 @@ static void test_stall(void **state)
     assert_int_equal(block(f, 0), 0); /* led when it began, not at its end */
     assert_int_equal(fstate(f, 0, NULL).refused, 0);
     assert_int_equal(fstate(f, 0, NULL).leading, 0);
+    assert_int_equal(fstate(f, 0, NULL).fenced, 1);
     assert_int_equal(f->fk.estimates, 0);
     assert_int_equal(f->fk.sends, 0);
     assert_int_equal(state_of(f, 0), TK_WINNER_NEW);
@@ -753,6 +754,7 @@ static void test_stall_after_send(void **state)
     assert_int_equal(w.attempts, 0);
     assert_int_equal(pending(f, 0), 1);
     assert_int_equal(fstate(f, 0, NULL).leading, 0);
+    assert_int_equal(fstate(f, 0, NULL).fenced, 1);
     assert_int_equal(block(f, 1), 1);
     assert_int_equal(f->fk.sends, 2);
     assert_int_equal(sent_count(f, 0), 2);

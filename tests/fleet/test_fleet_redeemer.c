@@ -551,6 +551,7 @@ static void test_stalled_writes_are_fenced(void **state)
     assert_int_equal(pending(f, 0), 1);
     assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
     assert_int_equal(a.leading, 0);
+    assert_int_equal(a.fenced, 1);
     assert_int_equal(run(f, 0), 0); /* B holds it */
     /* B's transaction is mined (A's would revert): B settles it. */
     mine(f, 1);
@@ -580,6 +581,7 @@ static void test_expired_holder_records_send(void **state)
     assert_int_equal(block(f, 0), 1);
     assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
     assert_int_equal(a.tenures, 2); /* the renewal after expiry */
+    assert_int_equal(a.fenced, 0);  /* nothing was refused */
     assert_int_equal(block(f, 0), 1);
     assert_int_equal(f->n_tx, 1);
     assert_int_equal(pending(f, 0), 1);
@@ -609,6 +611,11 @@ static void test_stale_release_fenced(void **state)
     f->n[0].other_runs_in_used = 1;
     assert_int_equal(block(f, 0), 0); /* gives up, stalls, loses it */
     assert_int_equal(f->n[0].other_runs_in_used, 0); /* the stall happened */
+    {
+        tk_fleet_state a;
+        assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
+        assert_int_equal(a.fenced, 1);
+    }
     assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_SUBMITTED);
     assert_int_equal(pending(f, 1), 1);
     /* B settles it when it is mined; nothing was sent twice. */
