@@ -201,9 +201,8 @@ static int make_payments(dur_state *s, size_t per_pay)
 }
 
 /* PostgreSQL needs its store and the server. */
-static int measured(const dur_state *s, int k, unsigned t)
+static int measured(const dur_state *s, int k)
 {
-    (void)t;
     return k != DUR_PG || s->pg != NULL;
 }
 
@@ -242,7 +241,7 @@ static void record(bench_run *run, const dur_state *s, size_t ci,
     int reps = run->cfg.reps;
 
     for (int k = 0; k < DUR_NKINDS; k++) {
-        if (!measured(s, k, t))
+        if (!measured(s, k))
             continue;
         snprintf(name, sizeof name, "durable_%s_p%zu_t%u", KIND_NAME[k],
                  per_pay, t);
@@ -282,14 +281,14 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
     have_f = probe(run, s, -1, f_us) == 0; /* warm-up */
     for (size_t ci = 0; ci < s->ncounts; ci++)
         for (int k = 0; k < DUR_NKINDS; k++)
-            if (measured(s, k, s->counts[ci]) &&
+            if (measured(s, k) &&
                 run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c) < 0)
                 goto fail;
     for (int rep = 0; rep < reps; rep++) {
         have_f = have_f && probe(run, s, rep, f_us) == 0;
         for (size_t ci = 0; ci < s->ncounts; ci++)
             for (int k = 0; k < DUR_NKINDS; k++) {
-                if (!measured(s, k, s->counts[ci]))
+                if (!measured(s, k))
                     continue;
                 rate[ci][k][rep] =
                     run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c);

@@ -158,9 +158,8 @@ void tk_eth_fleet_redeemer_destroy(tk_eth_fleet_redeemer *r)
  * store. */
 static tk_status start_tenure(tk_eth_fleet_redeemer *r, uint64_t token)
 {
-    tk_status st;
-
     tk_lease_fence fence = {r->lease.holder, token};
+    tk_status st;
 
     stop_leading(r);
     /* Every store write of the tenure is fenced by its token. */

@@ -324,9 +324,15 @@ static tk_status claim_limit(tk_monitor *m, mpz_t limit, const tk_address *sende
     return st;
 }
 
+int tk__monitor_can_fence(const tk_monitor *m)
+{
+    return m != NULL && (!m->shared || (m->store.pending_add_fenced != NULL &&
+                                        m->store.pending_remove_fenced != NULL));
+}
+
 tk_status tk__monitor_claim_pending(tk_monitor *m, const tk_lease_fence *fence,
-                                   const tk_hash *ticket_hash, const tk_address *sender,
-                                   const tk_u256 *face_value, int check_funds)
+                                    const tk_hash *ticket_hash, const tk_address *sender,
+                                    const tk_u256 *face_value, int check_funds)
 {
     tk_status st = TK_OK;
     tk_u256 lim;
@@ -335,7 +341,7 @@ tk_status tk__monitor_claim_pending(tk_monitor *m, const tk_lease_fence *fence,
 
     TK_ARG_CHECK_NOCTX(m != NULL);
     TK_ARG_CHECK(m->ctx, ticket_hash != NULL && sender != NULL && face_value != NULL);
-    if (fence != NULL && m->shared && m->store.pending_add_fenced == NULL)
+    if (fence != NULL && !tk__monitor_can_fence(m))
         return TK_ERR_STATE; /* the fleet redeemers check this first */
     if (tk_u256_is_zero(face_value))
         return TK_OK;
@@ -357,12 +363,6 @@ tk_status tk__monitor_claim_pending(tk_monitor *m, const tk_lease_fence *fence,
     return st;
 }
 
-int tk__monitor_can_fence(const tk_monitor *m)
-{
-    return m != NULL && (!m->shared || (m->store.pending_add_fenced != NULL &&
-                                        m->store.pending_remove_fenced != NULL));
-}
-
 tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
                                    const tk_address *sender, const tk_u256 *face_value,
                                    int check_funds)
@@ -371,8 +371,8 @@ tk_status tk_monitor_claim_pending(tk_monitor *m, const tk_hash *ticket_hash,
 }
 
 tk_status tk__monitor_release_pending(tk_monitor *m, const tk_lease_fence *fence,
-                                     const tk_hash *ticket_hash, const tk_address *sender,
-                                     const tk_u256 *face_value)
+                                      const tk_hash *ticket_hash, const tk_address *sender,
+                                      const tk_u256 *face_value)
 {
     int removed = 0;
 
@@ -380,7 +380,7 @@ tk_status tk__monitor_release_pending(tk_monitor *m, const tk_lease_fence *fence
     TK_ARG_CHECK(m->ctx, ticket_hash != NULL && sender != NULL && face_value != NULL);
     if (!m->shared)
         return pending_update(m, sender, face_value, 0, NULL);
-    if (fence != NULL && m->store.pending_remove_fenced == NULL)
+    if (fence != NULL && !tk__monitor_can_fence(m))
         return TK_ERR_STATE;
     if (tk_u256_is_zero(face_value))
         return TK_OK;

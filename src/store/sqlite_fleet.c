@@ -92,8 +92,6 @@ static tk_status write_blobs(tk_store_sqlite *s, const char *sql,
     return st;
 }
 
-static tk_status fence_check(tk_store_sqlite *s, const tk_lease_fence *f);
-
 /* pending_add, fenced when fence is not NULL (arguments checked). */
 static tk_status pending_add_tx(tk_store_sqlite *s, const tk_lease_fence *fence,
                                 const tk_hash *ticket_hash,
@@ -111,7 +109,7 @@ static tk_status pending_add_tx(tk_store_sqlite *s, const tk_lease_fence *fence,
     st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN);
     if (st == TK_OK) {
         if (fence != NULL)
-            st = fence_check(s, fence);
+            st = tk__sqlite_fence_check(s, fence);
         /* Present already: counted once (an UPDATE of nothing tells). */
         if (st == TK_OK)
             st = write_blobs(s, "UPDATE pending_redemptions SET sender = sender"
@@ -178,7 +176,7 @@ static tk_status pending_remove_tx(tk_store_sqlite *s,
     if (fence == NULL) {
         st = write_blobs(s, sql, b, len, 1, removed);
     } else if ((st = tk__sqlite_exec_stmt(s, TK_SQL_BEGIN)) == TK_OK) {
-        st = fence_check(s, fence);
+        st = tk__sqlite_fence_check(s, fence);
         if (st == TK_OK)
             st = write_blobs(s, sql, b, len, 1, removed);
         st = end_tx(s, st);
@@ -253,19 +251,14 @@ static tk_status lease_read(tk_store_sqlite *s, tk__lease *l)
     return st;
 }
 
-/* A fenced write's check, inside the caller's write transaction (which
- * holds the file's write lock: no acquisition runs until it ends). */
-static tk_status fence_check(tk_store_sqlite *s, const tk_lease_fence *f)
+/* Inside the caller's write transaction, which holds the file's write
+ * lock: no acquisition runs until it ends. */
+tk_status tk__sqlite_fence_check(tk_store_sqlite *s, const tk_lease_fence *f)
 {
     tk__lease l;
     tk_status st = lease_read(s, &l);
 
     return st == TK_OK ? tk__lease_fence_check(&l, f) : st;
-}
-
-tk_status tk__sqlite_fence_check(tk_store_sqlite *s, const tk_lease_fence *f)
-{
-    return fence_check(s, f);
 }
 
 static tk_status lease_write(tk_store_sqlite *s, const tk__lease *l)

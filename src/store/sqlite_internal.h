@@ -121,7 +121,7 @@ tk_status tk__sqlite_pending_remove_fenced(void *self,
                                            const tk_hash *ticket_hash,
                                            int *removed);
 /* store.h's fence check inside the caller's write transaction (s->mu
- * held): TK_OK, TK_ERR_LEASE_LOST, or the read's error. */
+ * held; sqlite_fleet.c): TK_OK, TK_ERR_LEASE_LOST, or the read's error. */
 tk_status tk__sqlite_fence_check(tk_store_sqlite *s, const tk_lease_fence *f);
 
 /* Map a SQLite result code to a status. */

@@ -99,7 +99,7 @@ static tk_status pending_decide(tk_store_pg *s, const tk_hash *ticket_hash,
 
 /* ---- pending writes, plain or fenced (the lease row read FOR SHARE) -----*/
 
-/* Inside the caller's transaction: TK_OK while fence names the live
+/* Inside the caller's transaction: TK_OK while fence names the latest
  * tenure (the row then stays so until the transaction ends). */
 static tk_status fence_check(tk_store_pg *s, const tk_lease_fence *fence)
 {

@@ -121,11 +121,11 @@ typedef struct tk__pg_step {
  * TK_ERR_STORE_UNAVAILABLE as for tk__pg_finish), no result kept, and
  * the connection idle or left for the next tk__pg_ready to reset. */
 tk_status tk__pg_pipeline(tk_store_pg *s, tk__pg_step *steps, size_t n);
+void tk__pg_clear_steps(tk__pg_step *steps, size_t n);
 
 /* Claims queued for the next claim transaction (pg_claim.c), not yet
  * taken by a leader; for the tests. */
 size_t tk__pg_claims_waiting(tk_store_pg *s);
-void tk__pg_clear_steps(tk__pg_step *steps, size_t n);
 
 /* A statement run for its effect only; *changed gets the row count when
  * not NULL. */

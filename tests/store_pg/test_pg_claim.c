@@ -40,11 +40,7 @@
 #define N 3
 
 typedef struct fixture {
-    tk_ctx *ctx;
-    char *conninfo; /* a fresh schema */
-    PGconn *admin;  /* the test's own session on that schema */
-    tk_store_pg *pg;
-    tk_store st;
+    tk_test_pg_fx b; /* the schema, the store, the test's own session */
     tk_hash rh;
     tk_u256 exp;
     uint32_t nonces[N];
@@ -53,17 +49,9 @@ typedef struct fixture {
 static fixture *open_fixture(const char *extra, int lock_timeout_ms)
 {
     fixture *f = calloc(1, sizeof *f);
-    tk_store_pg_options o = {.lock_timeout_ms = lock_timeout_ms};
-    char ci[1024];
 
     assert_non_null(f);
-    assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
-    assert_non_null(f->conninfo = tk_test_pg_schema_new());
-    snprintf(ci, sizeof ci, "%s %s", f->conninfo, extra);
-    assert_int_equal(tk_store_pg_create(f->ctx, &f->pg, ci, &o), TK_OK);
-    assert_int_equal(tk_store_pg_iface(f->pg, &f->st), TK_OK);
-    f->admin = PQconnectdb(f->conninfo);
-    assert_int_equal(PQstatus(f->admin), CONNECTION_OK);
+    tk_test_pg_fx_open(&f->b, extra, lock_timeout_ms);
     tk_test_rand_bytes(f->rh.bytes, 32);
     assert_int_equal(tk_u256_from_u64(&f->exp, 1000), TK_OK);
     for (int i = 0; i < N; i++)
@@ -73,32 +61,18 @@ static fixture *open_fixture(const char *extra, int lock_timeout_ms)
 
 static void close_fixture(fixture *f)
 {
-    PQfinish(f->admin);
-    tk_store_pg_destroy(f->pg);
-    tk_test_pg_schema_drop(f->conninfo);
-    free(f->conninfo);
-    tk_ctx_destroy(f->ctx);
+    tk_test_pg_fx_close(&f->b);
     free(f);
-}
-
-static void admin_ok(fixture *f, const char *q)
-{
-    tk_test_pg_ok(f->admin, q);
-}
-
-static long long admin_int(fixture *f, const char *q)
-{
-    return tk_test_pg_int(f->admin, q);
 }
 
 static long long stored_nonces(fixture *f)
 {
-    return admin_int(f, "SELECT count(*) FROM tk_seen_nonces");
+    return tk_test_pg_int(f->b.admin, "SELECT count(*) FROM tk_seen_nonces");
 }
 
 static long long mark_row(fixture *f)
 {
-    return admin_int(f, "SELECT block FROM tk_block_mark WHERE id = 0");
+    return tk_test_pg_int(f->b.admin, "SELECT block FROM tk_block_mark WHERE id = 0");
 }
 
 static tk_status claim(fixture *f, uint64_t seen, uint8_t fresh[N],
@@ -106,7 +80,7 @@ static tk_status claim(fixture *f, uint64_t seen, uint8_t fresh[N],
 {
     memset(fresh, 0xAA, N); /* must come back 0/1 whatever happens */
     *mark = 12345;
-    return f->st.nonce_claim(f->st.self, &f->rh, f->nonces, N, &f->exp,
+    return f->b.st.nonce_claim(f->b.st.self, &f->rh, f->nonces, N, &f->exp,
                              seen, fresh, mark);
 }
 
@@ -142,7 +116,7 @@ static void assert_claim_fails(fixture *f, uint64_t seen, tk_status want,
     assert_int_equal(claim(f, seen, fresh, &mark), want);
     assert_fresh(fresh, 0);
     assert_int_equal(mark, 0);
-    assert_int_equal(tk_store_pg_last_error(f->pg, msg, sizeof msg), TK_OK);
+    assert_int_equal(tk_store_pg_last_error(f->b.pg, msg, sizeof msg), TK_OK);
     if (strstr(msg, text) == NULL)
         fail_msg("error text \"%s\" lacks \"%s\"", msg, text);
     assert_int_equal(stored_nonces(f), 0);
@@ -153,10 +127,10 @@ static void test_lock_timeout(void **state)
     fixture *f = open_fixture("", 300);
 
     (void)state;
-    admin_ok(f, "BEGIN");
-    admin_ok(f, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
+    tk_test_pg_ok(f->b.admin, "BEGIN");
+    tk_test_pg_ok(f->b.admin, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
     assert_claim_fails(f, 50, TK_ERR_STORE_UNAVAILABLE, "lock timeout");
-    admin_ok(f, "ROLLBACK");
+    tk_test_pg_ok(f->b.admin, "ROLLBACK");
     assert_int_equal(mark_row(f), 0);
     assert_recovers(f, 50);
     close_fixture(f);
@@ -170,9 +144,9 @@ static void assert_refused(int at_commit, uint64_t seen)
 {
     fixture *f = open_fixture("", 0);
 
-    admin_ok(f, "CREATE FUNCTION tk_test_refuse() RETURNS trigger"
+    tk_test_pg_ok(f->b.admin, "CREATE FUNCTION tk_test_refuse() RETURNS trigger"
                 " LANGUAGE plpgsql AS $$ BEGIN RAISE 'refused'; END $$");
-    admin_ok(f, at_commit
+    tk_test_pg_ok(f->b.admin, at_commit
                     ? "CREATE CONSTRAINT TRIGGER tk_test_refuse AFTER INSERT"
                       " ON tk_seen_nonces DEFERRABLE INITIALLY DEFERRED"
                       " FOR EACH ROW EXECUTE FUNCTION tk_test_refuse()"
@@ -181,7 +155,7 @@ static void assert_refused(int at_commit, uint64_t seen)
                       " FOR EACH ROW EXECUTE FUNCTION tk_test_refuse()");
     assert_claim_fails(f, seen, TK_ERR_STORE, "refused");
     assert_int_equal(mark_row(f), 0); /* the raise was rolled back */
-    admin_ok(f, "DROP TRIGGER tk_test_refuse ON tk_seen_nonces");
+    tk_test_pg_ok(f->b.admin, "DROP TRIGGER tk_test_refuse ON tk_seen_nonces");
     assert_recovers(f, seen);
     close_fixture(f);
 }
@@ -206,10 +180,10 @@ static void test_mark_row_gone(void **state)
     fixture *f = open_fixture("", 0);
 
     (void)state;
-    admin_ok(f, "DELETE FROM tk_block_mark");
+    tk_test_pg_ok(f->b.admin, "DELETE FROM tk_block_mark");
     /* committed, but the INSERT inserted nothing */
     assert_claim_fails(f, 80, TK_ERR_STORE_CORRUPT, "tk_block_mark");
-    admin_ok(f, "INSERT INTO tk_block_mark (id, block) VALUES (0, 0)");
+    tk_test_pg_ok(f->b.admin, "INSERT INTO tk_block_mark (id, block) VALUES (0, 0)");
     assert_recovers(f, 80);
     close_fixture(f);
 }
@@ -241,8 +215,8 @@ static void test_session_killed_mid_pipeline(void **state)
     snprintf(app, sizeof app, "tk_claim_%ld", (long)getpid());
     snprintf(q, sizeof q, "application_name=%s", app);
     f = open_fixture(q, 60000); /* the lock wait outlasts the test */
-    admin_ok(f, "BEGIN");
-    admin_ok(f, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
+    tk_test_pg_ok(f->b.admin, "BEGIN");
+    tk_test_pg_ok(f->b.admin, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
     memset(&c, 0, sizeof c);
     c.f = f;
     assert_int_equal(pthread_create(&t, NULL, claim_thread, &c), 0);
@@ -252,7 +226,7 @@ static void test_session_killed_mid_pipeline(void **state)
              "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
              " WHERE application_name = '%s' AND wait_event_type = 'Lock'", app);
     for (int i = 0; i < 1500 && killed == 0; i++) { /* up to ~30 s */
-        killed = admin_int(f, q);
+        killed = tk_test_pg_int(f->b.admin, q);
         if (killed == 0)
             nanosleep(&nap, NULL);
     }
@@ -261,7 +235,7 @@ static void test_session_killed_mid_pipeline(void **state)
     assert_int_equal(c.st, TK_ERR_STORE_UNAVAILABLE);
     assert_fresh(c.fresh, 0);
     assert_int_equal(c.mark, 0);
-    admin_ok(f, "ROLLBACK");
+    tk_test_pg_ok(f->b.admin, "ROLLBACK");
     assert_int_equal(stored_nonces(f), 0);
     assert_int_equal(mark_row(f), 0);
     assert_recovers(f, 90); /* reconnects */
@@ -282,20 +256,20 @@ static void test_send_on_ended_session(void **state)
     (void)state;
     f = open_fixture("", 5000);
     snprintf(q, sizeof q, "SELECT count(pg_terminate_backend(%d))",
-             PQbackendPID(f->pg->conn));
-    assert_int_equal(admin_int(f, q), 1);
+             PQbackendPID(f->b.pg->conn));
+    assert_int_equal(tk_test_pg_int(f->b.admin, q), 1);
     snprintf(q, sizeof q,
              "SELECT count(*) FROM pg_stat_activity WHERE pid = %d",
-             PQbackendPID(f->pg->conn));
+             PQbackendPID(f->b.pg->conn));
     for (int i = 0; i < 1500 && alive != 0; i++) { /* up to ~30 s */
-        alive = admin_int(f, q);
+        alive = tk_test_pg_int(f->b.admin, q);
         if (alive != 0)
             nanosleep(&nap, NULL);
     }
     assert_int_equal(alive, 0);
-    pthread_mutex_lock(&f->pg->mu);
-    r = tk__pg_exec(f->pg, TK_PG_NONCE_LOAD, NULL, &st);
-    pthread_mutex_unlock(&f->pg->mu);
+    pthread_mutex_lock(&f->b.pg->mu);
+    r = tk__pg_exec(f->b.pg, TK_PG_NONCE_LOAD, NULL, &st);
+    pthread_mutex_unlock(&f->b.pg->mu);
     assert_null(r);
     assert_int_equal(st, TK_ERR_STORE_UNAVAILABLE);
     assert_recovers(f, 90); /* reconnects */
@@ -317,13 +291,13 @@ static void test_refused_on_busy_connection(void **state)
     /* Its statements prepared: the next claim goes straight to the
      * pipeline. */
     assert_int_equal(claim(f, 80, fresh, &mark), TK_OK);
-    admin_ok(f, "DELETE FROM tk_seen_nonces");
-    assert_int_equal(PQsendQuery(f->pg->conn, "SELECT 1"), 1);
+    tk_test_pg_ok(f->b.admin, "DELETE FROM tk_seen_nonces");
+    assert_int_equal(PQsendQuery(f->b.pg->conn, "SELECT 1"), 1);
     assert_claim_fails(f, 90, TK_ERR_STORE, "connection not idle");
-    assert_int_equal(PQstatus(f->pg->conn), CONNECTION_OK);
+    assert_int_equal(PQstatus(f->b.pg->conn), CONNECTION_OK);
     assert_int_equal(mark_row(f), 80);
     /* That command's answer read, the same store works. */
-    while ((r = PQgetResult(f->pg->conn)) != NULL)
+    while ((r = PQgetResult(f->b.pg->conn)) != NULL)
         PQclear(r);
     assert_recovers(f, 90);
     close_fixture(f);

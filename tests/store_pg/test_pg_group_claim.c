@@ -38,56 +38,29 @@
 
 #define QUEUED 6 /* claims queued behind the held one */
 
-typedef struct fixture {
-    tk_ctx *ctx;
-    char *conninfo;
-    PGconn *admin;
-    tk_store_pg *pg;
-    tk_store st;
-} fixture;
+typedef tk_test_pg_fx fixture; /* the schema, the store, the test's own session */
 
 static fixture *open_fixture(int lock_timeout_ms)
 {
     fixture *f = calloc(1, sizeof *f);
-    tk_store_pg_options o = {.lock_timeout_ms = lock_timeout_ms};
 
     assert_non_null(f);
-    assert_int_equal(tk_ctx_create(&f->ctx), TK_OK);
-    assert_non_null(f->conninfo = tk_test_pg_schema_new());
-    assert_int_equal(tk_store_pg_create(f->ctx, &f->pg, f->conninfo, &o),
-                     TK_OK);
-    assert_int_equal(tk_store_pg_iface(f->pg, &f->st), TK_OK);
-    f->admin = PQconnectdb(f->conninfo);
-    assert_int_equal(PQstatus(f->admin), CONNECTION_OK);
+    tk_test_pg_fx_open(f, "", lock_timeout_ms);
     return f;
 }
 
 static void close_fixture(fixture *f)
 {
-    PQfinish(f->admin);
-    tk_store_pg_destroy(f->pg);
-    tk_test_pg_schema_drop(f->conninfo);
-    free(f->conninfo);
-    tk_ctx_destroy(f->ctx);
+    tk_test_pg_fx_close(f);
     free(f);
-}
-
-static void admin_ok(fixture *f, const char *q)
-{
-    tk_test_pg_ok(f->admin, q);
-}
-
-static long long admin_int(fixture *f, const char *q)
-{
-    return tk_test_pg_int(f->admin, q);
 }
 
 /* Hold the block mark row: every claim transaction waits at its
  * MARK_SHARE until admin_release. */
 static void admin_hold(fixture *f)
 {
-    admin_ok(f, "BEGIN");
-    admin_ok(f, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
+    tk_test_pg_ok(f->admin, "BEGIN");
+    tk_test_pg_ok(f->admin, "SELECT block FROM tk_block_mark WHERE id = 0 FOR UPDATE");
 }
 
 /* Wait (10 s at most) until n claims are queued on the store. */
@@ -110,7 +83,7 @@ static void wait_blocked(fixture *f)
     struct timespec pause = {0, 2 * 1000 * 1000};
 
     for (int i = 0; i < 5000; i++) {
-        if (admin_int(f, "SELECT count(*) FROM pg_stat_activity"
+        if (tk_test_pg_int(f->admin, "SELECT count(*) FROM pg_stat_activity"
                          " WHERE wait_event_type = 'Lock'") >= 1)
             return;
         nanosleep(&pause, NULL);
@@ -175,7 +148,7 @@ static long long xmins_of_set(fixture *f, const tk_hash *const *h, int n)
         p += sprintf(p, "'::bytea");
     }
     sprintf(p, ")");
-    return admin_int(f, q);
+    return tk_test_pg_int(f->admin, q);
 }
 
 static long long xmins_of(fixture *f, const tk_hash *h)
@@ -185,7 +158,7 @@ static long long xmins_of(fixture *f, const tk_hash *h)
 
 static long long xmins_all(fixture *f)
 {
-    return admin_int(f, "SELECT count(DISTINCT xmin::text)"
+    return tk_test_pg_int(f->admin, "SELECT count(DISTINCT xmin::text)"
                         " FROM tk_seen_nonces");
 }
 
@@ -217,7 +190,7 @@ static void test_queued_claims_share_a_transaction(void **state)
         start(&th[i], &q[i]);
         wait_queued(f, (size_t)i + 1); /* queue order is start order */
     }
-    admin_ok(f, "COMMIT");
+    tk_test_pg_ok(f->admin, "COMMIT");
     assert_int_equal(pthread_join(th_held, NULL), 0);
     for (int i = 0; i <= QUEUED; i++)
         assert_int_equal(pthread_join(th[i], NULL), 0);
@@ -243,9 +216,9 @@ static void test_queued_claims_share_a_transaction(void **state)
     assert_int_equal(xmins_all(f), 3);
     assert_int_equal(xmins_of(f, &held.rh), 1);
     assert_int_equal(xmins_of(f, &q[0].rh), 2);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"),
+    assert_int_equal(tk_test_pg_int(f->admin, "SELECT count(*) FROM tk_seen_nonces"),
                      1 + 3 * QUEUED - 1 + 1);
-    assert_int_equal(admin_int(f, "SELECT block FROM tk_block_mark"),
+    assert_int_equal(tk_test_pg_int(f->admin, "SELECT block FROM tk_block_mark"),
                      (long long)top);
     close_fixture(f);
 }
@@ -315,7 +288,7 @@ static void test_failed_batch_fails_every_claim(void **state)
         assert_int_equal(pthread_create(&th[i], NULL, timed_main, &q[i]), 0);
     }
     wait_queued(f, QUEUED);
-    admin_ok(f, "COMMIT"); /* the held claim commits; the batch runs */
+    tk_test_pg_ok(f->admin, "COMMIT"); /* the held claim commits; the batch runs */
     assert_int_equal(pthread_join(th_held, NULL), 0);
     assert_int_equal(held.result, TK_OK);
     for (int i = 0; i < QUEUED; i++) {
@@ -331,8 +304,8 @@ static void test_failed_batch_fails_every_claim(void **state)
      * have waited its own lock_timeout). */
     assert_true(last - first < KEY_WAIT_MS / 2000.0);
     tk_test_pg_ok(key, "ROLLBACK");
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"), 1);
-    assert_int_equal(admin_int(f, "SELECT block FROM tk_block_mark"), 10);
+    assert_int_equal(tk_test_pg_int(f->admin, "SELECT count(*) FROM tk_seen_nonces"), 1);
+    assert_int_equal(tk_test_pg_int(f->admin, "SELECT block FROM tk_block_mark"), 10);
     /* The same store object: the claims succeed now. */
     for (int i = 0; i < QUEUED; i++) {
         start(&th[i], &q[i].j);
@@ -398,7 +371,7 @@ static void test_large_claims_split(void **state)
             pthread_create(&th[order[o]], NULL, big_main, &bj[order[o]]), 0);
         wait_queued(f, (size_t)o + 1);
     }
-    admin_ok(f, "COMMIT");
+    tk_test_pg_ok(f->admin, "COMMIT");
     assert_int_equal(pthread_join(th_held, NULL), 0);
     assert_int_equal(held.result, TK_OK);
     for (int i = 0; i < 5; i++) {
@@ -415,7 +388,7 @@ static void test_large_claims_split(void **state)
         assert_int_equal(xmins_of_set(f, first, 3), 1);
         assert_int_equal(xmins_of_set(f, bigs, 3), 3);
     }
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM tk_seen_nonces"),
+    assert_int_equal(tk_test_pg_int(f->admin, "SELECT count(*) FROM tk_seen_nonces"),
                      1 + 3 * BIG + 2 * SMALL);
     close_fixture(f);
 }
@@ -448,7 +421,7 @@ static void wait_lock_waiters(fixture *f, long long n)
     struct timespec pause = {0, 2 * 1000 * 1000};
 
     for (int i = 0; i < 5000; i++) {
-        if (admin_int(f, "SELECT count(*) FROM pg_stat_activity"
+        if (tk_test_pg_int(f->admin, "SELECT count(*) FROM pg_stat_activity"
                          " WHERE wait_event_type = 'Lock'") == n)
             return;
         nanosleep(&pause, NULL);

@@ -127,6 +127,31 @@ long long tk_test_pg_int(PGconn *c, const char *q)
     return v;
 }
 
+void tk_test_pg_fx_open(tk_test_pg_fx *fx, const char *extra, int lock_timeout_ms)
+{
+    tk_store_pg_options o = {.lock_timeout_ms = lock_timeout_ms};
+    char ci[1024];
+
+    memset(fx, 0, sizeof *fx);
+    assert_int_equal(tk_ctx_create(&fx->ctx), TK_OK);
+    assert_non_null(fx->conninfo = tk_test_pg_schema_new());
+    assert_true((size_t)snprintf(ci, sizeof ci, "%s %s", fx->conninfo, extra) < sizeof ci);
+    assert_int_equal(tk_store_pg_create(fx->ctx, &fx->pg, ci, &o), TK_OK);
+    assert_int_equal(tk_store_pg_iface(fx->pg, &fx->st), TK_OK);
+    fx->admin = PQconnectdb(fx->conninfo);
+    assert_int_equal(PQstatus(fx->admin), CONNECTION_OK);
+}
+
+void tk_test_pg_fx_close(tk_test_pg_fx *fx)
+{
+    PQfinish(fx->admin);
+    tk_store_pg_destroy(fx->pg);
+    tk_test_pg_schema_drop(fx->conninfo);
+    free(fx->conninfo);
+    tk_ctx_destroy(fx->ctx);
+    memset(fx, 0, sizeof *fx);
+}
+
 int tk_test_pg_exec(const char *conninfo, const char *sql)
 {
     PGconn *c = PQconnectdb(conninfo);

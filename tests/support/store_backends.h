@@ -11,6 +11,7 @@
 #include "test_support.h"
 
 #include "ticket/store.h"
+#include "ticket/store_pg.h"
 
 #include <libpq-fe.h>
 
@@ -44,6 +45,21 @@ int tk_test_pg_exec(const char *conninfo, const char *sql);
  * succeeds; tk_test_pg_int: the single integer q returns. */
 void tk_test_pg_ok(PGconn *c, const char *q);
 long long tk_test_pg_int(PGconn *c, const char *q);
+
+/* A PostgreSQL store test's fixture: a fresh schema, one tk_store_pg on it
+ * (the schema's conninfo plus the connection options `extra`; its
+ * lock_timeout_ms, 0 for the default) and the test's own session on the
+ * schema (admin). Failures fail the test. */
+typedef struct tk_test_pg_fx {
+    tk_ctx *ctx;
+    char *conninfo; /* the fresh schema's */
+    PGconn *admin;
+    tk_store_pg *pg;
+    tk_store st;
+} tk_test_pg_fx;
+void tk_test_pg_fx_open(tk_test_pg_fx *fx, const char *extra, int lock_timeout_ms);
+/* Close the store and the session, drop the schema. */
+void tk_test_pg_fx_close(tk_test_pg_fx *fx);
 
 /* Ask the tkpg.py harness to "stop" or "start" the server
  * ($TK_PG_CONTROL); 0 once it has. */
