@@ -19,7 +19,10 @@
  *    (usedTickets read at the receipt's block decides each winner), or,
  *    with no receipt for lost_after_blocks blocks of this tenure, reported
  *    lost: its winners are retried only if usedTickets says unused.
- *    SUBMITTED winners are never submitted again;
+ *    SUBMITTED winners are never submitted again, and every transaction
+ *    is recorded (SUBMITTED with its hash, fenced) before its broadcast
+ *    (eth_redeem.h), so a holder killed or stalled in the middle of a
+ *    send leaves nothing out that the next holder does not track;
  *  - on every block of the tenure it runs that redeemer (settle, then the
  *    queue; stuck transactions replaced by the sender);
  *  - right before every send the guard renews the lease: a node whose

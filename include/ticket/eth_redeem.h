@@ -31,7 +31,16 @@
  *         estimate for a batch can be too low for its last tickets;
  *       - sends the transaction to the TicketBroker through the node's
  *         tk_eth_sender (eth_sender.h: nonce authority, fees, receipts,
- *         replacement of stuck transactions, revert replay).
+ *         replacement of stuck transactions, revert replay), recording
+ *         it first: once signed, and before it is broadcast, the call's
+ *         winners are marked SUBMITTED with its hash (fenced in a fleet).
+ *         A record that fails (store error, tenure over) broadcasts
+ *         nothing and uses no nonce; a broadcast the node refuses puts
+ *         the winners back as they were. So no transaction is ever out
+ *         that the store does not name, and a restart or a new fleet
+ *         holder tracks it instead of sending the winners again; one
+ *         recorded but never broadcast (killed in between) is reported
+ *         lost after lost_after_blocks and its winners are retried.
  *  The queue itself asks the chain again (ticket_used, read fresh from the
  *  node: never from a cache) for every ticket of a transaction whose
  *  outcome it applies, so a reverted redemption keeps its ticket unless the

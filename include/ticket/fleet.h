@@ -26,9 +26,12 @@
  *  node never reports outcomes itself: the receipt callback is the only
  *  way outcomes reach the queue. SUBMITTED winners are never submitted
  *  again (only NEW / FAILED ones are), so a takeover submits nothing twice;
- *  the one window left is a holder killed after its submit returned and
- *  before the store recorded SUBMITTED (docs/fleet.md: the next holder may
- *  send the winner again, and the contract rejects the second redemption).
+ *  the one window left is a holder killed after its submit callback
+ *  broadcast and before the store recorded SUBMITTED (docs/fleet.md: the
+ *  next holder may send the winner again, and the contract rejects the
+ *  second redemption). The queue records only after the callback
+ *  returns; tk_eth_fleet_redeemer (eth_fleet.h) records before the
+ *  broadcast and has no such window.
  *
  *  Every submit is preceded by a lease renewal: a holder that lost the
  *  lease (a stall longer than lease_ms) fails the submit (the winners stay

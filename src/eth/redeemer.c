@@ -5,6 +5,7 @@
 #include "eth/redeem_internal.h"
 #include "eth/txsender_internal.h"
 #include "redeem/queue_fence.h"
+#include "redeem/queue_record.h"
 
 #include "core/internal.h"
 #include "core/memzero.h"
@@ -110,6 +111,15 @@ static tk_status carried(tk_hash **out, const uint8_t *cd, size_t len,
     return st;
 }
 
+/* Between signing and broadcasting: the store names the transaction
+ * before it exists (a refusal, e.g. a fenced write after the tenure
+ * ended, sends nothing). */
+static tk_status record_first(void *data, const tk_hash *tx_hash)
+{
+    tk_eth_redeemer *r = data;
+    return tk__redeem_record_submitted(r->q, tx_hash);
+}
+
 static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
                         size_t len, uint64_t gas_limit, size_t n)
 {
@@ -134,7 +144,7 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
         (st = r->guard(r->guard_data)) != TK_OK)
         r->stats.guard_refusals++; /* e.g. the fleet's lease is gone */
     else if (st == TK_OK) {
-        st = tk_eth_sender_send(r->sender, &id, &req);
+        st = tk__eth_sender_send_hooked(r->sender, &id, &req, record_first, r);
         if (st == TK_ERR_OUT_OF_RANGE) {
             /* The figure is below the estimate (a config too low for this
              * chain): the estimate plus the sender's margin then - another
@@ -143,7 +153,7 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
             if (r->guard != NULL && (st = r->guard(r->guard_data)) != TK_OK)
                 r->stats.guard_refusals++;
             else
-                st = tk_eth_sender_send(r->sender, &id, &req);
+                st = tk__eth_sender_send_hooked(r->sender, &id, &req, record_first, r);
         }
         if (st == TK_ERR_RPC_REVERTED)
             r->stats.estimate_reverts++;

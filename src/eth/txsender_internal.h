@@ -37,11 +37,28 @@ struct tk_eth_sender {
 
 uint64_t tk__txs_now_ms(void);
 
-/* Sign t->tx with the sender's key and send it. *hash is the version's
- * hash whenever it was signed (also when sending failed). Returns the
- * tk_rpc status of eth_sendRawTransaction; "already known" (the node has
- * this very transaction) counts as TK_OK. */
-tk_status tk__txs_sign_send(tk_eth_sender *s, tk__tracked *t, tk_hash *hash);
+/* Called with a signed version's hash before it is broadcast: TK_OK lets
+ * it go out; any other status keeps it from the node (the send fails with
+ * that status, nothing sent). */
+typedef tk_status (*tk__txs_before_fn)(void *data, const tk_hash *hash);
+
+/* Sign t->tx with the sender's key, hand the hash to `before` (if not
+ * NULL) and send it. *hash is the version's hash whenever it was sent or
+ * its sending failed at the node (zero when `before` refused it). Returns
+ * the tk_rpc status of eth_sendRawTransaction ("already known", the node
+ * has this very transaction, counts as TK_OK), or `before`'s refusal
+ * (a transport-like status from it becomes TK_ERR_STORE: it must not read
+ * as "may have arrived", tk__txs_may_have_arrived). */
+tk_status tk__txs_sign_send(tk_eth_sender *s, tk__tracked *t, tk_hash *hash,
+                            tk__txs_before_fn before, void *before_data);
+
+/* tk_eth_sender_send with `before` called on the first version between its
+ * signing and its broadcast (replacements are not): a caller records the
+ * hash durably first, so that no transaction is ever out that its record
+ * does not name. A refusal sends nothing and uses no nonce. */
+tk_status tk__eth_sender_send_hooked(tk_eth_sender *s, uint64_t *id,
+                                     const tk_eth_send_request *req,
+                                     tk__txs_before_fn before, void *before_data);
 
 /* A send status after which the transaction may be in the node's pool:
  * TK_OK, or an error that is not the node's answer. */

@@ -33,7 +33,8 @@ static int already_known(tk_rpc *rpc)
     return 0;
 }
 
-tk_status tk__txs_sign_send(tk_eth_sender *s, tk__tracked *t, tk_hash *hash)
+tk_status tk__txs_sign_send(tk_eth_sender *s, tk__tracked *t, tk_hash *hash,
+                            tk__txs_before_fn before, void *before_data)
 {
     size_t cap = 0, len;
     uint8_t *raw;
@@ -47,13 +48,16 @@ tk_status tk__txs_sign_send(tk_eth_sender *s, tk__tracked *t, tk_hash *hash)
         return TK_ERR_NOMEM;
     len = cap;
     st = tk_eth_tx_sign(s->ctx, raw, &len, hash, &t->tx, s->seckey);
+    if (st == TK_OK && before != NULL && (st = before(before_data, hash)) != TK_OK &&
+        tk__txs_may_have_arrived(st))
+        st = TK_ERR_STORE; /* refused: must not read as maybe sent */
     if (st == TK_OK) {
         tk_hash echoed;
         st = tk_rpc_send_raw_transaction(s->rpc, &echoed, raw, len);
         if (st == TK_ERR_RPC_ERROR && already_known(s->rpc))
             st = TK_OK;
     } else {
-        memset(hash, 0, sizeof *hash);
+        memset(hash, 0, sizeof *hash); /* nothing went out */
     }
     free(raw);
     return st;
@@ -145,8 +149,9 @@ static tk_status price(tk_eth_sender *s, tk_eth_tx *tx, uint64_t *head)
     return TK_OK;
 }
 
-tk_status tk_eth_sender_send(tk_eth_sender *s, uint64_t *id,
-                             const tk_eth_send_request *req)
+tk_status tk__eth_sender_send_hooked(tk_eth_sender *s, uint64_t *id,
+                                     const tk_eth_send_request *req,
+                                     tk__txs_before_fn before, void *before_data)
 {
     tk__tracked *t, nt;
     uint64_t head = 0, pending = 0;
@@ -197,9 +202,9 @@ tk_status tk_eth_sender_send(tk_eth_sender *s, uint64_t *id,
     }
     nt.tx.data = nt.data;
     nt.tx.data_len = req->data_len;
-    st = tk__txs_sign_send(s, &nt, &hash);
+    st = tk__txs_sign_send(s, &nt, &hash, before, before_data);
     if (!tk__txs_may_have_arrived(st)) {
-        free(nt.data); /* the node refused it: nonce not used */
+        free(nt.data); /* refused (by the node or `before`): nonce not used */
         return st;
     }
     /* Sent, or maybe sent: track it and consider the nonce used. */
@@ -214,4 +219,10 @@ tk_status tk_eth_sender_send(tk_eth_sender *s, uint64_t *id,
     *t = nt;
     *id = nt.id;
     return TK_OK;
+}
+
+tk_status tk_eth_sender_send(tk_eth_sender *s, uint64_t *id,
+                             const tk_eth_send_request *req)
+{
+    return tk__eth_sender_send_hooked(s, id, req, NULL, NULL);
 }

@@ -110,7 +110,7 @@ static tk_status replace(tk_eth_sender *s, tk__tracked *t)
     }
     t->tx.max_priority_fee_per_gas = new_tip;
     t->tx.max_fee_per_gas = new_cap;
-    st = tk__txs_sign_send(s, t, &hash);
+    st = tk__txs_sign_send(s, t, &hash, NULL, NULL);
     if (tk__txs_may_have_arrived(st)) {
         t->replacements++;
         tk__txs_add_version(t, &hash, head);

@@ -4,6 +4,7 @@
  * transaction now; then group per sender under the gas cap and submit.
  * The order of the checks is the order of the header's description. */
 #include "redeem/queue_internal.h"
+#include "redeem/queue_record.h"
 
 #include "core/memzero.h"
 #include "model/mpz_u64.h"
@@ -171,11 +172,51 @@ static void release_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
         tk__redeem_release(q, ws[i]);
 }
 
+/* Recorded SUBMITTED, then not sent after all: back to the state and hash
+ * each had (ws holds the copies read before the call). The first failure
+ * is returned; a winner left SUBMITTED with a hash that never went out is
+ * given up as lost after lost_after_blocks and retried. */
+static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k)
+{
+    tk_status st = TK_OK;
+
+    for (size_t i = 0; i < k; i++) {
+        tk_status s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash, ws[i]->state,
+                                            &ws[i]->tx_hash);
+        if (s2 != TK_OK && st == TK_OK)
+            st = s2;
+    }
+    return st;
+}
+
+tk_status tk__redeem_record_submitted(tk_redeem_queue *q, const tk_hash *tx_hash)
+{
+    tk_status st = TK_OK;
+    size_t i;
+
+    TK_ARG_CHECK_NOCTX(q != NULL);
+    TK_ARG_CHECK(q->ctx, tx_hash != NULL);
+    if (q->call_ws == NULL || q->call_recorded)
+        return TK_ERR_STATE;
+    for (i = 0; i < q->call_k; i++)
+        if ((st = tk__redeem_set_state(q, &q->call_ws[i]->ticket_hash,
+                                       TK_WINNER_SUBMITTED, tx_hash)) != TK_OK)
+            break;
+    if (st != TK_OK) {
+        (void)put_back(q, q->call_ws, i);
+        return st;
+    }
+    q->call_recorded = 1;
+    q->call_tx = *tx_hash;
+    return TK_OK;
+}
+
 /* Claim the winners' pending amounts, encode and submit one call, and on
- * success mark them SUBMITTED; on failure release the claims. The claim
- * comes first so that a crash after the submit never leaves an in-flight
- * redemption uncounted (a claim left by a crash before the submit is
- * released when the next queue starts: restore_pending). */
+ * success mark them SUBMITTED (unless the callback recorded them before
+ * its broadcast: queue_record.h); on failure release the claims. The
+ * claim comes first so that a crash after the submit never leaves an
+ * in-flight redemption uncounted (a claim left by a crash before the
+ * submit is released when the next queue starts: restore_pending). */
 static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
 {
     tk_ticket *ts = calloc(k, sizeof *ts);
@@ -187,6 +228,7 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     tk_hash tx;
     tk_status st = TK_ERR_NOMEM, sub = TK_ERR_STATE;
     size_t claimed = 0;
+    int recorded = 0;
 
     memset(&tx, 0, sizeof tx);
     if (ts == NULL || sigs == NULL || rands == NULL)
@@ -214,9 +256,19 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     gas = k == 1 ? q->cfg.redeem_gas
                  : q->cfg.batch_base_gas + (uint64_t)k * q->cfg.batch_ticket_gas;
 
+    q->call_ws = ws;
+    q->call_k = k;
+    q->call_recorded = 0;
     sub = q->submit(q->submit_data, &tx, cd, len, gas, k);
+    recorded = q->call_recorded;
+    q->call_ws = NULL;
+    q->call_k = 0;
+    q->call_recorded = 0;
     if (sub != TK_OK) {
-        /* Not sent: the winners stay as they are and are retried. */
+        /* Not sent: the winners stay as they were and are retried. */
+        tk_status s2 = recorded ? put_back(q, ws, k) : TK_OK;
+        if (sub == TK_ERR_LEASE_LOST || s2 == TK_ERR_LEASE_LOST)
+            st = TK_ERR_LEASE_LOST; /* the tenure is over */
         q->stats.submit_errors++;
         for (size_t i = 0; i < k; i++)
             tk__redeem_emit(q, TK_REDEEM_EV_DEFERRED, TK_REDEEM_DEFER_SUBMIT,
@@ -225,9 +277,12 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     }
     q->stats.txs_submitted++;
     q->stats.tickets_submitted += k;
+    if (recorded && memcmp(tx.bytes, q->call_tx.bytes, TK_HASH_LEN) != 0)
+        recorded = 0; /* sent with another hash than recorded: record it */
     for (size_t i = 0; i < k; i++) {
-        tk_status s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash,
-                                            TK_WINNER_SUBMITTED, &tx);
+        tk_status s2 = recorded ? TK_OK
+                                : tk__redeem_set_state(q, &ws[i]->ticket_hash,
+                                                       TK_WINNER_SUBMITTED, &tx);
         if (s2 != TK_OK && st == TK_OK)
             st = s2;
         tk__backoff_clear(q, &ws[i]->ticket_hash);

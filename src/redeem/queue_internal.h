@@ -51,6 +51,13 @@ struct tk_redeem_queue {
      * (fence.holder points at fence_holder); fence.holder NULL: plain. */
     tk_lease_fence fence;
     char fence_holder[TK_LEASE_HOLDER_MAX + 1];
+    /* The call being submitted (submit_call), for a submit callback that
+     * records it before its broadcast (queue_record.h): its winners, and
+     * whether they were recorded and with which hash. */
+    tk_winner **call_ws;
+    size_t call_k;
+    int call_recorded;
+    tk_hash call_tx;
 };
 
 /* The queue's writes: set_state, and the monitor's pending claim and

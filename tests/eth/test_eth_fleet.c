@@ -28,9 +28,22 @@
  *                  receipt's usedTickets: it writes no outcome (the
  *                  winners stay SUBMITTED); the new holder settles them.
  *   stall_after_send the holder stalls past its lease right after its
- *                  broadcast: its SUBMITTED write is fenced (nothing of
- *                  it lands, as after a death there), the new holder
- *                  sends once more and its record is the store's.
+ *                  broadcast: the store named the transaction before it
+ *                  went out, so the new holder settles it from its
+ *                  receipt and sends nothing.
+ *   stall_before_record the holder stalls between its renewal and its
+ *                  record: the fenced record fails, nothing is broadcast,
+ *                  no nonce used; the new holder sends once.
+ *   refused_put_back the node refuses the broadcast: the recorded winners
+ *                  go back to NEW (claims released, nonce unused) and are
+ *                  sent on the next block.
+ *   refused_after_takeover the same refusal after the lease moved: the
+ *                  winner stays SUBMITTED with a hash that never went
+ *                  out; the new holder gives it up as lost after
+ *                  lost_after_blocks and sends it once.
+ * Every block of every test checks that each transaction the node got
+ * was named (SUBMITTED with its hash, or its first version's) in the
+ * store before it arrived.
  *   tenure_end     a holder that loses the lease stops tracking its
  *                  transactions in its sender (it is no longer the nonce
  *                  authority; the new holder tracks them from the store).
@@ -114,6 +127,12 @@ typedef struct fake {
     void *on_call_data;
     void (*on_sent)(void *); /* once, after the next send was taken */
     void *on_sent_data;
+    void (*on_count)(void *); /* once, at the next pending-count read */
+    void *on_count_data;
+    unsigned refuse_sends; /* refuse this many sends (funds short) */
+    unsigned refused;      /* sends refused so far */
+    const tk_store *store; /* the fleet's: every send must be in it */
+    unsigned unrecorded;   /* sends whose winners it did not name */
 } fake;
 
 static uint64_t pending_nonce(const fake *fk)
@@ -140,6 +159,35 @@ static void redeem_tickets(fake *fk, const ftx *t)
     for (size_t k = 0; k < t->n; k++)
         if (!is_used(fk, &t->tickets[k], UINT64_MAX))
             fk->used[fk->n_used++] = (used_at){t->tickets[k], fk->head};
+}
+
+/* 1 if h is x's hash or that of an earlier version of it (a replacement
+ * carries the nonce of the version the store names). */
+static int names(const fake *fk, const ftx *x, const tk_hash *h)
+{
+    if (memcmp(h->bytes, x->hash.bytes, 32) == 0)
+        return 1;
+    for (size_t t = 0; t < fk->n_tx; t++)
+        if (fk->txs[t].nonce == x->nonce &&
+            memcmp(h->bytes, fk->txs[t].hash.bytes, 32) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every ticket of a transaction the node gets must already be SUBMITTED
+ * in the store with that transaction's hash (or, for a replacement, the
+ * first version's): no broadcast the store does not name (checked by
+ * block() and run() after every block). */
+static void check_recorded(fake *fk, const ftx *x)
+{
+    for (size_t i = 0; fk->store != NULL && i < x->n; i++) {
+        tk_winner w;
+        if (fk->store->get_winner(fk->store->self, &x->tickets[i], &w) != TK_OK ||
+            w.state != TK_WINNER_SUBMITTED || !names(fk, x, &w.tx_hash)) {
+            fk->unrecorded++;
+            return;
+        }
+    }
 }
 
 static char *on_send(fake *fk, const char *rawhex)
@@ -170,6 +218,13 @@ static char *on_send(fake *fk, const char *rawhex)
     x->nonce = tx.nonce;
     x->gas_limit = tx.gas_limit;
     free(raw);
+    check_recorded(fk, x);
+    if (fk->refuse_sends > 0) { /* not taken into the pool */
+        fk->refuse_sends--;
+        fk->refused++;
+        return mock_rpc_error_result(-32000, "insufficient funds for gas * price + value",
+                                     NULL);
+    }
     fk->n_tx++;
     fk->sends++;
     mock_rpc_hex32(h, x->hash.bytes);
@@ -247,6 +302,11 @@ static char *handle(void *user, const char *m, const char *params_json)
         out = mock_rpc_qty(fk->estimate ? fk->estimate : 100000);
     } else if (strcmp(m, "eth_getTransactionCount") == 0) {
         const char *tag = json_string_value(json_array_get(params, 1));
+        if (fk->on_count != NULL) {
+            void (*hook)(void *) = fk->on_count;
+            fk->on_count = NULL;
+            hook(fk->on_count_data);
+        }
         out = mock_rpc_qty(strcmp(tag, "pending") == 0 ? pending_nonce(fk)
                                               : fk->latest);
     } else if (strcmp(m, "eth_sendRawTransaction") == 0) {
@@ -421,6 +481,7 @@ static int setup(void **state)
     f->m = mock_rpc_start();
     f->fk.head = START;
     memset(f->fk.broker.bytes, 0xb0, 20);
+    f->fk.store = &f->store;
     mock_rpc_set_handler(f->m, handle, &f->fk);
     assert_int_equal(tk_chain_mem_create(&f->cm, START), TK_OK);
     assert_int_equal(tk_chain_mem_iface(f->cm, &f->chain), TK_OK);
@@ -482,6 +543,7 @@ static int block(fx *f, int i)
     f->fk.head++;
     assert_int_equal(tk_eth_fleet_redeemer_on_block(f->n[i].r, f->fk.head,
                                                     &leading), TK_OK);
+    assert_int_equal(f->fk.unrecorded, 0);
     return leading;
 }
 
@@ -490,6 +552,7 @@ static int run(fx *f, int i)
     int leading = -1;
     assert_int_equal(tk_eth_fleet_redeemer_on_block(f->n[i].r, f->fk.head,
                                                     &leading), TK_OK);
+    assert_int_equal(f->fk.unrecorded, 0);
     return leading;
 }
 
@@ -509,6 +572,16 @@ static tk_winner_state state_of(fx *f, size_t i)
     tk_winner w;
     assert_int_equal(f->store.get_winner(f->store.self, &f->w[i], &w), TK_OK);
     return w.state;
+}
+
+/* The pool's transaction tx is mined; node nd's blocks settle it until
+ * winner i is CONFIRMED (a few blocks at most). */
+static void mine_settled(fx *f, size_t tx, size_t i, int nd)
+{
+    mine(f, tx);
+    for (int k = 0; k < 4 && state_of(f, i) != TK_WINNER_CONFIRMED; k++)
+        assert_int_equal(block(f, nd), 1);
+    assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
 }
 
 /* How many transactions sent to the node carried winner i. */
@@ -732,45 +805,138 @@ static void test_stall_settle(void **state)
     assert_int_equal(f->fk.sends, 1);
 }
 
-/* A stalls right after its broadcast, before it writes SUBMITTED, past
- * its lease; B takes the lease meanwhile. A's SUBMITTED write is fenced:
- * the store keeps no record of A's transaction (as if A had died at that
- * point) and A's tenure ends; its claim stays (pending over-counted, the
- * safe side) until B's tenure releases it. B, finding the winner NEW and
- * unused, sends it again - the documented double send, one reverted
- * transaction's gas - and the store holds B's record. */
+/* A stalls right after its broadcast, past its lease; B takes the lease
+ * meanwhile. A recorded the transaction (fenced, in its tenure) before
+ * broadcasting it, so B finds the winner SUBMITTED with A's hash, tracks
+ * that transaction and settles it from its receipt: nothing is sent
+ * twice. (Before the record came first, B found the winner NEW and sent
+ * it again: one reverted transaction's gas.) */
 static void test_stall_after_send(void **state)
 {
     fx *f = *state;
+    tk_eth_redeemer_stats s;
     tk_winner w;
 
     add_winner(f);
     f->fk.on_sent = steal_for_b;
     f->fk.on_sent_data = f;
-    assert_int_equal(block(f, 0), 0); /* led when it began, not at its end */
+    (void)block(f, 0); /* no write of A follows its broadcast in this block */
     assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(f->store.get_winner(f->store.self, &f->w[0], &w), TK_OK);
+    assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(w.tx_hash.bytes, f->fk.txs[0].hash.bytes, 32);
+    assert_int_equal(w.attempts, 1);
+    assert_int_equal(pending(f, 0), 1);
+    assert_int_equal(block(f, 0), 0); /* the lease is B's */
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(f->fk.sends, 1); /* B waits for A's transaction */
+    mine_settled(f, 0, 0, 1);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(sent_count(f, 0), 1);
+    (void)fstate(f, 1, &s);
+    assert_int_equal(s.txs_sent, 0);
+    assert_int_equal(s.mined_ok, 1);
+}
+
+/* A stalls after its guard's renewal and before it records (inside the
+ * pending-count read), past its lease; B takes the lease. A's record is
+ * fenced: A broadcasts nothing, uses no nonce, and its tenure ends. B
+ * sends the winner once, with the nonce A would have used. */
+static void test_stall_before_record(void **state)
+{
+    fx *f = *state;
+    tk_winner w;
+
+    add_winner(f);
+    f->fk.on_count = steal_for_b;
+    f->fk.on_count_data = f;
+    assert_int_equal(block(f, 0), 0);
+    assert_int_equal(f->fk.estimates, 1); /* it got as far as signing */
+    assert_int_equal(f->fk.sends, 0);
+    assert_int_equal(fstate(f, 0, NULL).leading, 0);
+    assert_int_equal(fstate(f, 0, NULL).fenced, 1);
     assert_int_equal(f->store.get_winner(f->store.self, &f->w[0], &w), TK_OK);
     assert_int_equal(w.state, TK_WINNER_NEW);
     assert_int_equal(w.attempts, 0);
-    assert_int_equal(pending(f, 0), 1);
-    assert_int_equal(fstate(f, 0, NULL).leading, 0);
-    assert_int_equal(fstate(f, 0, NULL).fenced, 1);
     assert_int_equal(block(f, 1), 1);
-    assert_int_equal(f->fk.sends, 2);
-    assert_int_equal(sent_count(f, 0), 2);
-    assert_int_equal(f->fk.txs[1].nonce, f->fk.txs[0].nonce + 1); /* no reuse */
-    assert_int_equal(f->store.get_winner(f->store.self, &f->w[0], &w), TK_OK);
-    assert_int_equal(w.state, TK_WINNER_SUBMITTED);
-    assert_memory_equal(w.tx_hash.bytes, f->fk.txs[1].hash.bytes, 32);
-    assert_int_equal(w.attempts, 1);
-    assert_int_equal(pending(f, 1), 1);
-    /* B's transaction is mined (on a chain A's would then revert). */
-    mine(f, 1);
-    for (int k = 0; k < 3 && state_of(f, 0) != TK_WINNER_CONFIRMED; k++)
-        assert_int_equal(block(f, 1), 1);
-    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(f->fk.txs[0].nonce, 0); /* A's nonce was never used */
+    mine_settled(f, 0, 0, 1);
     assert_int_equal(pending(f, 1), 0);
-    assert_int_equal(f->fk.sends, 2);
+    assert_int_equal(sent_count(f, 0), 1);
+}
+
+/* The node refuses the broadcast (funds short for the gas): the winners
+ * were recorded first and are put back as they were (NEW, no hash, claims
+ * released), the nonce is not used, and the next block sends them. */
+static void test_refused_put_back(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+    tk_winner w;
+
+    add_winner(f);
+    add_winner(f);
+    f->fk.refuse_sends = 1;
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.refused, 1);
+    assert_int_equal(f->fk.sends, 0);
+    for (size_t i = 0; i < 2; i++) {
+        static const uint8_t zero[32];
+        assert_int_equal(f->store.get_winner(f->store.self, &f->w[i], &w), TK_OK);
+        assert_int_equal(w.state, TK_WINNER_NEW);
+        assert_memory_equal(w.tx_hash.bytes, zero, 32);
+        assert_int_equal(w.attempts, 1); /* the recorded attempt counts */
+    }
+    assert_int_equal(pending(f, 0), 0);
+    (void)fstate(f, 0, &s);
+    assert_int_equal(s.send_errors, 1);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.queue.submit_errors, 1);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->fk.sends, 1);
+    assert_int_equal(f->fk.txs[0].nonce, 0);
+    assert_int_equal(pending(f, 0), 2);
+    mine_settled(f, 0, 1, 0);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
+        assert_int_equal(sent_count(f, i), 1);
+    }
+    assert_int_equal(pending(f, 0), 0);
+}
+
+/* The same refusal while A stalls past its lease: A cannot put the winner
+ * back (fenced), so it stays SUBMITTED with a hash that never went out. B
+ * waits lost_after_blocks for it, then retries it once: nothing dropped,
+ * nothing sent twice. */
+static void test_refused_after_takeover(void **state)
+{
+    fx *f = *state;
+    tk_eth_redeemer_stats s;
+
+    add_winner(f);
+    f->fk.refuse_sends = 1;
+    f->fk.on_sent = steal_for_b;
+    f->fk.on_sent_data = f;
+    assert_int_equal(block(f, 0), 0);
+    assert_int_equal(f->fk.refused, 1);
+    assert_int_equal(f->fk.sends, 0);
+    assert_int_equal(fstate(f, 0, NULL).fenced, 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_SUBMITTED);
+    for (int k = 0; k < LOST_AFTER; k++) {
+        assert_int_equal(block(f, 1), 1);
+        assert_int_equal(f->fk.sends, 0);
+    }
+    assert_int_equal(block(f, 1), 1); /* lost: retried after the backoff */
+    (void)fstate(f, 1, &s);
+    assert_int_equal(s.lost, 1);
+    for (int k = 0; k < 4 && f->fk.sends == 0; k++)
+        assert_int_equal(block(f, 1), 1);
+    assert_int_equal(f->fk.sends, 1);
+    mine_settled(f, 0, 0, 1);
+    assert_int_equal(sent_count(f, 0), 1);
+    assert_int_equal(pending(f, 1), 0);
 }
 
 static void test_tenure_end(void **state)
@@ -892,14 +1058,6 @@ static void blocks_until_sent(fx *f, unsigned sends)
 }
 
 /* Winner i's transaction (the node's tx) is mined and settled. */
-static void mine_settled(fx *f, size_t tx, size_t i)
-{
-    mine(f, tx);
-    for (int k = 0; k < 4 && state_of(f, i) != TK_WINNER_CONFIRMED; k++)
-        assert_int_equal(block(f, 0), 1);
-    assert_int_equal(state_of(f, i), TK_WINNER_CONFIRMED);
-}
-
 static void test_gas_resend(void **state)
 {
     fx *f = *state;
@@ -916,7 +1074,7 @@ static void test_gas_resend(void **state)
     assert_int_equal(f->fk.estimates, 2);
     assert_int_equal(f->guard_calls, 2); /* asked again before the resend */
     assert_int_equal(f->fk.txs[0].gas_limit, 480000);
-    mine_settled(f, 0, 0);
+    mine_settled(f, 0, 0, 0);
 
     /* The guard refuses the resend (the lease lost meanwhile, say):
      * nothing sent, the winner NEW again, its claim released. */
@@ -934,7 +1092,7 @@ static void test_gas_resend(void **state)
     f->refuse_resend = 0;
     blocks_until_sent(f, 2);
     assert_int_equal(f->fk.txs[1].gas_limit, 480000);
-    mine_settled(f, 1, 1);
+    mine_settled(f, 1, 1, 0);
 
     /* A base fee above max_gas_price (100 gwei): the resend cannot help,
      * both sends refused, nothing sent; the resend (no limit given) is
@@ -951,7 +1109,7 @@ static void test_gas_resend(void **state)
     f->fk.base_fee = 0;
     blocks_until_sent(f, 3);
     assert_int_equal(f->fk.txs[2].gas_limit, 125000); /* the queue's */
-    mine_settled(f, 2, 2);
+    mine_settled(f, 2, 2, 0);
 
     assert_nonces_in_order(f);
     for (size_t i = 0; i < 3; i++)
@@ -1087,10 +1245,7 @@ static void test_late_submitted(void **state)
     x->n = 1;
     assert_int_equal(f->store.set_state(f->store.self, &f->w[0],
                                         TK_WINNER_SUBMITTED, &x->hash), TK_OK);
-    mine(f, 0);
-    for (int k = 0; k < 3 && state_of(f, 0) != TK_WINNER_CONFIRMED; k++)
-        assert_int_equal(block(f, 1), 1);
-    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    mine_settled(f, 0, 0, 1);
     assert_int_equal(pending(f, 1), 0);
     assert_int_equal(f->fk.sends, 0); /* settled, never sent again */
     assert_int_equal(fstate(f, 1, NULL).tenures, 1);
@@ -1167,7 +1322,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_guard),  T(test_stall),      T(test_takeover),
         T(test_lost_unused), T(test_lost_used), T(test_stall_settle),
-        T(test_stall_after_send), T(test_tenure_end),
+        T(test_stall_after_send), T(test_stall_before_record),
+        T(test_refused_put_back), T(test_refused_after_takeover), T(test_tenure_end),
         T(test_nonce_tenure), T(test_nonce_lost), T(test_replace_guard),
         T(test_gas_resend),
         T(test_late_submitted), T(test_pruned_unused), T(test_pruned_used),

@@ -7,8 +7,11 @@
  * batch that skipped a ticket, gas-cap splitting, restart, requeue, misuse.
  * Every scenario runs over the in-memory store and over the SQLite store.
  * The submit callback decodes the calldata it is given, so every test also
- * checks what would be sent. */
+ * checks what would be sent; with f->record it records the call before
+ * "sending" it, as the chain redeemer does (queue_record.h). */
 #include "test_support.h"
+
+#include "redeem/queue_record.h"
 
 #include "ticket/chain.h"
 #include "ticket/keccak.h"
@@ -51,12 +54,42 @@ typedef struct fx {
     call calls[MAX_CALLS];
     size_t n_calls;
     int fail_submit;
+    int record;  /* submit_cb records first (queue_record.h): RECORD_* */
     int shared; /* the monitor keeps pending in the store (fleet.h) */
     size_t events[6];
     uint64_t expired_face_sum; /* face values reported by EXPIRED events */
 } fx;
 
 /* ---- the node's side: submit and events ---------------------------------*/
+
+enum {
+    RECORD_NONE = 0,
+    RECORD_SEND,      /* record, then send with the recorded hash */
+    RECORD_FAIL,      /* record, then fail to send */
+    RECORD_OTHER_TX   /* record, then send with another hash */
+};
+
+/* Record before "sending", as eth/redeemer.c does, and check that the
+ * store names the call's winners right then, that a second record is
+ * refused, and that the same hash comes back. */
+static void record_first(fx *f, const call *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        tk_winner w;
+        assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
+                         TK_OK);
+        assert_int_not_equal(w.state, TK_WINNER_SUBMITTED);
+    }
+    assert_int_equal(tk__redeem_record_submitted(f->q, &c->tx), TK_OK);
+    for (size_t i = 0; i < c->count; i++) {
+        tk_winner w;
+        assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
+                         TK_OK);
+        assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+        assert_memory_equal(w.tx_hash.bytes, c->tx.bytes, 32);
+    }
+    assert_int_equal(tk__redeem_record_submitted(f->q, &c->tx), TK_ERR_STATE);
+}
 
 static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
                            size_t len, uint64_t gas, size_t count)
@@ -93,6 +126,12 @@ static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
     c->gas = gas;
     assert_int_equal(tk_keccak256(&c->tx, &f->n_calls, sizeof f->n_calls),
                      TK_OK);
+    if (f->record != RECORD_NONE)
+        record_first(f, c);
+    if (f->record == RECORD_FAIL)
+        return TK_ERR_CHAIN; /* not counted in n_calls: nothing went out */
+    if (f->record == RECORD_OTHER_TX)
+        c->tx.bytes[0] ^= 1;
     *tx = c->tx;
     f->n_calls++;
     return TK_OK;
@@ -506,6 +545,63 @@ static void test_submit_error_retries(void **state)
     advance(f, 1);
     assert_int_equal(f->n_calls, 1);
     assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+}
+
+/* A callback that records its call before the broadcast (the chain
+ * redeemer's way): the queue does not write SUBMITTED again (one attempt),
+ * puts the winners back when the callback then fails, and writes the hash
+ * it got when that differs from the recorded one. Outside a callback the
+ * record is refused. */
+static void test_record_first(void **state)
+{
+    fx *f = *state;
+    tk_hash a = add_winner(f, 0, FACE, 1, START + 40);
+    tk_hash b = add_winner(f, 0, FACE, 1, START + 40);
+    static const uint8_t zero[32];
+    tk_winner w;
+
+    assert_int_equal(tk__redeem_record_submitted(f->q, &a), TK_ERR_STATE);
+    assert_int_equal(tk__redeem_record_submitted(NULL, &a), TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(tk__redeem_record_submitted(f->q, NULL), TK_ERR_ILLEGAL_ARG);
+    f->record = RECORD_FAIL;
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 0);
+    assert_int_equal(stats(f).submit_errors, 1);
+    assert_int_equal(stats(f).txs_submitted, 0);
+    assert_int_equal(pending(f, 0), 0);
+    for (int i = 0; i < 2; i++) {
+        w = get(f, i ? &b : &a);
+        assert_int_equal(w.state, TK_WINNER_NEW);
+        assert_memory_equal(w.tx_hash.bytes, zero, 32);
+        assert_int_equal(w.attempts, 1); /* the recorded one */
+    }
+    f->record = RECORD_SEND;
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(pending(f, 0), 2 * FACE);
+    for (int i = 0; i < 2; i++) {
+        w = get(f, i ? &b : &a);
+        assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+        assert_memory_equal(w.tx_hash.bytes, f->calls[0].tx.bytes, 32);
+        assert_int_equal(w.attempts, 2); /* not written a second time */
+    }
+    assert_int_equal(f->events[TK_REDEEM_EV_SUBMITTED], 2);
+    assert_int_equal(tk__redeem_record_submitted(f->q, &a), TK_ERR_STATE);
+    /* Reverted without a reason: retried after the backoff, and sent with
+     * a hash other than the recorded one. */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
+                                             TK_REDEEM_REVERTED_NO_REASON, NULL),
+                     TK_OK);
+    f->record = RECORD_OTHER_TX;
+    advance(f, f->cfg.retry_backoff_blocks + 1);
+    assert_int_equal(f->n_calls, 2);
+    for (int i = 0; i < 2; i++) {
+        w = get(f, i ? &b : &a);
+        assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+        assert_memory_equal(w.tx_hash.bytes, f->calls[1].tx.bytes, 32);
+        assert_int_equal(w.attempts, 4);
+    }
+    assert_int_equal(pending(f, 0), 2 * FACE);
 }
 
 static void test_gas_cap_splits_batches(void **state)
@@ -1114,6 +1210,7 @@ int main(void)
         T(test_funds_split_between_winners),
         T(test_revert_without_reason_keeps),
         T(test_submit_error_retries),
+        T(test_record_first),
         T(test_gas_cap_splits_batches),
         T(test_confirmed_batch_with_skipped_ticket),
         T(test_restart_restores_pending),
