@@ -36,11 +36,18 @@
  *         winners are marked SUBMITTED with its hash (fenced in a fleet).
  *         A record that fails (store error, tenure over) broadcasts
  *         nothing and uses no nonce; a broadcast the node refuses puts
- *         the winners back as they were. So no transaction is ever out
- *         that the store does not name, and a restart or a new fleet
- *         holder tracks it instead of sending the winners again; one
- *         recorded but never broadcast (killed in between) is reported
- *         lost after lost_after_blocks and its winners are retried.
+ *         the winners back as they were (one the store cannot put back
+ *         stays SUBMITTED, keeps its claim and takes the path below). So
+ *         a transaction the store does not name is never out, and a
+ *         restart or a new fleet holder tracks it instead of sending the
+ *         winners again; one recorded but never broadcast (killed in
+ *         between) is reported lost after lost_after_blocks and its
+ *         winners are retried. One exception: an rpc client that retried
+ *         eth_sendRawTransaction after a transport failure (tk_rpc
+ *         retries, other endpoints) and then got a refusal reports "not
+ *         sent" although the first attempt may have delivered; the
+ *         winners are put back, and the usedTickets check before any
+ *         resend keeps that to at most one reverted transaction's gas.
  *  The queue itself asks the chain again (ticket_used, read fresh from the
  *  node: never from a cache) for every ticket of a transaction whose
  *  outcome it applies, so a reverted redemption keeps its ticket unless the
@@ -111,7 +118,9 @@ typedef struct tk_eth_redeemer_options {
 typedef struct tk_eth_redeemer_stats {
     uint64_t txs_sent;
     uint64_t estimate_reverts;  /* calls not sent: the estimate reverted */
-    uint64_t send_errors;       /* estimate / sign / send failed otherwise */
+    uint64_t send_errors;       /* estimate / sign / send failed otherwise
+                                   (a failed record before the broadcast
+                                   included) */
     uint64_t mined_ok;
     uint64_t mined_reverted;
     uint64_t lost;              /* no receipt within lost_after_blocks */

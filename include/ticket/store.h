@@ -49,7 +49,9 @@ typedef struct tk_winner {
     tk_u256 expiration_block; /* the params' expiration block */
     tk_winner_state state;
     tk_hash tx_hash;          /* last submission; zero if none */
-    uint32_t attempts;        /* submissions so far */
+    uint32_t attempts;        /* moves to SUBMITTED so far: submissions,
+                                 including ones recorded before a
+                                 broadcast that then did not happen */
 } tk_winner;
 
 /** Visitor for list(): return non-zero to stop early. */

@@ -148,7 +148,9 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
         if (st == TK_ERR_OUT_OF_RANGE) {
             /* The figure is below the estimate (a config too low for this
              * chain): the estimate plus the sender's margin then - another
-             * send, so the guard again (the first one took time). */
+             * send, so the guard again (the first one took time). The
+             * sender refuses it before signing, so nothing was recorded
+             * (a second record in one call is refused, TK_ERR_STATE). */
             req.gas_limit = 0;
             if (r->guard != NULL && (st = r->guard(r->guard_data)) != TK_OK)
                 r->stats.guard_refusals++;

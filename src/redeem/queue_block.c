@@ -166,25 +166,35 @@ static size_t claim_call(tk_redeem_queue *q, tk_winner **ws, size_t k, tk_status
     return kept;
 }
 
-static void release_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
+/* Release the claims of a call that was not sent, except those of
+ * winners left SUBMITTED (stuck[i]): as for any SUBMITTED winner, their
+ * claim goes when their transaction is settled (here: reported lost). */
+static void release_call(tk_redeem_queue *q, tk_winner **ws, size_t k,
+                         const unsigned char *stuck)
 {
     for (size_t i = 0; i < k; i++)
-        tk__redeem_release(q, ws[i]);
+        if (!stuck[i])
+            tk__redeem_release(q, ws[i]);
 }
 
 /* Recorded SUBMITTED, then not sent after all: back to the state and hash
  * each had (ws holds the copies read before the call). The first failure
- * is returned; a winner left SUBMITTED with a hash that never went out is
- * given up as lost after lost_after_blocks and retried. */
-static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k)
+ * is returned; a winner that could not be put back is flagged in stuck:
+ * it stays SUBMITTED with a hash that never went out, is given up as lost
+ * after lost_after_blocks and retried. */
+static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k,
+                          unsigned char *stuck)
 {
     tk_status st = TK_OK;
 
     for (size_t i = 0; i < k; i++) {
         tk_status s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash, ws[i]->state,
                                             &ws[i]->tx_hash);
-        if (s2 != TK_OK && st == TK_OK)
-            st = s2;
+        if (s2 != TK_OK) {
+            stuck[i] = 1;
+            if (st == TK_OK)
+                st = s2;
+        }
     }
     return st;
 }
@@ -203,7 +213,7 @@ tk_status tk__redeem_record_submitted(tk_redeem_queue *q, const tk_hash *tx_hash
                                        TK_WINNER_SUBMITTED, tx_hash)) != TK_OK)
             break;
     if (st != TK_OK) {
-        (void)put_back(q, q->call_ws, i);
+        q->call_put_back = put_back(q, q->call_ws, i, q->call_stuck);
         return st;
     }
     q->call_recorded = 1;
@@ -222,16 +232,17 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     tk_ticket *ts = calloc(k, sizeof *ts);
     tk_sig *sigs = calloc(k, sizeof *sigs);
     tk_u256 *rands = calloc(k, sizeof *rands);
+    unsigned char *stuck = calloc(k, 1);
     uint8_t *cd = NULL;
     size_t len = 0;
     uint64_t gas;
     tk_hash tx;
-    tk_status st = TK_ERR_NOMEM, sub = TK_ERR_STATE;
+    tk_status st = TK_ERR_NOMEM, sub = TK_ERR_STATE, put_back_st;
     size_t claimed = 0;
     int recorded = 0;
 
     memset(&tx, 0, sizeof tx);
-    if (ts == NULL || sigs == NULL || rands == NULL)
+    if (ts == NULL || sigs == NULL || rands == NULL || stuck == NULL)
         goto out;
     st = TK_OK;
     if ((k = claimed = claim_call(q, ws, k, &st)) == 0)
@@ -258,17 +269,26 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
 
     q->call_ws = ws;
     q->call_k = k;
+    q->call_stuck = stuck;
     q->call_recorded = 0;
+    q->call_put_back = TK_OK;
     sub = q->submit(q->submit_data, &tx, cd, len, gas, k);
     recorded = q->call_recorded;
+    put_back_st = q->call_put_back;
     q->call_ws = NULL;
     q->call_k = 0;
+    q->call_stuck = NULL;
     q->call_recorded = 0;
     if (sub != TK_OK) {
-        /* Not sent: the winners stay as they were and are retried. */
-        tk_status s2 = recorded ? put_back(q, ws, k) : TK_OK;
-        if (sub == TK_ERR_LEASE_LOST || s2 == TK_ERR_LEASE_LOST)
-            st = TK_ERR_LEASE_LOST; /* the tenure is over */
+        /* Not sent: the winners go back to what they were (any the store
+         * could not put back stay SUBMITTED, and keep their claim) and
+         * are retried. A failed put-back is the call's status. */
+        if (recorded)
+            put_back_st = put_back(q, ws, k, stuck);
+        if (put_back_st != TK_OK)
+            st = put_back_st;
+        else if (sub == TK_ERR_LEASE_LOST)
+            st = sub; /* the tenure is over */
         q->stats.submit_errors++;
         for (size_t i = 0; i < k; i++)
             tk__redeem_emit(q, TK_REDEEM_EV_DEFERRED, TK_REDEEM_DEFER_SUBMIT,
@@ -291,12 +311,13 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     }
 out:
     if (sub != TK_OK) /* not sent: nothing is in flight */
-        release_call(q, ws, claimed);
+        release_call(q, ws, claimed, stuck);
     if (cd != NULL)
         tk__memzero(cd, len); /* holds the rands in clear */
     free(cd);
     if (rands != NULL)
         tk__memzero(rands, k * sizeof *rands);
+    free(stuck);
     free(ts);
     free(sigs);
     free(rands);

@@ -52,12 +52,16 @@ struct tk_redeem_queue {
     tk_lease_fence fence;
     char fence_holder[TK_LEASE_HOLDER_MAX + 1];
     /* The call being submitted (submit_call), for a submit callback that
-     * records it before its broadcast (queue_record.h): its winners, and
-     * whether they were recorded and with which hash. */
+     * records it before its broadcast (queue_record.h): its winners,
+     * whether they were recorded and with which hash, and after a record
+     * that failed part-way, the winners it could not put back (call_stuck)
+     * and the put-back's status. */
     tk_winner **call_ws;
     size_t call_k;
+    unsigned char *call_stuck;
     int call_recorded;
     tk_hash call_tx;
+    tk_status call_put_back;
 };
 
 /* The queue's writes: set_state, and the monitor's pending claim and

@@ -11,9 +11,12 @@
  * version mined after a replacement (also via "nonce too low"); a nonce
  * taken by another transaction (decided only at a later block), a count
  * served before our receipt, a count that lies once; a status-0 receipt replayed with eth_call
- * at its block; malformed responses; wait's timeout; keystores; misuse. */
+ * at its block; malformed responses; wait's timeout; keystores; misuse;
+ * the hooked send the redeemer records with (the hook sees the hash
+ * before the node gets anything; a refusal sends nothing, uses no nonce). */
 #include "test_support.h"
 
+#include "eth/txsender_internal.h"
 #include "mock_rpc.h"
 #include "ticket/eth_sender.h"
 #include "ticket/eth_tx.h"
@@ -420,13 +423,20 @@ static void test_nonce_authority(void **state)
     assert_true(f->fk.sent[3].tx.nonce == 21);
 }
 
+/* The sender tracks nothing (a refused send used no slot). */
+static void assert_untracked(fixture *f)
+{
+    size_t n = 1;
+    assert_int_equal(tk_eth_sender_pending(f->s, &n), TK_OK);
+    assert_int_equal(n, 0);
+}
+
 static void test_no_nonce_used_on_refusal(void **state)
 {
     fixture *f = *state;
     tk_eth_send_request r;
     tk_rpc_error e;
     uint64_t id = 5;
-    size_t n;
 
     create(f);
     memset(&r, 0, sizeof r);
@@ -439,16 +449,14 @@ static void test_no_nonce_used_on_refusal(void **state)
     assert_string_equal(e.revert.reason, "no funds");
     assert_int_equal(count_method(f, "eth_sendRawTransaction"), 0);
     assert_int_equal(count_method(f, "eth_getTransactionCount"), 0);
-    assert_int_equal(tk_eth_sender_pending(f->s, &n), TK_OK);
-    assert_int_equal(n, 0);
+    assert_untracked(f);
 
     /* The node refuses the transaction: not tracked, nonce not used. */
     f->fk.estimate_revert = 0;
     f->fk.send_error = "insufficient funds for gas * price + value";
     assert_int_equal(tk_eth_sender_send(f->s, &id, &r), TK_ERR_RPC_ERROR);
     assert_true(id == 0);
-    assert_int_equal(tk_eth_sender_pending(f->s, &n), TK_OK);
-    assert_int_equal(n, 0);
+    assert_untracked(f);
     f->fk.send_error = NULL;
     send_ok(f, 0);
     assert_true(f->fk.sent[0].tx.nonce == 7);
@@ -460,6 +468,62 @@ static void test_no_nonce_used_on_refusal(void **state)
     f->fk.send_error = "already known";
     id = send_ok(f, 0);
     assert_int_equal(outcome(f, id).state, TK_ETH_TX_PENDING);
+}
+
+/* What the hook of tk__eth_sender_send_hooked saw. */
+typedef struct hook_seen {
+    fixture *f;
+    tk_status answer;
+    unsigned calls;
+    size_t sent_before; /* transactions the node had when it was called */
+    tk_hash hash;
+} hook_seen;
+
+static tk_status hook(void *data, const tk_hash *hash)
+{
+    hook_seen *h = data;
+    h->calls++;
+    h->sent_before = h->f->fk.n_sent;
+    h->hash = *hash;
+    return h->answer;
+}
+
+static void test_hooked_send(void **state)
+{
+    fixture *f = *state;
+    static const uint8_t data[2] = {0xab, 0xcd};
+    hook_seen h = {f, TK_ERR_LEASE_LOST, 0, 0, {{0}}};
+    tk_eth_send_request r;
+    uint64_t id = 5;
+
+    create(f);
+    memset(&r, 0, sizeof r);
+    r.to = &f->to;
+    r.data = data;
+    r.data_len = sizeof data;
+    /* Refused by the hook: nothing reaches the node, nothing tracked. */
+    assert_int_equal(tk__eth_sender_send_hooked(f->s, &id, &r, hook, &h),
+                     TK_ERR_LEASE_LOST);
+    assert_true(id == 0);
+    assert_int_equal(h.calls, 1);
+    assert_int_equal(count_method(f, "eth_sendRawTransaction"), 0);
+    assert_untracked(f);
+    /* A refusal that reads like "may have arrived" is not one. */
+    h.answer = TK_ERR_RPC_TRANSPORT;
+    assert_int_equal(tk__eth_sender_send_hooked(f->s, &id, &r, hook, &h),
+                     TK_ERR_STORE);
+    assert_int_equal(count_method(f, "eth_sendRawTransaction"), 0);
+    assert_untracked(f);
+    /* Allowed: the hook had the hash before the node had anything, and
+     * the refusals used no nonce. */
+    h.answer = TK_OK;
+    assert_int_equal(tk__eth_sender_send_hooked(f->s, &id, &r, hook, &h), TK_OK);
+    assert_int_equal(h.calls, 3);
+    assert_int_equal(h.sent_before, 0);
+    assert_int_equal(f->fk.n_sent, 1);
+    assert_memory_equal(h.hash.bytes, f->fk.sent[0].hash.bytes, 32);
+    assert_memory_equal(outcome(f, id).hashes[0].bytes, h.hash.bytes, 32);
+    assert_true(f->fk.sent[0].tx.nonce == 7);
 }
 
 static void test_receipt_success_and_forget(void **state)
@@ -968,6 +1032,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fees_gas_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_authority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_nonce_used_on_refusal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hooked_send, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipt_success_and_forget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_times_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replacement_bumps_and_limits, setup, teardown),

@@ -17,6 +17,8 @@
  *    empty at the end: never double-counted, never left behind;
  *  - every stored winner is redeemed (final state, used on chain) and was
  *    sent in exactly one transaction: none dropped, none submitted twice;
+ *    its attempts are 1 (on anvil at most 2: a record the killed holder
+ *    made before a broadcast it did not live to make);
  *  - the lease moved to another holder with a larger fencing token.
  * The store is TK_FLEET_STORE=sqlite (default; a file in a temporary
  * directory) or pg (fleet_procs_pg: a schema in $TK_PG_CONNINFO's database,
@@ -472,8 +474,22 @@ static void check_end(fx *f)
                                 " (SELECT 1 FROM winners w WHERE w.ticket_hash = s.ticket_hash)"),
                      0);
     }
-    /* Attempts: at most one submission each, counted by the store. */
-    assert_int_equal(scalar(db, "SELECT count(*) FROM winners WHERE attempts > 1"), 0);
+    /* Attempts: at most one submission each, counted by the store. On
+     * anvil a winner may count one more: the chain redeemer records a
+     * transaction before its broadcast, and the killed holder may have
+     * died between the two; the next holder gives that hash up as lost and
+     * sends the winner once (the chain check above: one transaction each). */
+    {
+        long max_attempts = fleet_on_anvil() ? 2 : 1;
+        long over = scalar(db, fleet_on_anvil()
+                                   ? "SELECT count(*) FROM winners WHERE attempts > 2"
+                                   : "SELECT count(*) FROM winners WHERE attempts > 1");
+        if (over != 0)
+            fail_msg("%ld winners with more than %ld attempts", over, max_attempts);
+        if (fleet_on_anvil())
+            printf("fleet on anvil: %ld winners recorded once without a broadcast\n",
+                   scalar(db, "SELECT count(*) FROM winners WHERE attempts = 2"));
+    }
     assert_int_equal(scalar(db, "SELECT count(*) FROM pending_redemptions"), 0);
     printf("fleet: %zu ticket results, %zu credited, %zu winners reported, %ld stored,"
            " %ld transactions, %u pending samples\n",

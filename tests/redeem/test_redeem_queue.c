@@ -55,6 +55,8 @@ typedef struct fx {
     size_t n_calls;
     int fail_submit;
     int record;  /* submit_cb records first (queue_record.h): RECORD_* */
+    const tk_hash *fail_record_of; /* faulty store: its SUBMITTED write fails */
+    int fail_put_back;             /* faulty store: other state writes fail */
     int shared; /* the monitor keeps pending in the store (fleet.h) */
     size_t events[6];
     uint64_t expired_face_sum; /* face values reported by EXPIRED events */
@@ -70,17 +72,20 @@ enum {
 };
 
 /* Record before "sending", as eth/redeemer.c does, and check that the
- * store names the call's winners right then, that a second record is
- * refused, and that the same hash comes back. */
-static void record_first(fx *f, const call *c)
+ * store names the call's winners right then and that a second record is
+ * refused. A failed record (faulty store) is returned: nothing is sent. */
+static tk_status record_first(fx *f, const call *c)
 {
+    tk_status st;
+
     for (size_t i = 0; i < c->count; i++) {
         tk_winner w;
         assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
                          TK_OK);
         assert_int_not_equal(w.state, TK_WINNER_SUBMITTED);
     }
-    assert_int_equal(tk__redeem_record_submitted(f->q, &c->tx), TK_OK);
+    if ((st = tk__redeem_record_submitted(f->q, &c->tx)) != TK_OK)
+        return st;
     for (size_t i = 0; i < c->count; i++) {
         tk_winner w;
         assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
@@ -89,6 +94,23 @@ static void record_first(fx *f, const call *c)
         assert_memory_equal(w.tx_hash.bytes, c->tx.bytes, 32);
     }
     assert_int_equal(tk__redeem_record_submitted(f->q, &c->tx), TK_ERR_STATE);
+    return TK_OK;
+}
+
+/* A store whose set_state fails on demand (fx.fail_record_of,
+ * fx.fail_put_back); the queue is made again over it. */
+static fx *faulty;
+static tk_status (*real_set_state)(void *, const tk_hash *, tk_winner_state,
+                                   const tk_hash *);
+
+static tk_status faulty_set_state(void *self, const tk_hash *h,
+                                  tk_winner_state state, const tk_hash *tx)
+{
+    int fail = state == TK_WINNER_SUBMITTED
+                   ? faulty->fail_record_of != NULL &&
+                         memcmp(h->bytes, faulty->fail_record_of->bytes, 32) == 0
+                   : faulty->fail_put_back;
+    return fail ? TK_ERR_STORE : real_set_state(self, h, state, tx);
 }
 
 static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
@@ -126,8 +148,11 @@ static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
     c->gas = gas;
     assert_int_equal(tk_keccak256(&c->tx, &f->n_calls, sizeof f->n_calls),
                      TK_OK);
-    if (f->record != RECORD_NONE)
-        record_first(f, c);
+    if (f->record != RECORD_NONE) {
+        tk_status st = record_first(f, c);
+        if (st != TK_OK)
+            return st;
+    }
     if (f->record == RECORD_FAIL)
         return TK_ERR_CHAIN; /* not counted in n_calls: nothing went out */
     if (f->record == RECORD_OTHER_TX)
@@ -178,6 +203,15 @@ static void make_queue(fx *f)
     assert_int_equal(tk_redeem_queue_create(f->ctx, &f->q, &f->cfg, &f->store,
                                             &f->chain, f->mon, submit_cb, f),
                      TK_OK);
+}
+
+static void use_faulty_store(fx *f)
+{
+    tk_redeem_queue_destroy(f->q);
+    faulty = f;
+    real_set_state = f->store.set_state;
+    f->store.set_state = faulty_set_state;
+    make_queue(f);
 }
 
 static int setup_with(void **state, int sqlite, int shared)
@@ -592,16 +626,89 @@ static void test_record_first(void **state)
     assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
                                              TK_REDEEM_REVERTED_NO_REASON, NULL),
                      TK_OK);
-    f->record = RECORD_OTHER_TX;
+    /* Not sent again: put back as FAILED, with the old hash. */
+    f->record = RECORD_FAIL;
     advance(f, f->cfg.retry_backoff_blocks + 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(stats(f).submit_errors, 2);
+    for (int i = 0; i < 2; i++) {
+        w = get(f, i ? &b : &a);
+        assert_int_equal(w.state, TK_WINNER_FAILED);
+        assert_memory_equal(w.tx_hash.bytes, f->calls[0].tx.bytes, 32);
+        assert_int_equal(w.attempts, 3);
+    }
+    assert_int_equal(pending(f, 0), 0);
+    f->record = RECORD_OTHER_TX;
+    advance(f, 1);
     assert_int_equal(f->n_calls, 2);
     for (int i = 0; i < 2; i++) {
         w = get(f, i ? &b : &a);
         assert_int_equal(w.state, TK_WINNER_SUBMITTED);
         assert_memory_equal(w.tx_hash.bytes, f->calls[1].tx.bytes, 32);
-        assert_int_equal(w.attempts, 4);
+        assert_int_equal(w.attempts, 5); /* recorded, then written again */
     }
     assert_int_equal(pending(f, 0), 2 * FACE);
+}
+
+/* The store fails while a call is recorded first: part-way through the
+ * record (the winners already marked go back, nothing is sent), and while
+ * a refused call is put back (the winner stays SUBMITTED with a hash that
+ * never went out, its claim kept; the queue's call fails with the store's
+ * status). Settling that hash as lost later releases its claim once: the
+ * pending amount of another winner in flight stays whole. */
+static void test_record_store_fails(void **state)
+{
+    fx *f = *state;
+    tk_hash a, b, c;
+    const tk_hash *later;
+    static const uint8_t zero[32];
+    tk_hash recorded;
+
+    use_faulty_store(f);
+    f->record = RECORD_SEND;
+    a = add_winner(f, 0, FACE, 1, START + 40);
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(pending(f, 0), FACE);
+    b = add_winner(f, 0, FACE, 1, START + 40);
+    c = add_winner(f, 0, FACE, 1, START + 40);
+    /* One call of b and c, in hash order: the second one's write fails. */
+    later = memcmp(b.bytes, c.bytes, 32) > 0 ? &b : &c;
+    f->fail_record_of = later;
+    advance(f, 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(stats(f).submit_errors, 1);
+    for (int i = 0; i < 2; i++) {
+        tk_winner w = get(f, i ? &c : &b);
+        assert_int_equal(w.state, TK_WINNER_NEW);
+        assert_memory_equal(w.tx_hash.bytes, zero, 32);
+    }
+    assert_int_equal(pending(f, 0), FACE);
+    f->fail_record_of = NULL;
+    /* Recorded, refused, and the put-back fails. */
+    f->record = RECORD_FAIL;
+    f->fail_put_back = 1;
+    assert_int_equal(tk_chain_mem_advance(f->cm, 1), TK_OK);
+    assert_int_equal(tk_redeem_queue_on_block(f->q, block_now(f)), TK_ERR_STORE);
+    f->fail_put_back = 0;
+    recorded = get(f, &b).tx_hash;
+    for (int i = 0; i < 2; i++) {
+        tk_winner w = get(f, i ? &c : &b);
+        assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+        assert_memory_equal(w.tx_hash.bytes, recorded.bytes, 32);
+    }
+    assert_int_equal(pending(f, 0), 3 * FACE); /* claims kept */
+    assert_int_equal(f->n_calls, 1);
+    /* The hash is given up as lost: released once each. */
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &recorded, TK_REDEEM_RPC_ERROR,
+                                             NULL), TK_OK);
+    assert_int_equal(get(f, &b).state, TK_WINNER_FAILED);
+    assert_int_equal(pending(f, 0), FACE); /* a's, still in flight */
+    assert_int_equal(get(f, &a).state, TK_WINNER_SUBMITTED);
+    f->record = RECORD_SEND;
+    advance(f, f->cfg.retry_backoff_blocks + 1);
+    assert_int_equal(f->n_calls, 2);
+    assert_int_equal(pending(f, 0), 3 * FACE);
 }
 
 static void test_gas_cap_splits_batches(void **state)
@@ -1211,6 +1318,7 @@ int main(void)
         T(test_revert_without_reason_keeps),
         T(test_submit_error_retries),
         T(test_record_first),
+        T(test_record_store_fails),
         T(test_gas_cap_splits_batches),
         T(test_confirmed_batch_with_skipped_ticket),
         T(test_restart_restores_pending),
