@@ -29,9 +29,9 @@
  *  the one window left is a holder killed after its submit callback
  *  broadcast and before the store recorded SUBMITTED (docs/fleet.md: the
  *  next holder may send the winner again, and the contract rejects the
- *  second redemption). The queue records only after the callback
- *  returns; tk_eth_fleet_redeemer (eth_fleet.h) records before the
- *  broadcast and has no such window.
+ *  second redemption). tk_fleet_redeemer_create_recorded, whose callback
+ *  records the call before it broadcasts (redeem.h), and
+ *  tk_eth_fleet_redeemer (eth_fleet.h) have no such window.
  *
  *  Every submit is preceded by a lease renewal: a holder that lost the
  *  lease (a stall longer than lease_ms) fails the submit (the winners stay
@@ -114,6 +114,20 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_create(
     void *submit_data) TK_ARG_NONNULL(1) TK_ARG_NONNULL(2)
     TK_ARG_NONNULL(3) TK_ARG_NONNULL(4) TK_ARG_NONNULL(5) TK_ARG_NONNULL(6)
     TK_ARG_NONNULL(7) TK_ARG_NONNULL(8);
+
+/** As tk_fleet_redeemer_create, with a submit callback that records each
+ *  call before its broadcast (redeem.h, tk_redeem_submit_recorded_fn; the
+ *  record goes through the tenure's fenced write, so a holder whose
+ *  tenure is over gets TK_ERR_LEASE_LOST and must not broadcast). This
+ *  closes the window of a holder killed or stalled between its broadcast
+ *  and the SUBMITTED write. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_create_recorded(
+    const tk_ctx *ctx, tk_fleet_redeemer **out, const tk_fleet_config *fcfg,
+    const tk_redeem_config *rcfg, const tk_store *store,
+    const tk_chain *chain, tk_monitor *monitor,
+    tk_redeem_submit_recorded_fn submit, void *submit_data)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7) TK_ARG_NONNULL(8);
 
 /** Free; the lease is NOT given up (a node that stops should call
  *  tk_fleet_redeemer_release first). NULL is a no-op. */

@@ -168,6 +168,42 @@ typedef tk_status (*tk_redeem_submit_fn)(void *data, tk_hash *tx_hash,
     const uint8_t *calldata, size_t len, uint64_t gas_limit,
     size_t ticket_count);
 
+/** The call a recording submit callback is handed: valid only while that
+ *  callback runs, on its thread. */
+typedef struct tk_redeem_call tk_redeem_call;
+
+/** A submit callback that records the call before it broadcasts it
+ *  (tk_redeem_queue_create_recorded): as tk_redeem_submit_fn, and once it
+ *  knows the transaction's hash (a signed transaction's) and before it
+ *  hands the transaction to any node, it calls
+ *  tk_redeem_call_record(call, hash), and broadcasts only if that returned
+ *  TK_OK (otherwise it returns that status). Then a process killed, or a
+ *  fleet holder stalled, between the broadcast and the queue's own write
+ *  leaves no transaction out that the store does not name: the next queue
+ *  tracks it instead of sending the winners again. A callback that never
+ *  records is handled as a plain one (the queue writes after it). */
+typedef tk_status (*tk_redeem_submit_recorded_fn)(void *data,
+    tk_redeem_call *call, tk_hash *tx_hash, const uint8_t *calldata,
+    size_t len, uint64_t gas_limit, size_t ticket_count);
+
+/** From inside a recording submit callback: mark the call's winners
+ *  SUBMITTED with tx_hash (each move counts an attempt; through the fenced
+ *  write in a fleet tenure). On TK_OK, broadcast; if the broadcast then
+ *  does not happen, return an error from the callback and the queue puts
+ *  the winners back as they were (state, hash; one the store cannot put
+ *  back stays SUBMITTED, keeps its claim, and is settled when its hash is
+ *  reported lost: report TK_REDEEM_RPC_ERROR for it). Returning TK_OK with
+ *  another hash than the recorded one records that one too.
+ *  Returns: TK_OK; the store's status (nothing recorded: the winners
+ *           marked before the failure are put back; do not broadcast);
+ *           TK_ERR_LEASE_LOST (a fleet tenure that is over: do not
+ *           broadcast); TK_ERR_STATE (a second record for one call, or a
+ *           call handle used after its callback returned);
+ *           TK_ERR_ILLEGAL_ARG. */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_call_record(
+    tk_redeem_call *call, const tk_hash *tx_hash)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);
+
 /** Gas figures and policy. tk_redeem_config_default() fills in estimates
  *  for Ethereum L1 (docs/redemption.md explains them); a node on another
  *  chain sets its own. */
@@ -235,6 +271,15 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_queue_create(
     const tk_ctx *ctx, tk_redeem_queue **out, const tk_redeem_config *cfg,
     const tk_store *store, const tk_chain *chain, tk_monitor *monitor,
     tk_redeem_submit_fn submit, void *submit_data)
+    TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
+    TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7);
+
+/** As tk_redeem_queue_create, with a callback that records each call
+ *  before its broadcast (tk_redeem_submit_recorded_fn). */
+TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_queue_create_recorded(
+    const tk_ctx *ctx, tk_redeem_queue **out, const tk_redeem_config *cfg,
+    const tk_store *store, const tk_chain *chain, tk_monitor *monitor,
+    tk_redeem_submit_recorded_fn submit, void *submit_data)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2) TK_ARG_NONNULL(3) TK_ARG_NONNULL(4)
     TK_ARG_NONNULL(5) TK_ARG_NONNULL(6) TK_ARG_NONNULL(7);
 

@@ -5,7 +5,6 @@
 #include "eth/redeem_internal.h"
 #include "eth/txsender_internal.h"
 #include "redeem/queue_fence.h"
-#include "redeem/queue_record.h"
 
 #include "core/internal.h"
 #include "core/memzero.h"
@@ -113,15 +112,14 @@ static tk_status carried(tk_hash **out, const uint8_t *cd, size_t len,
 
 /* Between signing and broadcasting: the store names the transaction
  * before it exists (a refusal, e.g. a fenced write after the tenure
- * ended, sends nothing). */
+ * ended, sends nothing). data is the queue's call. */
 static tk_status record_first(void *data, const tk_hash *tx_hash)
 {
-    tk_eth_redeemer *r = data;
-    return tk__redeem_record_submitted(r->q, tx_hash);
+    return tk_redeem_call_record(data, tx_hash);
 }
 
-static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
-                        size_t len, uint64_t gas_limit, size_t n)
+static tk_status submit(void *data, tk_redeem_call *call, tk_hash *tx_hash,
+                        const uint8_t *cd, size_t len, uint64_t gas_limit, size_t n)
 {
     tk_eth_redeemer *r = data;
     tk_eth_send_request req;
@@ -144,7 +142,7 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
         (st = r->guard(r->guard_data)) != TK_OK)
         r->stats.guard_refusals++; /* e.g. the fleet's lease is gone */
     else if (st == TK_OK) {
-        st = tk__eth_sender_send_hooked(r->sender, &id, &req, record_first, r);
+        st = tk__eth_sender_send_hooked(r->sender, &id, &req, record_first, call);
         if (st == TK_ERR_OUT_OF_RANGE) {
             /* The figure is below the estimate (a config too low for this
              * chain): the estimate plus the sender's margin then - another
@@ -155,7 +153,7 @@ static tk_status submit(void *data, tk_hash *tx_hash, const uint8_t *cd,
             if (r->guard != NULL && (st = r->guard(r->guard_data)) != TK_OK)
                 r->stats.guard_refusals++;
             else
-                st = tk__eth_sender_send_hooked(r->sender, &id, &req, record_first, r);
+                st = tk__eth_sender_send_hooked(r->sender, &id, &req, record_first, call);
         }
         if (st == TK_ERR_RPC_REVERTED)
             r->stats.estimate_reverts++;
@@ -254,7 +252,7 @@ tk_status tk__eth_redeemer_create_fenced(const tk_ctx *ctx, tk_eth_redeemer **ou
                             w_pool, w_gas, w_used};
     pthread_mutex_init(&r->mu, NULL);
     st = tk__redeem_queue_create_fenced(ctx, &r->q, cfg, store, &r->wrapped,
-                                        monitor, submit, r, fence);
+                                        monitor, NULL, submit, r, fence);
     r->store = *store;
     if (st == TK_OK)
         st = tk__redeemer_adopt(r);

@@ -35,7 +35,8 @@ struct tk_fleet_redeemer {
     tk_store store;
     tk_chain chain;
     tk_monitor *monitor;
-    tk_redeem_submit_fn submit;
+    tk_redeem_submit_fn submit;              /* one of these two */
+    tk_redeem_submit_recorded_fn submit_rec;
     void *submit_data;
     pthread_mutex_t mu;
     tk_redeem_queue *queue; /* while leading */
@@ -84,20 +85,34 @@ static tk_status fenced_submit(void *data, tk_hash *tx_hash, const uint8_t *call
     return r->submit(r->submit_data, tx_hash, calldata, len, gas_limit, ticket_count);
 }
 
+/* The same for a recording callback (its record is fenced besides). */
+static tk_status fenced_submit_rec(void *data, tk_redeem_call *call, tk_hash *tx_hash,
+                                   const uint8_t *calldata, size_t len, uint64_t gas_limit,
+                                   size_t ticket_count)
+{
+    tk_fleet_redeemer *r = data;
+
+    if (!tk__fleet_lease_still_ours(&r->lease))
+        return TK_ERR_LEASE_HELD;
+    return r->submit_rec(r->submit_data, call, tx_hash, calldata, len, gas_limit,
+                         ticket_count);
+}
+
 /* ---- lifecycle --------------------------------------------------------------*/
 
-tk_status tk_fleet_redeemer_create(const tk_ctx *ctx, tk_fleet_redeemer **out,
-                                   const tk_fleet_config *fcfg, const tk_redeem_config *rcfg,
-                                   const tk_store *store, const tk_chain *chain,
-                                   tk_monitor *monitor, tk_redeem_submit_fn submit,
-                                   void *submit_data)
+static tk_status create(const tk_ctx *ctx, tk_fleet_redeemer **out,
+                        const tk_fleet_config *fcfg, const tk_redeem_config *rcfg,
+                        const tk_store *store, const tk_chain *chain, tk_monitor *monitor,
+                        tk_redeem_submit_fn submit, tk_redeem_submit_recorded_fn submit_rec,
+                        void *submit_data)
 {
     tk_fleet_redeemer *r;
 
     TK_ARG_CHECK(ctx, out != NULL);
     *out = NULL;
     TK_ARG_CHECK(ctx, ctx != NULL && fcfg != NULL && rcfg != NULL && store != NULL &&
-                          chain != NULL && monitor != NULL && submit != NULL);
+                          chain != NULL && monitor != NULL &&
+                          (submit != NULL || submit_rec != NULL));
     TK_ARG_CHECK(ctx, fcfg->holder != NULL && fcfg->receipt != NULL &&
                           fcfg->lease_ms > 0 && fcfg->receipt_wait_blocks > 0);
     TK_ARG_CHECK(ctx, tk__lease_holder_ok(fcfg->holder));
@@ -126,9 +141,30 @@ tk_status tk_fleet_redeemer_create(const tk_ctx *ctx, tk_fleet_redeemer **out,
     r->chain = *chain;
     r->monitor = monitor;
     r->submit = submit;
+    r->submit_rec = submit_rec;
     r->submit_data = submit_data;
     *out = r;
     return TK_OK;
+}
+
+tk_status tk_fleet_redeemer_create(const tk_ctx *ctx, tk_fleet_redeemer **out,
+                                   const tk_fleet_config *fcfg, const tk_redeem_config *rcfg,
+                                   const tk_store *store, const tk_chain *chain,
+                                   tk_monitor *monitor, tk_redeem_submit_fn submit,
+                                   void *submit_data)
+{
+    return create(ctx, out, fcfg, rcfg, store, chain, monitor, submit, NULL, submit_data);
+}
+
+tk_status tk_fleet_redeemer_create_recorded(const tk_ctx *ctx, tk_fleet_redeemer **out,
+                                            const tk_fleet_config *fcfg,
+                                            const tk_redeem_config *rcfg,
+                                            const tk_store *store, const tk_chain *chain,
+                                            tk_monitor *monitor,
+                                            tk_redeem_submit_recorded_fn submit,
+                                            void *submit_data)
+{
+    return create(ctx, out, fcfg, rcfg, store, chain, monitor, NULL, submit, submit_data);
 }
 
 /* Leave the tenure (r->mu held). */
@@ -241,7 +277,10 @@ tk_status tk_fleet_redeemer_on_block(tk_fleet_redeemer *r, uint64_t block, int *
         tk_lease_fence fence = {r->lease.holder, token};
         stop_leading(r);
         st = tk__redeem_queue_create_fenced(r->ctx, &r->queue, &r->rcfg, &r->store,
-                                            &r->chain, r->monitor, fenced_submit, r, &fence);
+                                            &r->chain, r->monitor,
+                                            r->submit != NULL ? fenced_submit : NULL,
+                                            r->submit_rec != NULL ? fenced_submit_rec : NULL,
+                                            r, &fence);
         if (st == TK_OK) {
             tk__fleet_lease_begin(&r->lease, token);
             r->state.token = token;

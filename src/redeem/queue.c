@@ -264,6 +264,7 @@ tk_status tk__redeem_queue_create_fenced(const tk_ctx *ctx, tk_redeem_queue **ou
                                         const tk_redeem_config *cfg,
                                         const tk_store *store, const tk_chain *chain,
                                         tk_monitor *monitor, tk_redeem_submit_fn submit,
+                                        tk_redeem_submit_recorded_fn submit_rec,
                                         void *submit_data, const tk_lease_fence *fence)
 {
     tk_redeem_queue *q;
@@ -272,7 +273,8 @@ tk_status tk__redeem_queue_create_fenced(const tk_ctx *ctx, tk_redeem_queue **ou
     TK_ARG_CHECK(ctx, out != NULL);
     *out = NULL;
     TK_ARG_CHECK(ctx, ctx != NULL && cfg != NULL && store != NULL &&
-                          chain != NULL && monitor != NULL && submit != NULL);
+                          chain != NULL && monitor != NULL &&
+                          (submit != NULL) != (submit_rec != NULL));
     TK_ARG_CHECK(ctx, store->list != NULL && store->set_state != NULL &&
                           store->get_winner != NULL);
     TK_ARG_CHECK(ctx, chain->rounds != NULL && chain->gas_price != NULL &&
@@ -295,7 +297,9 @@ tk_status tk__redeem_queue_create_fenced(const tk_ctx *ctx, tk_redeem_queue **ou
     q->chain = *chain;
     q->monitor = monitor;
     q->submit = submit;
+    q->submit_rec = submit_rec;
     q->submit_data = submit_data;
+    q->call_handle.q = q;
     q->max_per_call = max_per_call(cfg);
     if (fence != NULL) {
         memcpy(q->fence_holder, fence->holder, strlen(fence->holder) + 1);
@@ -318,7 +322,18 @@ tk_status tk_redeem_queue_create(const tk_ctx *ctx, tk_redeem_queue **out,
                                  tk_redeem_submit_fn submit, void *submit_data)
 {
     return tk__redeem_queue_create_fenced(ctx, out, cfg, store, chain, monitor, submit,
-                                          submit_data, NULL);
+                                          NULL, submit_data, NULL);
+}
+
+tk_status tk_redeem_queue_create_recorded(const tk_ctx *ctx, tk_redeem_queue **out,
+                                          const tk_redeem_config *cfg,
+                                          const tk_store *store, const tk_chain *chain,
+                                          tk_monitor *monitor,
+                                          tk_redeem_submit_recorded_fn submit,
+                                          void *submit_data)
+{
+    return tk__redeem_queue_create_fenced(ctx, out, cfg, store, chain, monitor, NULL,
+                                          submit, submit_data, NULL);
 }
 
 tk_status tk_redeem_queue_requeue(tk_redeem_queue *q,

@@ -4,7 +4,6 @@
  * transaction now; then group per sender under the gas cap and submit.
  * The order of the checks is the order of the header's description. */
 #include "redeem/queue_internal.h"
-#include "redeem/queue_record.h"
 
 #include "core/memzero.h"
 #include "model/mpz_u64.h"
@@ -199,12 +198,14 @@ static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k,
     return st;
 }
 
-tk_status tk__redeem_record_submitted(tk_redeem_queue *q, const tk_hash *tx_hash)
+tk_status tk_redeem_call_record(tk_redeem_call *call, const tk_hash *tx_hash)
 {
+    tk_redeem_queue *q;
     tk_status st = TK_OK;
     size_t i;
 
-    TK_ARG_CHECK_NOCTX(q != NULL);
+    TK_ARG_CHECK_NOCTX(call != NULL && call->q != NULL);
+    q = call->q;
     TK_ARG_CHECK(q->ctx, tx_hash != NULL);
     if (q->call_ws == NULL || q->call_recorded)
         return TK_ERR_STATE;
@@ -223,7 +224,7 @@ tk_status tk__redeem_record_submitted(tk_redeem_queue *q, const tk_hash *tx_hash
 
 /* Claim the winners' pending amounts, encode and submit one call, and on
  * success mark them SUBMITTED (unless the callback recorded them before
- * its broadcast: queue_record.h); on failure release the claims. The
+ * its broadcast: tk_redeem_call_record); on failure release the claims. The
  * claim comes first so that a crash after the submit never leaves an
  * in-flight redemption uncounted (a claim left by a crash before the
  * submit is released when the next queue starts: restore_pending). */
@@ -272,7 +273,9 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     q->call_stuck = stuck;
     q->call_recorded = 0;
     q->call_put_back = TK_OK;
-    sub = q->submit(q->submit_data, &tx, cd, len, gas, k);
+    sub = q->submit != NULL
+              ? q->submit(q->submit_data, &tx, cd, len, gas, k)
+              : q->submit_rec(q->submit_data, &q->call_handle, &tx, cd, len, gas, k);
     recorded = q->call_recorded;
     put_back_st = q->call_put_back;
     q->call_ws = NULL;

@@ -30,14 +30,22 @@ typedef struct tk__verdict {
     uint32_t reads;
 } tk__verdict;
 
+/* The handle a recording submit callback gets (redeem.h): the queue it
+ * belongs to, valid while q->call_ws is set. */
+struct tk_redeem_call {
+    struct tk_redeem_queue *q;
+};
+
 struct tk_redeem_queue {
     const tk_ctx *ctx;
     tk_redeem_config cfg;
     tk_store store;
     tk_chain chain;
     tk_monitor *monitor;
-    tk_redeem_submit_fn submit;
+    tk_redeem_submit_fn submit;                /* one of these two */
+    tk_redeem_submit_recorded_fn submit_rec;
     void *submit_data;
+    struct tk_redeem_call call_handle;         /* .q = this queue */
     size_t max_per_call; /* from the gas cap and max_batch */
     uint64_t last_block;
     pthread_mutex_t mu;
@@ -52,7 +60,7 @@ struct tk_redeem_queue {
     tk_lease_fence fence;
     char fence_holder[TK_LEASE_HOLDER_MAX + 1];
     /* The call being submitted (submit_call), for a submit callback that
-     * records it before its broadcast (queue_record.h): its winners,
+     * records it before its broadcast (tk_redeem_call_record): its winners,
      * whether they were recorded and with which hash, and after a record
      * that failed part-way, the winners it could not put back (call_stuck)
      * and the put-back's status. */

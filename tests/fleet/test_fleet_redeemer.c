@@ -8,7 +8,9 @@
  * attempt); a holder that stalled past its lease sends nothing, and one
  * that stalled in a receipt lookup settles nothing (the next holder does,
  * from the same receipt), and one that stalled between its send and its
- * store writes writes nothing over the next holder's; a claim
+ * store writes writes nothing over the next holder's, and with a
+ * recording callback (tk_fleet_redeemer_create_recorded) such a stall
+ * sends nothing twice, and one before the record sends nothing; a claim
  * left by a crash between claim and submit is released; misuse. Every
  * scenario runs over the in-memory store and over a SQLite file (two
  * connections: one per node). */
@@ -52,6 +54,10 @@ typedef struct node {
                                * send, and no one else takes it */
     int other_runs_in_used;   /* hook: at the next usedTickets read, the
                                * other takes the lease and runs a block */
+    int recording;            /* made with tk_fleet_redeemer_create_recorded:
+                               * records each call before "sending" it */
+    int steal_before_record;  /* hook: the other takes the lease between
+                               * the renewal and the record */
     tk_chain chain;     /* the dev chain, behind the hook */
 } node;
 
@@ -97,10 +103,11 @@ static void other_takes_over(node *nd)
     assert_int_equal(leading, 1);
 }
 
-static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t len,
-                           uint64_t gas, size_t count)
+/* The node's send: the transaction goes into the pool; with a call, it is
+ * recorded first and sent only if the record succeeded. */
+static tk_status send_tx(node *nd, tk_redeem_call *call, tk_hash *out, const uint8_t *cd,
+                         size_t len, size_t count)
 {
-    node *nd = data;
     fx *f = nd->f;
     tk_ticket t[MAX_W];
     tk_sig s[MAX_W];
@@ -108,7 +115,6 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
     size_t n = MAX_W;
     tx *x;
 
-    (void)gas;
     assert_true(f->n_tx < MAX_TX);
     x = &f->txs[f->n_tx];
     if (count == 1) {
@@ -122,6 +128,15 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
         assert_int_equal(tk_ticket_hash(&x->tickets[i], &t[i]), TK_OK);
     x->n = n;
     assert_int_equal(tk_keccak256(&x->hash, &f->n_tx, sizeof f->n_tx), TK_OK);
+    if (call != NULL) {
+        tk_status st;
+        if (nd->steal_before_record) {
+            nd->steal_before_record = 0;
+            steal_lease(&f->n[nd == &f->n[0] ? 1 : 0]);
+        }
+        if ((st = tk_redeem_call_record(call, &x->hash)) != TK_OK)
+            return st; /* not sent */
+    }
     *out = x->hash;
     f->n_tx++;
     if (nd->other_runs_in_submit) {
@@ -135,6 +150,20 @@ static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t l
         expire(nd); /* a slow send outlasted the lease; no one else came */
     }
     return TK_OK;
+}
+
+static tk_status submit_cb(void *data, tk_hash *out, const uint8_t *cd, size_t len,
+                           uint64_t gas, size_t count)
+{
+    (void)gas;
+    return send_tx(data, NULL, out, cd, len, count);
+}
+
+static tk_status submit_rec_cb(void *data, tk_redeem_call *call, tk_hash *out,
+                               const uint8_t *cd, size_t len, uint64_t gas, size_t count)
+{
+    (void)gas;
+    return send_tx(data, call, out, cd, len, count);
 }
 
 static void steal_lease(node *thief)
@@ -266,9 +295,25 @@ static void make_redeemer(fx *f, node *nd)
     rc.gas_cap = 1000000;
     rc.retry_backoff_blocks = 2;
     rc.final_confirmations = 1;
-    assert_int_equal(tk_fleet_redeemer_create(f->ctx, &nd->r, &fc, &rc, &nd->store,
-                                              &nd->chain, nd->mon, submit_cb, nd),
-                     TK_OK);
+    if (nd->recording)
+        assert_int_equal(tk_fleet_redeemer_create_recorded(f->ctx, &nd->r, &fc, &rc,
+                                                           &nd->store, &nd->chain, nd->mon,
+                                                           submit_rec_cb, nd),
+                         TK_OK);
+    else
+        assert_int_equal(tk_fleet_redeemer_create(f->ctx, &nd->r, &fc, &rc, &nd->store,
+                                                  &nd->chain, nd->mon, submit_cb, nd),
+                         TK_OK);
+}
+
+/* Both nodes' redeemers again, with a recording submit callback. */
+static void make_recording(fx *f)
+{
+    for (int i = 0; i < 2; i++) {
+        tk_fleet_redeemer_destroy(f->n[i].r);
+        f->n[i].recording = 1;
+        make_redeemer(f, &f->n[i]);
+    }
 }
 
 static int setup_with(void **state, int sqlite)
@@ -561,6 +606,59 @@ static void test_stalled_writes_are_fenced(void **state)
     assert_int_equal(f->n_tx, 2);
 }
 
+/* The same stall with a callback that records its call before sending it
+ * (tk_fleet_redeemer_create_recorded): the record was A's, in its tenure,
+ * so B finds the winner SUBMITTED with A's transaction, sends nothing and
+ * settles A's transaction from its receipt. */
+static void test_recorded_stall_after_send(void **state)
+{
+    fx *f = *state;
+    tk_winner w;
+
+    make_recording(f);
+    add_winner(f);
+    f->n[0].other_runs_in_submit = 1;
+    (void)block(f, 0);
+    assert_int_equal(f->n_tx, 1); /* B sent nothing */
+    assert_int_equal(f->n[1].store.get_winner(f->n[1].store.self, &f->w[0], &w), TK_OK);
+    assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(w.tx_hash.bytes, f->txs[0].hash.bytes, 32); /* A's */
+    assert_int_equal(w.attempts, 1);
+    assert_int_equal(pending(f, 1), 1);
+    assert_int_equal(run(f, 0), 0); /* B holds it */
+    mine(f, 0);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+    assert_int_equal(f->n_tx, 1);
+    assert_int_equal(sent_count(f, &f->w[0]), 1);
+}
+
+/* A recording holder loses its lease between its renewal and its record:
+ * the fenced record fails, nothing is sent, A's tenure ends; B sends the
+ * winner once. */
+static void test_recorded_stall_before_record(void **state)
+{
+    fx *f = *state;
+    tk_fleet_state a;
+
+    make_recording(f);
+    add_winner(f);
+    f->n[0].steal_before_record = 1;
+    assert_int_equal(block(f, 0), 0);
+    assert_int_equal(f->n_tx, 0);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_NEW);
+    assert_int_equal(tk_fleet_redeemer_state(f->n[0].r, &a, NULL), TK_OK);
+    assert_int_equal(a.fenced, 1);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(f->n_tx, 1);
+    assert_int_equal(sent_count(f, &f->w[0]), 1);
+    mine(f, 0);
+    assert_int_equal(block(f, 1), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 1), 0);
+}
+
 /* The lease only expires (a slow send), and no other node takes it: no
  * other tenure began, so the holder's SUBMITTED write still lands, and
  * its own renewal at the next block starts a new tenure that finds the
@@ -698,6 +796,13 @@ static void test_misuse(void **state)
     assert_illegal(f->ctx, tk_fleet_redeemer_create(f->ctx, &r, &fc, &rc, &f->n[0].store,
                                                     &f->chain, plain, submit_cb, NULL));
     assert_null(r);
+    assert_illegal(f->ctx, tk_fleet_redeemer_create_recorded(f->ctx, &r, &fc, &rc,
+                                                             &f->n[0].store, &f->chain,
+                                                             plain, submit_rec_cb, NULL));
+    assert_illegal(f->ctx, tk_fleet_redeemer_create_recorded(f->ctx, &r, &fc, &rc,
+                                                             &f->n[0].store, &f->chain,
+                                                             f->n[0].mon, NULL, NULL));
+    assert_null(r);
     no_lease.lease_acquire = NULL;
     assert_illegal(f->ctx, tk_fleet_redeemer_create(f->ctx, &r, &fc, &rc, &no_lease,
                                                     &f->chain, f->n[0].mon, submit_cb, NULL));
@@ -753,6 +858,8 @@ int main(void)
         T(test_stalled_holder_sends_nothing),
         T(test_stalled_holder_settles_nothing),
         T(test_stalled_writes_are_fenced),
+        T(test_recorded_stall_after_send),
+        T(test_recorded_stall_before_record),
         T(test_expired_holder_records_send),
         T(test_stale_release_fenced),
         T(test_orphan_claim_released),

@@ -7,11 +7,10 @@
  * batch that skipped a ticket, gas-cap splitting, restart, requeue, misuse.
  * Every scenario runs over the in-memory store and over the SQLite store.
  * The submit callback decodes the calldata it is given, so every test also
- * checks what would be sent; with f->record it records the call before
- * "sending" it, as the chain redeemer does (queue_record.h). */
+ * checks what would be sent; on a queue made with
+ * tk_redeem_queue_create_recorded it may record the call before "sending"
+ * it (f->record), as the chain redeemer does. */
 #include "test_support.h"
-
-#include "redeem/queue_record.h"
 
 #include "ticket/chain.h"
 #include "ticket/keccak.h"
@@ -54,7 +53,9 @@ typedef struct fx {
     call calls[MAX_CALLS];
     size_t n_calls;
     int fail_submit;
-    int record;  /* submit_cb records first (queue_record.h): RECORD_* */
+    int recording; /* the queue was made with tk_redeem_queue_create_recorded */
+    tk_redeem_call *call; /* the recording callback's call (stale after it) */
+    int record;  /* submit_cb records first (tk_redeem_call_record): RECORD_* */
     const tk_hash *fail_record_of; /* faulty store: its SUBMITTED write fails */
     int fail_put_back;             /* faulty store: other state writes fail */
     int shared; /* the monitor keeps pending in the store (fleet.h) */
@@ -84,7 +85,7 @@ static tk_status record_first(fx *f, const call *c)
                          TK_OK);
         assert_int_not_equal(w.state, TK_WINNER_SUBMITTED);
     }
-    if ((st = tk__redeem_record_submitted(f->q, &c->tx)) != TK_OK)
+    if ((st = tk_redeem_call_record(f->call, &c->tx)) != TK_OK)
         return st;
     for (size_t i = 0; i < c->count; i++) {
         tk_winner w;
@@ -93,7 +94,7 @@ static tk_status record_first(fx *f, const call *c)
         assert_int_equal(w.state, TK_WINNER_SUBMITTED);
         assert_memory_equal(w.tx_hash.bytes, c->tx.bytes, 32);
     }
-    assert_int_equal(tk__redeem_record_submitted(f->q, &c->tx), TK_ERR_STATE);
+    assert_int_equal(tk_redeem_call_record(f->call, &c->tx), TK_ERR_STATE);
     return TK_OK;
 }
 
@@ -162,6 +163,16 @@ static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
     return TK_OK;
 }
 
+/* The recording form: the same, with the call to record. */
+static tk_status submit_rec_cb(void *data, tk_redeem_call *rc, tk_hash *tx,
+                               const uint8_t *cd, size_t len, uint64_t gas,
+                               size_t count)
+{
+    fx *f = data;
+    f->call = rc;
+    return submit_cb(data, tx, cd, len, gas, count);
+}
+
 static void event_cb(const tk_redeem_event *ev, void *data)
 {
     fx *f = data;
@@ -200,18 +211,31 @@ static void make_monitor(fx *f)
 
 static void make_queue(fx *f)
 {
-    assert_int_equal(tk_redeem_queue_create(f->ctx, &f->q, &f->cfg, &f->store,
-                                            &f->chain, f->mon, submit_cb, f),
-                     TK_OK);
+    if (f->recording)
+        assert_int_equal(tk_redeem_queue_create_recorded(f->ctx, &f->q, &f->cfg,
+                                                         &f->store, &f->chain, f->mon,
+                                                         submit_rec_cb, f),
+                         TK_OK);
+    else
+        assert_int_equal(tk_redeem_queue_create(f->ctx, &f->q, &f->cfg, &f->store,
+                                                &f->chain, f->mon, submit_cb, f),
+                         TK_OK);
+}
+
+/* The queue again, made with tk_redeem_queue_create_recorded. */
+static void make_recording_queue(fx *f)
+{
+    tk_redeem_queue_destroy(f->q);
+    f->recording = 1;
+    make_queue(f);
 }
 
 static void use_faulty_store(fx *f)
 {
-    tk_redeem_queue_destroy(f->q);
     faulty = f;
     real_set_state = f->store.set_state;
     f->store.set_state = faulty_set_state;
-    make_queue(f);
+    make_recording_queue(f);
 }
 
 static int setup_with(void **state, int sqlite, int shared)
@@ -594,9 +618,8 @@ static void test_record_first(void **state)
     static const uint8_t zero[32];
     tk_winner w;
 
-    assert_int_equal(tk__redeem_record_submitted(f->q, &a), TK_ERR_STATE);
-    assert_int_equal(tk__redeem_record_submitted(NULL, &a), TK_ERR_ILLEGAL_ARG);
-    assert_int_equal(tk__redeem_record_submitted(f->q, NULL), TK_ERR_ILLEGAL_ARG);
+    make_recording_queue(f);
+    assert_int_equal(tk_redeem_call_record(NULL, &a), TK_ERR_ILLEGAL_ARG);
     f->record = RECORD_FAIL;
     advance(f, 40);
     assert_int_equal(f->n_calls, 0);
@@ -620,7 +643,9 @@ static void test_record_first(void **state)
         assert_int_equal(w.attempts, 2); /* not written a second time */
     }
     assert_int_equal(f->events[TK_REDEEM_EV_SUBMITTED], 2);
-    assert_int_equal(tk__redeem_record_submitted(f->q, &a), TK_ERR_STATE);
+    /* The handle after its callback returned; a NULL hash. */
+    assert_int_equal(tk_redeem_call_record(f->call, &a), TK_ERR_STATE);
+    assert_int_equal(tk_redeem_call_record(f->call, NULL), TK_ERR_ILLEGAL_ARG);
     /* Reverted without a reason: retried after the backoff, and sent with
      * a hash other than the recorded one. */
     assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx,
@@ -648,6 +673,24 @@ static void test_record_first(void **state)
         assert_int_equal(w.attempts, 5); /* recorded, then written again */
     }
     assert_int_equal(pending(f, 0), 2 * FACE);
+}
+
+/* A recording callback that does not record: the queue writes SUBMITTED
+ * after it, as for a plain one (one attempt). */
+static void test_recording_without_record(void **state)
+{
+    fx *f = *state;
+    tk_hash a = add_winner(f, 0, FACE, 1, START + 40);
+    tk_winner w;
+
+    make_recording_queue(f);
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 1);
+    w = get(f, &a);
+    assert_int_equal(w.state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(w.tx_hash.bytes, f->calls[0].tx.bytes, 32);
+    assert_int_equal(w.attempts, 1);
+    assert_int_equal(pending(f, 0), FACE);
 }
 
 /* The store fails while a call is recorded first: part-way through the
@@ -971,6 +1014,13 @@ static void test_misuse(void **state)
     assert_illegal(f->ctx, tk_redeem_queue_create(f->ctx, &q, &f->cfg,
                                                   &f->store, &f->chain,
                                                   f->mon, vnull, f));
+    assert_illegal(f->ctx, tk_redeem_queue_create_recorded(f->ctx, &q, &f->cfg,
+                                                           &f->store, &f->chain,
+                                                           f->mon, vnull, f));
+    assert_illegal(f->ctx, tk_redeem_queue_create_recorded(f->ctx, &q, &bad,
+                                                           &f->store, &f->chain,
+                                                           f->mon, submit_rec_cb, f));
+    assert_null(q);
     assert_illegal(f->ctx, tk_redeem_queue_outcome(f->q, vnull,
                                                    TK_REDEEM_CONFIRMED,
                                                    NULL));
@@ -1319,6 +1369,7 @@ int main(void)
         T(test_submit_error_retries),
         T(test_record_first),
         T(test_record_store_fails),
+        T(test_recording_without_record),
         T(test_gas_cap_splits_batches),
         T(test_confirmed_batch_with_skipped_ticket),
         T(test_restart_restores_pending),
