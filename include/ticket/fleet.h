@@ -29,9 +29,9 @@
  *  the one window left is a holder killed after its submit callback
  *  broadcast and before the store recorded SUBMITTED (docs/fleet.md: the
  *  next holder may send the winner again, and the contract rejects the
- *  second redemption). tk_fleet_redeemer_create_recorded, whose callback
- *  records the call before it broadcasts (redeem.h), and
- *  tk_eth_fleet_redeemer (eth_fleet.h) have no such window.
+ *  second redemption). tk_fleet_redeemer_create_recorded with a callback
+ *  that records the call before it broadcasts (redeem.h), and
+ *  tk_eth_fleet_redeemer (eth_fleet.h), close that window.
  *
  *  Every submit is preceded by a lease renewal: a holder that lost the
  *  lease (a stall longer than lease_ms) fails the submit (the winners stay
@@ -120,7 +120,12 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_create(
  *  record goes through the tenure's fenced write, so a holder whose
  *  tenure is over gets TK_ERR_LEASE_LOST and must not broadcast). This
  *  closes the window of a holder killed or stalled between its broadcast
- *  and the SUBMITTED write. */
+ *  and the SUBMITTED write, when the callback does record. Left: a holder
+ *  that stalls between its record and its broadcast for longer than
+ *  receipt_wait_blocks of the next tenure, which gives the hash up and
+ *  sends again (the late broadcast is a second transaction; the contract
+ *  redeems once: gas only). The callback runs under the redeemer's mutex
+ *  (inside on_block): it must not call tk_fleet_redeemer_* functions. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_fleet_redeemer_create_recorded(
     const tk_ctx *ctx, tk_fleet_redeemer **out, const tk_fleet_config *fcfg,
     const tk_redeem_config *rcfg, const tk_store *store,

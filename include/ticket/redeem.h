@@ -169,37 +169,48 @@ typedef tk_status (*tk_redeem_submit_fn)(void *data, tk_hash *tx_hash,
     size_t ticket_count);
 
 /** The call a recording submit callback is handed: valid only while that
- *  callback runs, on its thread. */
+ *  callback runs, on its thread. Between callbacks of a live queue
+ *  tk_redeem_call_record refuses it (TK_ERR_STATE); kept past the queue's
+ *  destroy (a fleet makes a new queue every tenure), inside a later call's
+ *  callback, or used from another thread, it is undefined behaviour. */
 typedef struct tk_redeem_call tk_redeem_call;
 
 /** A submit callback that records the call before it broadcasts it
  *  (tk_redeem_queue_create_recorded): as tk_redeem_submit_fn, and once it
  *  knows the transaction's hash (a signed transaction's) and before it
  *  hands the transaction to any node, it calls
- *  tk_redeem_call_record(call, hash), and broadcasts only if that returned
- *  TK_OK (otherwise it returns that status). Then a process killed, or a
- *  fleet holder stalled, between the broadcast and the queue's own write
- *  leaves no transaction out that the store does not name: the next queue
- *  tracks it instead of sending the winners again. A callback that never
- *  records is handled as a plain one (the queue writes after it). */
+ *  tk_redeem_call_record(call, hash) - the one queue function it may call
+ *  - and broadcasts only if that returned TK_OK (otherwise it returns
+ *  that status). Then a process killed, or a fleet holder stalled, between
+ *  the broadcast and the queue's own write leaves no transaction out that
+ *  the store does not name: the next queue tracks it instead of sending
+ *  the winners again. After a TK_OK record, return an error only when the
+ *  transaction surely reached no node (the node refused it); when it may
+ *  have arrived (a timeout, a lost connection), return TK_OK: the queue
+ *  then follows it by its hash, and a transaction that never shows up is
+ *  reported lost by the node (TK_REDEEM_RPC_ERROR) and retried. The
+ *  record fills *tx_hash; leave it, or set another hash (recorded then
+ *  too, one more attempt). A callback that never records is handled as a
+ *  plain one (the queue writes after it, with the old window). */
 typedef tk_status (*tk_redeem_submit_recorded_fn)(void *data,
     tk_redeem_call *call, tk_hash *tx_hash, const uint8_t *calldata,
     size_t len, uint64_t gas_limit, size_t ticket_count);
 
 /** From inside a recording submit callback: mark the call's winners
  *  SUBMITTED with tx_hash (each move counts an attempt; through the fenced
- *  write in a fleet tenure). On TK_OK, broadcast; if the broadcast then
- *  does not happen, return an error from the callback and the queue puts
- *  the winners back as they were (state, hash; one the store cannot put
- *  back stays SUBMITTED, keeps its claim, and is settled when its hash is
- *  reported lost: report TK_REDEEM_RPC_ERROR for it). Returning TK_OK with
- *  another hash than the recorded one records that one too.
+ *  write in a fleet tenure) and set the callback's *tx_hash to it. On
+ *  TK_OK, broadcast; if the transaction then surely reached no node,
+ *  return an error from the callback and the queue puts the winners back
+ *  as they were (state, hash; one the store cannot put back stays
+ *  SUBMITTED, keeps its claim, and is settled when its hash is reported
+ *  lost: report TK_REDEEM_RPC_ERROR for it). Returning TK_OK with another
+ *  hash than the recorded one records that one too (one more attempt).
  *  Returns: TK_OK; the store's status (nothing recorded: the winners
  *           marked before the failure are put back; do not broadcast);
  *           TK_ERR_LEASE_LOST (a fleet tenure that is over: do not
- *           broadcast); TK_ERR_STATE (a second record for one call, or a
- *           call handle used after its callback returned);
- *           TK_ERR_ILLEGAL_ARG. */
+ *           broadcast); TK_ERR_STATE (a second record for one call, also
+ *           after a failed one: that call is not sent; or a handle used
+ *           between callbacks); TK_ERR_ILLEGAL_ARG. */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_redeem_call_record(
     tk_redeem_call *call, const tk_hash *tx_hash)
     TK_ARG_NONNULL(1) TK_ARG_NONNULL(2);

@@ -189,11 +189,9 @@ static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k,
     for (size_t i = 0; i < k; i++) {
         tk_status s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash, ws[i]->state,
                                             &ws[i]->tx_hash);
-        if (s2 != TK_OK) {
-            stuck[i] = 1;
-            if (st == TK_OK)
-                st = s2;
-        }
+        stuck[i] = s2 != TK_OK;
+        if (s2 != TK_OK && st == TK_OK)
+            st = s2;
     }
     return st;
 }
@@ -207,18 +205,20 @@ tk_status tk_redeem_call_record(tk_redeem_call *call, const tk_hash *tx_hash)
     TK_ARG_CHECK_NOCTX(call != NULL && call->q != NULL);
     q = call->q;
     TK_ARG_CHECK(q->ctx, tx_hash != NULL);
-    if (q->call_ws == NULL || q->call_recorded)
-        return TK_ERR_STATE;
+    if (q->call_ws == NULL || q->call_recorded != 0)
+        return TK_ERR_STATE; /* outside a callback, or recorded / failed once */
     for (i = 0; i < q->call_k; i++)
         if ((st = tk__redeem_set_state(q, &q->call_ws[i]->ticket_hash,
                                        TK_WINNER_SUBMITTED, tx_hash)) != TK_OK)
             break;
     if (st != TK_OK) {
         q->call_put_back = put_back(q, q->call_ws, i, q->call_stuck);
+        q->call_recorded = -1; /* no second try: this call is not sent */
         return st;
     }
     q->call_recorded = 1;
     q->call_tx = *tx_hash;
+    *q->call_tx_out = *tx_hash; /* what the callback returns unless it says otherwise */
     return TK_OK;
 }
 
@@ -271,16 +271,18 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     q->call_ws = ws;
     q->call_k = k;
     q->call_stuck = stuck;
+    q->call_tx_out = &tx;
     q->call_recorded = 0;
     q->call_put_back = TK_OK;
     sub = q->submit != NULL
               ? q->submit(q->submit_data, &tx, cd, len, gas, k)
               : q->submit_rec(q->submit_data, &q->call_handle, &tx, cd, len, gas, k);
-    recorded = q->call_recorded;
+    recorded = q->call_recorded == 1;
     put_back_st = q->call_put_back;
     q->call_ws = NULL;
     q->call_k = 0;
     q->call_stuck = NULL;
+    q->call_tx_out = NULL;
     q->call_recorded = 0;
     if (sub != TK_OK) {
         /* Not sent: the winners go back to what they were (any the store

@@ -67,7 +67,8 @@ struct tk_redeem_queue {
     tk_winner **call_ws;
     size_t call_k;
     unsigned char *call_stuck;
-    int call_recorded;
+    tk_hash *call_tx_out;      /* the callback's tx_hash: the record fills it */
+    int call_recorded;         /* 0 not yet, 1 recorded, -1 the record failed */
     tk_hash call_tx;
     tk_status call_put_back;
 };

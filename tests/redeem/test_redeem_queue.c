@@ -69,7 +69,9 @@ enum {
     RECORD_NONE = 0,
     RECORD_SEND,      /* record, then send with the recorded hash */
     RECORD_FAIL,      /* record, then fail to send */
-    RECORD_OTHER_TX   /* record, then send with another hash */
+    RECORD_OTHER_TX,  /* record, then send with another hash */
+    RECORD_LEAVE_TX,  /* record, then send without setting *tx itself */
+    RECORD_RETRY      /* record; after a failure, try once more */
 };
 
 /* Record before "sending", as eth/redeemer.c does, and check that the
@@ -85,8 +87,11 @@ static tk_status record_first(fx *f, const call *c)
                          TK_OK);
         assert_int_not_equal(w.state, TK_WINNER_SUBMITTED);
     }
-    if ((st = tk_redeem_call_record(f->call, &c->tx)) != TK_OK)
+    if ((st = tk_redeem_call_record(f->call, &c->tx)) != TK_OK) {
+        if (f->record == RECORD_RETRY) /* the call is over: not sent */
+            assert_int_equal(tk_redeem_call_record(f->call, &c->tx), TK_ERR_STATE);
         return st;
+    }
     for (size_t i = 0; i < c->count; i++) {
         tk_winner w;
         assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
@@ -158,7 +163,10 @@ static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
         return TK_ERR_CHAIN; /* not counted in n_calls: nothing went out */
     if (f->record == RECORD_OTHER_TX)
         c->tx.bytes[0] ^= 1;
-    *tx = c->tx;
+    if (f->record == RECORD_LEAVE_TX)
+        assert_memory_equal(tx->bytes, c->tx.bytes, 32); /* the record's */
+    else
+        *tx = c->tx;
     f->n_calls++;
     return TK_OK;
 }
@@ -675,15 +683,15 @@ static void test_record_first(void **state)
     assert_int_equal(pending(f, 0), 2 * FACE);
 }
 
-/* A recording callback that does not record: the queue writes SUBMITTED
- * after it, as for a plain one (one attempt). */
-static void test_recording_without_record(void **state)
+/* One winner sent by a recording queue whose callback works in `mode`:
+ * SUBMITTED with the call's hash, one attempt. */
+static void one_recorded_send(fx *f, int mode)
 {
-    fx *f = *state;
     tk_hash a = add_winner(f, 0, FACE, 1, START + 40);
     tk_winner w;
 
     make_recording_queue(f);
+    f->record = mode;
     advance(f, 40);
     assert_int_equal(f->n_calls, 1);
     w = get(f, &a);
@@ -691,6 +699,20 @@ static void test_recording_without_record(void **state)
     assert_memory_equal(w.tx_hash.bytes, f->calls[0].tx.bytes, 32);
     assert_int_equal(w.attempts, 1);
     assert_int_equal(pending(f, 0), FACE);
+}
+
+/* A recording callback that does not record: the queue writes SUBMITTED
+ * after it, as for a plain one. */
+static void test_recording_without_record(void **state)
+{
+    one_recorded_send(*state, RECORD_NONE);
+}
+
+/* A callback that records and returns without setting *tx_hash itself:
+ * the record's hash stands (not a zero hash written over the record). */
+static void test_record_leaves_tx(void **state)
+{
+    one_recorded_send(*state, RECORD_LEAVE_TX);
 }
 
 /* The store fails while a call is recorded first: part-way through the
@@ -718,6 +740,7 @@ static void test_record_store_fails(void **state)
     /* One call of b and c, in hash order: the second one's write fails. */
     later = memcmp(b.bytes, c.bytes, 32) > 0 ? &b : &c;
     f->fail_record_of = later;
+    f->record = RECORD_RETRY; /* a second record is refused */
     advance(f, 1);
     assert_int_equal(f->n_calls, 1);
     assert_int_equal(stats(f).submit_errors, 1);
@@ -1370,6 +1393,7 @@ int main(void)
         T(test_record_first),
         T(test_record_store_fails),
         T(test_recording_without_record),
+        T(test_record_leaves_tx),
         T(test_gas_cap_splits_batches),
         T(test_confirmed_batch_with_skipped_ticket),
         T(test_restart_restores_pending),
