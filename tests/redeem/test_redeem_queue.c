@@ -74,6 +74,19 @@ enum {
     RECORD_RETRY      /* record; after a failure, try once more */
 };
 
+/* The call's winners in the store: SUBMITTED with its hash, or not yet. */
+static void assert_recorded(fx *f, const call *c, int recorded)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        tk_winner w;
+        assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
+                         TK_OK);
+        assert_int_equal(w.state == TK_WINNER_SUBMITTED, recorded);
+        if (recorded)
+            assert_memory_equal(w.tx_hash.bytes, c->tx.bytes, 32);
+    }
+}
+
 /* Record before "sending", as eth/redeemer.c does, and check that the
  * store names the call's winners right then and that a second record is
  * refused. A failed record (faulty store) is returned: nothing is sent. */
@@ -81,24 +94,13 @@ static tk_status record_first(fx *f, const call *c)
 {
     tk_status st;
 
-    for (size_t i = 0; i < c->count; i++) {
-        tk_winner w;
-        assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
-                         TK_OK);
-        assert_int_not_equal(w.state, TK_WINNER_SUBMITTED);
-    }
+    assert_recorded(f, c, 0);
     if ((st = tk_redeem_call_record(f->call, &c->tx)) != TK_OK) {
         if (f->record == RECORD_RETRY) /* the call is over: not sent */
             assert_int_equal(tk_redeem_call_record(f->call, &c->tx), TK_ERR_STATE);
         return st;
     }
-    for (size_t i = 0; i < c->count; i++) {
-        tk_winner w;
-        assert_int_equal(f->store.get_winner(f->store.self, &c->hashes[i], &w),
-                         TK_OK);
-        assert_int_equal(w.state, TK_WINNER_SUBMITTED);
-        assert_memory_equal(w.tx_hash.bytes, c->tx.bytes, 32);
-    }
+    assert_recorded(f, c, 1);
     assert_int_equal(tk_redeem_call_record(f->call, &c->tx), TK_ERR_STATE);
     return TK_OK;
 }
