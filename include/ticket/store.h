@@ -214,6 +214,22 @@ typedef struct tk_store {
                                        const tk_lease_fence *fence,
                                        const tk_hash *ticket_hash,
                                        int *removed);
+    /* Optional (appended last): n set_state calls - ticket_hashes[0..n-1]
+     * in order, each to state with tx_hash - in ONE all-or-nothing durable
+     * write: when any hash is absent, TK_ERR_NOT_FOUND and none of them
+     * changes (a hash given twice is written twice: SUBMITTED counts two
+     * attempts). With fence not NULL it is set_state_fenced's step: the
+     * tenure is checked in the same write (TK_ERR_LEASE_LOST, nothing
+     * changes), and the store must have the fenced functions. n == 0 is
+     * TK_OK and writes nothing (ticket_hashes may then be NULL). On
+     * failure nothing is written, except that a database store that lost
+     * its COMMIT's answer (TK_ERR_STORE_UNAVAILABLE) cannot tell. The
+     * redemption queue records a call's winners with it (one commit
+     * instead of one per winner, and never half a call); without it the
+     * queue calls set_state once per winner. */
+    tk_status (*set_state_many)(void *self, const tk_lease_fence *fence,
+                                const tk_hash *ticket_hashes, size_t n,
+                                tk_winner_state state, const tk_hash *tx_hash);
 } tk_store;
 
 /** Longest redeemer-lease holder id (bytes, without the NUL). */

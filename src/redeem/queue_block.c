@@ -196,23 +196,52 @@ static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k,
     return st;
 }
 
+/* Mark the call's k winners SUBMITTED with tx (hashes: their ticket
+ * hashes). With the store's set_state_many, in one write: all or none.
+ * Without it, one write each: stop_early stops at the first failure (a
+ * record before the broadcast, which is then not sent), else every one is
+ * tried (after the broadcast, record what can be). Returns the first
+ * failure; *maybe = how many of ws[0..] the store may hold SUBMITTED after
+ * a failure (a lost COMMIT answer, TK_ERR_STORE_UNAVAILABLE, counts the
+ * write it hid), which a put-back must undo. */
+static tk_status mark_submitted(tk_redeem_queue *q, tk_winner **ws, const tk_hash *hashes,
+                                size_t k, const tk_hash *tx, int stop_early, size_t *maybe)
+{
+    tk_status st = TK_OK, s2;
+    size_t i;
+
+    if (q->store.set_state_many != NULL) {
+        st = q->store.set_state_many(q->store.self,
+                                     q->fence.holder != NULL ? &q->fence : NULL, hashes,
+                                     k, TK_WINNER_SUBMITTED, tx);
+        *maybe = st == TK_OK || st == TK_ERR_STORE_UNAVAILABLE ? k : 0;
+        return st;
+    }
+    for (i = 0; i < k; i++) {
+        s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash, TK_WINNER_SUBMITTED, tx);
+        if (s2 != TK_OK && st == TK_OK)
+            st = s2;
+        if (s2 != TK_OK && stop_early)
+            break;
+    }
+    *maybe = i < k ? i + (st == TK_ERR_STORE_UNAVAILABLE) : k;
+    return st;
+}
+
 tk_status tk_redeem_call_record(tk_redeem_call *call, const tk_hash *tx_hash)
 {
     tk_redeem_queue *q;
-    tk_status st = TK_OK;
-    size_t i;
+    tk_status st;
+    size_t maybe = 0;
 
     TK_ARG_CHECK_NOCTX(call != NULL && call->q != NULL);
     q = call->q;
     TK_ARG_CHECK(q->ctx, tx_hash != NULL);
     if (q->call_ws == NULL || q->call_recorded != 0)
         return TK_ERR_STATE; /* outside a callback, or recorded / failed once */
-    for (i = 0; i < q->call_k; i++)
-        if ((st = tk__redeem_set_state(q, &q->call_ws[i]->ticket_hash,
-                                       TK_WINNER_SUBMITTED, tx_hash)) != TK_OK)
-            break;
+    st = mark_submitted(q, q->call_ws, q->call_hashes, q->call_k, tx_hash, 1, &maybe);
     if (st != TK_OK) {
-        q->call_put_back = put_back(q, q->call_ws, i, q->call_stuck);
+        q->call_put_back = put_back(q, q->call_ws, maybe, q->call_stuck);
         q->call_recorded = -1; /* no second try: this call is not sent */
         return st;
     }
@@ -233,17 +262,18 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     tk_ticket *ts = calloc(k, sizeof *ts);
     tk_sig *sigs = calloc(k, sizeof *sigs);
     tk_u256 *rands = calloc(k, sizeof *rands);
+    tk_hash *hashes = calloc(k, sizeof *hashes);
     unsigned char *stuck = calloc(k, 1);
     uint8_t *cd = NULL;
     size_t len = 0;
     uint64_t gas;
     tk_hash tx;
     tk_status st = TK_ERR_NOMEM, sub = TK_ERR_STATE, put_back_st;
-    size_t claimed = 0;
+    size_t claimed = 0, maybe = 0;
     int recorded = 0;
 
     memset(&tx, 0, sizeof tx);
-    if (ts == NULL || sigs == NULL || rands == NULL || stuck == NULL)
+    if (ts == NULL || sigs == NULL || rands == NULL || hashes == NULL || stuck == NULL)
         goto out;
     st = TK_OK;
     if ((k = claimed = claim_call(q, ws, k, &st)) == 0)
@@ -252,6 +282,7 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
         ts[i] = ws[i]->ticket;
         sigs[i] = ws[i]->sig;
         rands[i] = ws[i]->recipient_rand;
+        hashes[i] = ws[i]->ticket_hash;
     }
     st = k == 1 ? tk_redeem_single_len(&len, ts)
                 : tk_redeem_batch_len(&len, ts, k);
@@ -269,6 +300,7 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
                  : q->cfg.batch_base_gas + (uint64_t)k * q->cfg.batch_ticket_gas;
 
     q->call_ws = ws;
+    q->call_hashes = hashes;
     q->call_k = k;
     q->call_stuck = stuck;
     q->call_tx_out = &tx;
@@ -280,6 +312,7 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     recorded = q->call_recorded == 1;
     put_back_st = q->call_put_back;
     q->call_ws = NULL;
+    q->call_hashes = NULL;
     q->call_k = 0;
     q->call_stuck = NULL;
     q->call_tx_out = NULL;
@@ -304,12 +337,9 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     q->stats.tickets_submitted += k;
     if (recorded && memcmp(tx.bytes, q->call_tx.bytes, TK_HASH_LEN) != 0)
         recorded = 0; /* sent with another hash than recorded: record it */
+    if (!recorded)
+        st = mark_submitted(q, ws, hashes, k, &tx, 0, &maybe);
     for (size_t i = 0; i < k; i++) {
-        tk_status s2 = recorded ? TK_OK
-                                : tk__redeem_set_state(q, &ws[i]->ticket_hash,
-                                                       TK_WINNER_SUBMITTED, &tx);
-        if (s2 != TK_OK && st == TK_OK)
-            st = s2;
         tk__backoff_clear(q, &ws[i]->ticket_hash);
         tk__redeem_emit(q, TK_REDEEM_EV_SUBMITTED, TK_REDEEM_DEFER_NONE,
                         ws[i], &tx, TK_REDEEM_CONFIRMED, NULL);
@@ -323,6 +353,7 @@ out:
     if (rands != NULL)
         tk__memzero(rands, k * sizeof *rands);
     free(stuck);
+    free(hashes);
     free(ts);
     free(sigs);
     free(rands);

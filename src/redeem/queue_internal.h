@@ -62,9 +62,10 @@ struct tk_redeem_queue {
     /* The call being submitted (submit_call), for a submit callback that
      * records it before its broadcast (tk_redeem_call_record): its winners,
      * whether they were recorded and with which hash, and after a record
-     * that failed part-way, the winners it could not put back (call_stuck)
+     * that failed, the winners it could not put back (call_stuck)
      * and the put-back's status. */
     tk_winner **call_ws;
+    const tk_hash *call_hashes; /* their ticket hashes, in order */
     size_t call_k;
     unsigned char *call_stuck;
     tk_hash *call_tx_out;      /* the callback's tx_hash: the record fills it */

@@ -493,6 +493,35 @@ static tk_status mem_set_state_fenced(void *self, const tk_lease_fence *fence,
     return st;
 }
 
+/* set_state_many: every hash looked up before any is written, so an
+ * absent one changes nothing; the fence checked under the same hold. */
+static tk_status mem_set_state_many(void *self, const tk_lease_fence *fence,
+                                    const tk_hash *ticket_hashes, size_t n,
+                                    tk_winner_state state, const tk_hash *tx_hash)
+{
+    tk_store_mem *s = self;
+    tk_status st = TK_OK;
+
+    if (s == NULL || (n > 0 && ticket_hashes == NULL) ||
+        (fence != NULL && !tk__lease_fence_ok(fence)) ||
+        (unsigned)state > (unsigned)TK_WINNER_EXPIRED)
+        return TK_ERR_ILLEGAL_ARG;
+    if (n == 0)
+        return TK_OK;
+    pthread_mutex_lock(&s->mu);
+    if (fence != NULL)
+        st = tk__lease_fence_check(&s->lease, fence);
+    for (size_t i = 0; st == TK_OK && i < n; i++) {
+        size_t *slot = index_find(s, &ticket_hashes[i]);
+        if (slot == NULL || *slot == 0)
+            st = TK_ERR_NOT_FOUND;
+    }
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        st = set_state_locked(s, &ticket_hashes[i], state, tx_hash);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
 static tk_status mem_pending_add_fenced(void *self, const tk_lease_fence *fence,
                                         const tk_hash *ticket_hash,
                                         const tk_address *sender,
@@ -590,5 +619,6 @@ tk_status tk_store_mem_iface(tk_store_mem *s, tk_store *out)
     out->set_state_fenced = mem_set_state_fenced;
     out->pending_add_fenced = mem_pending_add_fenced;
     out->pending_remove_fenced = mem_pending_remove_fenced;
+    out->set_state_many = mem_set_state_many;
     return TK_OK;
 }

@@ -304,6 +304,42 @@ static tk_status sq_set_state_fenced(void *self, const tk_lease_fence *fence,
     return tk__sqlite_write(self, set_state_fenced_tx, &a);
 }
 
+typedef struct state_many_args {
+    const tk_lease_fence *fence; /* NULL: not fenced */
+    const tk_hash *ticket_hashes;
+    size_t n;
+    tk_winner_state state;
+    const tk_hash *tx_hash;
+} state_many_args;
+
+/* A failure part-way is undone with the rest of this write
+ * (tk__sqlite_write_fn): all or nothing. */
+static tk_status set_state_many_tx(tk_store_sqlite *s, void *arg)
+{
+    const state_many_args *a = arg;
+    tk_status st = a->fence != NULL ? tk__sqlite_fence_check(s, a->fence) : TK_OK;
+
+    for (size_t i = 0; st == TK_OK && i < a->n; i++) {
+        set_state_args one = {&a->ticket_hashes[i], a->state, a->tx_hash};
+        st = set_state_tx(s, &one);
+    }
+    return st;
+}
+
+static tk_status sq_set_state_many(void *self, const tk_lease_fence *fence,
+                                   const tk_hash *ticket_hashes, size_t n,
+                                   tk_winner_state state, const tk_hash *tx_hash)
+{
+    state_many_args a = {fence, ticket_hashes, n, state, tx_hash};
+
+    TK_ARG_CHECK_NOCTX(self != NULL && (n == 0 || ticket_hashes != NULL) &&
+                       (fence == NULL || tk__lease_fence_ok(fence)));
+    TK_ARG_CHECK_NOCTX((unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
+    if (n == 0)
+        return TK_OK;
+    return tk__sqlite_write(self, set_state_many_tx, &a);
+}
+
 static tk_status sq_list(void *self, const tk_address *sender,
                          unsigned state_mask, tk_winner_visit_fn fn,
                          void *data)
@@ -503,6 +539,7 @@ tk_status tk_store_sqlite_iface(tk_store_sqlite *s, tk_store *out)
     out->set_state_fenced = sq_set_state_fenced;
     out->pending_add_fenced = tk__sqlite_pending_add_fenced;
     out->pending_remove_fenced = tk__sqlite_pending_remove_fenced;
+    out->set_state_many = sq_set_state_many;
     return TK_OK;
 }
 

@@ -311,3 +311,26 @@ tk_status tk__pg_set_state_fenced(void *self, const tk_lease_fence *fence,
     pthread_mutex_unlock(&s->mu);
     return st;
 }
+
+tk_status tk__pg_set_state_many(void *self, const tk_lease_fence *fence,
+                                const tk_hash *ticket_hashes, size_t n,
+                                tk_winner_state state, const tk_hash *tx_hash)
+{
+    tk_store_pg *s = self;
+    tk_status st;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, (n == 0 || ticket_hashes != NULL) &&
+                 (fence == NULL || tk__lease_fence_ok(fence)) &&
+                 (unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
+    if (n == 0)
+        return TK_OK;
+    /* One transaction: an absent hash rolls back the ones before it. */
+    if ((st = begin_fenced(s, fence)) != TK_OK)
+        return st;
+    for (size_t i = 0; st == TK_OK && i < n; i++)
+        st = tk__pg_set_state_run(s, &ticket_hashes[i], state, tx_hash);
+    st = tk__pg_finish(s, st);
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}

@@ -203,6 +203,9 @@ tk_status tk__pg_pending_add_fenced(void *self, const tk_lease_fence *fence,
 tk_status tk__pg_pending_remove_fenced(void *self, const tk_lease_fence *fence,
                                        const tk_hash *ticket_hash,
                                        int *removed);
+tk_status tk__pg_set_state_many(void *self, const tk_lease_fence *fence,
+                                const tk_hash *ticket_hashes, size_t n,
+                                tk_winner_state state, const tk_hash *tx_hash);
 /* set_state's statement (s->mu held, inside or outside a transaction):
  * TK_ERR_NOT_FOUND when no row changed. */
 tk_status tk__pg_set_state_run(tk_store_pg *s, const tk_hash *ticket_hash,

@@ -235,6 +235,7 @@ tk_status tk_store_pg_iface(tk_store_pg *s, tk_store *out)
     out->set_state_fenced = tk__pg_set_state_fenced;
     out->pending_add_fenced = tk__pg_pending_add_fenced;
     out->pending_remove_fenced = tk__pg_pending_remove_fenced;
+    out->set_state_many = tk__pg_set_state_many;
     return TK_OK;
 }
 

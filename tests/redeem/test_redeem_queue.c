@@ -105,20 +105,40 @@ static tk_status record_first(fx *f, const call *c)
     return TK_OK;
 }
 
-/* A store whose set_state fails on demand (fx.fail_record_of,
+/* A store whose state writes fail on demand (fx.fail_record_of,
  * fx.fail_put_back); the queue is made again over it. */
 static fx *faulty;
 static tk_status (*real_set_state)(void *, const tk_hash *, tk_winner_state,
                                    const tk_hash *);
+static tk_status (*real_set_state_many)(void *, const tk_lease_fence *, const tk_hash *,
+                                        size_t, tk_winner_state, const tk_hash *);
+static size_t faulty_many_calls;
+
+static int faulty_fails(const tk_hash *h, tk_winner_state state)
+{
+    return state == TK_WINNER_SUBMITTED
+               ? faulty->fail_record_of != NULL &&
+                     memcmp(h->bytes, faulty->fail_record_of->bytes, 32) == 0
+               : faulty->fail_put_back;
+}
 
 static tk_status faulty_set_state(void *self, const tk_hash *h,
                                   tk_winner_state state, const tk_hash *tx)
 {
-    int fail = state == TK_WINNER_SUBMITTED
-                   ? faulty->fail_record_of != NULL &&
-                         memcmp(h->bytes, faulty->fail_record_of->bytes, 32) == 0
-                   : faulty->fail_put_back;
-    return fail ? TK_ERR_STORE : real_set_state(self, h, state, tx);
+    return faulty_fails(h, state) ? TK_ERR_STORE : real_set_state(self, h, state, tx);
+}
+
+/* All or nothing, as the store contract says: one failing hash fails the
+ * write before anything is written. */
+static tk_status faulty_set_state_many(void *self, const tk_lease_fence *fence,
+                                       const tk_hash *hs, size_t n,
+                                       tk_winner_state state, const tk_hash *tx)
+{
+    faulty_many_calls++;
+    for (size_t i = 0; i < n; i++)
+        if (faulty_fails(&hs[i], state))
+            return TK_ERR_STORE;
+    return real_set_state_many(self, fence, hs, n, state, tx);
 }
 
 static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd,
@@ -240,11 +260,17 @@ static void make_recording_queue(fx *f)
     make_queue(f);
 }
 
-static void use_faulty_store(fx *f)
+/* batch: the store keeps its set_state_many (one write per call); else
+ * it has none, and the queue writes one winner at a time. */
+static void use_faulty_store(fx *f, int batch)
 {
     faulty = f;
+    faulty_many_calls = 0;
     real_set_state = f->store.set_state;
+    real_set_state_many = f->store.set_state_many;
+    assert_non_null(real_set_state_many);
     f->store.set_state = faulty_set_state;
+    f->store.set_state_many = batch ? faulty_set_state_many : NULL;
     make_recording_queue(f);
 }
 
@@ -717,25 +743,26 @@ static void test_record_leaves_tx(void **state)
     one_recorded_send(*state, RECORD_LEAVE_TX);
 }
 
-/* The store fails while a call is recorded first: part-way through the
- * record (the winners already marked go back, nothing is sent), and while
- * a refused call is put back (the winner stays SUBMITTED with a hash that
- * never went out, its claim kept; the queue's call fails with the store's
- * status). Settling that hash as lost later releases its claim once: the
- * pending amount of another winner in flight stays whole. */
-static void test_record_store_fails(void **state)
+/* The store fails while a call is recorded first: during the record
+ * (nothing is sent; with set_state_many nothing was written, one winner
+ * at a time the winners already marked go back), and while a refused call
+ * is put back (the winner stays SUBMITTED with a hash that never went
+ * out, its claim kept; the queue's call fails with the store's status).
+ * Settling that hash as lost later releases its claim once: the pending
+ * amount of another winner in flight stays whole. */
+static void record_store_fails(fx *f, int batch)
 {
-    fx *f = *state;
     tk_hash a, b, c;
     const tk_hash *later;
     static const uint8_t zero[32];
     tk_hash recorded;
 
-    use_faulty_store(f);
+    use_faulty_store(f, batch);
     f->record = RECORD_SEND;
     a = add_winner(f, 0, FACE, 1, START + 40);
     advance(f, 40);
     assert_int_equal(f->n_calls, 1);
+    assert_int_equal(faulty_many_calls, (size_t)batch); /* the record: one write */
     assert_int_equal(pending(f, 0), FACE);
     b = add_winner(f, 0, FACE, 1, START + 40);
     c = add_winner(f, 0, FACE, 1, START + 40);
@@ -747,9 +774,12 @@ static void test_record_store_fails(void **state)
     assert_int_equal(f->n_calls, 1);
     assert_int_equal(stats(f).submit_errors, 1);
     for (int i = 0; i < 2; i++) {
-        tk_winner w = get(f, i ? &c : &b);
+        const tk_hash *h = i ? &c : &b;
+        tk_winner w = get(f, h);
         assert_int_equal(w.state, TK_WINNER_NEW);
         assert_memory_equal(w.tx_hash.bytes, zero, 32);
+        /* Written and put back (an attempt counted), or never written. */
+        assert_int_equal(w.attempts, !batch && h != later);
     }
     assert_int_equal(pending(f, 0), FACE);
     f->fail_record_of = NULL;
@@ -777,6 +807,16 @@ static void test_record_store_fails(void **state)
     advance(f, f->cfg.retry_backoff_blocks + 1);
     assert_int_equal(f->n_calls, 2);
     assert_int_equal(pending(f, 0), 3 * FACE);
+}
+
+static void test_record_store_fails(void **state)
+{
+    record_store_fails(*state, 1);
+}
+
+static void test_record_store_fails_one_by_one(void **state)
+{
+    record_store_fails(*state, 0);
 }
 
 static void test_gas_cap_splits_batches(void **state)
@@ -1393,7 +1433,7 @@ int main(void)
         T(test_revert_without_reason_keeps),
         T(test_submit_error_retries),
         T(test_record_first),
-        T(test_record_store_fails),
+        T(test_record_store_fails), T(test_record_store_fails_one_by_one),
         T(test_recording_without_record),
         T(test_record_leaves_tx),
         T(test_gas_cap_splits_batches),

@@ -166,6 +166,69 @@ static int before(const tk_winner *a, const tk_winner *b)
     return memcmp(a->ticket_hash.bytes, b->ticket_hash.bytes, 32) < 0;
 }
 
+static void assert_state(const tk_store *st, const tk_winner *w, tk_winner_state state,
+                         const tk_hash *tx, uint32_t attempts)
+{
+    tk_winner got;
+    assert_int_equal(st->get_winner(st->self, &w->ticket_hash, &got), TK_OK);
+    assert_int_equal(got.state, state);
+    assert_int_equal(got.attempts, attempts);
+    assert_memory_equal(got.tx_hash.bytes, tx->bytes, 32);
+}
+
+/* set_state_many: several set_state calls as one all-or-nothing write. */
+static void test_set_state_many(void **state)
+{
+    fixture *f = *state;
+    const tk_store *st = &f->st;
+    tk_winner w[3];
+    tk_hash tx, zero, absent, hs[3];
+    const tk_lease_fence bad = {"holder", 0};
+
+    assert_non_null(st->set_state_many);
+    memset(&zero, 0, sizeof zero);
+    tk_test_rand_bytes(tx.bytes, 32);
+    tk_test_rand_bytes(absent.bytes, 32);
+    for (int i = 0; i < 3; i++) {
+        tk_test_make_winner(&w[i], NULL, 3 + i);
+        assert_int_equal(st->put_winner(st->self, &w[i]), TK_OK);
+    }
+    hs[0] = w[0].ticket_hash;
+    hs[1] = w[1].ticket_hash;
+    assert_int_equal(st->set_state_many(st->self, NULL, hs, 2, TK_WINNER_SUBMITTED, &tx),
+                     TK_OK);
+    assert_state(st, &w[0], TK_WINNER_SUBMITTED, &tx, 1);
+    assert_state(st, &w[1], TK_WINNER_SUBMITTED, &tx, 1);
+    assert_state(st, &w[2], TK_WINNER_NEW, &zero, 0);
+
+    /* An absent hash after present ones: none of them changes. */
+    hs[0] = w[2].ticket_hash;
+    hs[1] = w[0].ticket_hash;
+    hs[2] = absent;
+    assert_int_equal(st->set_state_many(st->self, NULL, hs, 3, TK_WINNER_FAILED, NULL),
+                     TK_ERR_NOT_FOUND);
+    assert_state(st, &w[2], TK_WINNER_NEW, &zero, 0);
+    assert_state(st, &w[0], TK_WINNER_SUBMITTED, &tx, 1);
+    /* A hash given twice is written twice; a NULL hash keeps each one's. */
+    hs[0] = w[0].ticket_hash;
+    hs[1] = w[0].ticket_hash;
+    hs[2] = w[2].ticket_hash;
+    assert_int_equal(st->set_state_many(st->self, NULL, hs, 3, TK_WINNER_SUBMITTED, NULL),
+                     TK_OK);
+    assert_state(st, &w[0], TK_WINNER_SUBMITTED, &tx, 3);
+    assert_state(st, &w[2], TK_WINNER_SUBMITTED, &zero, 1);
+    assert_int_equal(st->set_state_many(st->self, NULL, NULL, 0, TK_WINNER_USED, NULL), TK_OK);
+
+    /* Caller bugs: refused, nothing changes. */
+    assert_int_equal(st->set_state_many(st->self, NULL, NULL, 1, TK_WINNER_USED, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st->set_state_many(st->self, NULL, hs, 1, (tk_winner_state)6, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_int_equal(st->set_state_many(st->self, &bad, hs, 1, TK_WINNER_USED, NULL),
+                     TK_ERR_ILLEGAL_ARG);
+    assert_state(st, &w[0], TK_WINNER_SUBMITTED, &tx, 3);
+}
+
 static void test_list(void **state)
 {
     fixture *f = *state;
@@ -633,6 +696,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_get_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_state_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_contract, setup, teardown),

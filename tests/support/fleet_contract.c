@@ -424,6 +424,27 @@ void tk_test_store_fence_contract(const tk_store *st, const tk_winner *w)
                          TK_OK);
         assert_winner(st, w, TK_WINNER_NEW, 0x71, 1);
     }
+    {
+        /* set_state_many with a fence: the tenure checked in the same write. */
+        const tk_lease_fence stale = {"fence-b", tb + 1};
+        const tk_hash hs[2] = {w->ticket_hash, w->ticket_hash};
+        tk_hash tx2;
+
+        memset(&tx2, 0x72, sizeof tx2);
+        assert_non_null(st->set_state_many);
+        assert_int_equal(st->lease_acquire(st->self, "fence-c", 10000, &t), TK_OK);
+        assert_int_equal(t, tb + 2);
+        assert_int_equal(st->set_state_many(st->self, &stale, hs, 2, TK_WINNER_SUBMITTED,
+                                            &tx2), TK_ERR_LEASE_LOST);
+        assert_winner(st, w, TK_WINNER_NEW, 0x71, 1);
+        {
+            const tk_lease_fence fc = {"fence-c", t};
+            assert_int_equal(st->set_state_many(st->self, &fc, hs, 2, TK_WINNER_SUBMITTED,
+                                                &tx2), TK_OK);
+        }
+        assert_winner(st, w, TK_WINNER_SUBMITTED, 0x72, 3);
+        assert_int_equal(st->lease_release(st->self, "fence-c"), TK_OK);
+    }
 }
 
 /* One tenure's writer racing the takeover by another connection: once the
