@@ -5,6 +5,7 @@
 /* Internal to the SQLite store: the object, the cached statements, status
  * mapping and the schema/migration steps. */
 
+#include "store/group_commit.h"
 #include "ticket/store_sqlite.h"
 
 #include <pthread.h>
@@ -38,17 +39,12 @@ typedef enum tk__sqlite_stmt_id {
     TK_SQL_COUNT
 } tk__sqlite_stmt_id;
 
-struct tk__sqlite_write_req;
-
 struct tk_store_sqlite {
     sqlite3 *db;
     pthread_mutex_t mu; /* guards db, stmt and stats */
     sqlite3_stmt *stmt[TK_SQL_COUNT];
     tk_store_sqlite_stats stats;
-    /* The group-commit queue (sqlite_commit.c), guarded by qmu. */
-    pthread_mutex_t qmu;
-    struct tk__sqlite_write_req *qhead, **qtail; /* waiting writes */
-    int leading; /* a writer is running a transaction for the queue */
+    tk__group group; /* the writes waiting to commit (sqlite_commit.c) */
 };
 
 /* One write, run inside a transaction by tk__sqlite_write (s->mu held).

@@ -671,12 +671,11 @@ static tk_status open_store(tk_store_sqlite **out, const char *path,
         free(s);
         return TK_ERR_NOMEM;
     }
-    if (pthread_mutex_init(&s->qmu, NULL) != 0) {
+    if (tk__group_init(&s->group) != TK_OK) {
         pthread_mutex_destroy(&s->mu);
         free(s);
         return TK_ERR_NOMEM;
     }
-    s->qtail = &s->qhead;
     st = ro ? TK_OK : make_private(path);
     if (st == TK_OK) {
         rc = sqlite3_open_v2(path, &s->db,
@@ -717,7 +716,7 @@ void tk_store_sqlite_destroy(tk_store_sqlite *s)
     for (int i = 0; i < TK_SQL_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db); /* NULL is a no-op */
-    pthread_mutex_destroy(&s->qmu);
+    tk__group_destroy(&s->group);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

@@ -130,12 +130,11 @@ tk_status tk__pg_nonce_add(void *self, const tk_hash *rand_hash,
 /* ---- group commit of claims ------------------------------------------------
  *
  * Claims made on one store object by many threads at once share one
- * transaction (one pipeline, one round trip, one commit): a claim queues
- * and waits; when no claim transaction runs, one waiting thread leads: it
- * takes the queue (at most one claim per rand hash, below), runs them as
- * one pipeline - raise the mark to the highest seen block of the batch,
- * read it FOR SHARE, one NONCE_CLAIM per claim in rand hash order - and
- * hands the lead to the first thread that queued meanwhile. A lone claim
+ * transaction (one pipeline, one round trip, one commit), through the
+ * leader/follower queue of store/group_commit.h: the leader takes the
+ * queue (at most one claim per rand hash, below) and runs it as one
+ * pipeline - raise the mark to the highest seen block of the batch, read
+ * it FOR SHARE, one NONCE_CLAIM per claim in rand hash order. A lone claim
  * runs at once, with the same three statements as before: there is no
  * timer. Each claim returns once the transaction holding it committed;
  * when the pipeline fails, every claim of it fails with its status
@@ -166,6 +165,7 @@ tk_status tk__pg_nonce_add(void *self, const tk_hash *rand_hash,
 #define CLAIM_BATCH_NONCES 1024
 
 typedef struct tk__pg_claim_req {
+    tk__group_req g; /* first: a tk__group_req * is a claim's address */
     const tk_hash *rand_hash; /* NULL when n == 0 (the mark only) */
     const uint32_t *nonces;
     size_t n;
@@ -175,10 +175,12 @@ typedef struct tk__pg_claim_req {
     tk__pg_params ins;
     uint64_t mark;
     tk_status st;
-    int taken, done;
-    pthread_cond_t cv; /* done, or this thread is to lead */
-    struct tk__pg_claim_req *next;
 } tk__pg_claim_req;
+
+static tk__pg_claim_req *claim_of(tk__group_req *g)
+{
+    return (tk__pg_claim_req *)g;
+}
 
 static int cmp_req(const void *a, const void *b)
 {
@@ -201,45 +203,50 @@ static int rand_taken(tk__pg_claim_req *const *v, size_t k,
     return 0;
 }
 
-/* Take the batch out of the queue (caller holds qmu): queue order, at
+/* Take the batch out of the queue (tk__group_take_fn): queue order, at
  * most one claim with nonces per rand hash, at most CLAIM_BATCH_MAX
  * claims and CLAIM_BATCH_NONCES nonces (the first claim always). */
-static size_t take_batch(tk_store_pg *s, tk__pg_claim_req **v)
+static tk__group_req *take_batch(tk__group *g, void *arg)
 {
-    tk__pg_claim_req **link = &s->qhead, *q;
+    tk__pg_claim_req *v[CLAIM_BATCH_MAX];
+    tk__group_req **link = &g->head, *batch = NULL, **end = &batch, *q;
     size_t k = 0, nonces = 0;
 
+    (void)arg;
     while ((q = *link) != NULL && k < CLAIM_BATCH_MAX) {
-        if ((q->n > 0 && rand_taken(v, k, q)) ||
+        tk__pg_claim_req *c = claim_of(q);
+        if ((c->n > 0 && rand_taken(v, k, c)) ||
             (k > 0 && (nonces >= CLAIM_BATCH_NONCES ||
-                       q->n > CLAIM_BATCH_NONCES - nonces))) {
+                       c->n > CLAIM_BATCH_NONCES - nonces))) {
             link = &q->next;
             continue;
         }
-        nonces += q->n;
+        nonces += c->n;
         *link = q->next;
         q->next = NULL;
-        q->taken = 1;
-        v[k++] = q;
+        *end = q;
+        end = &q->next;
+        v[k++] = c;
     }
-    /* The tail moved if the last one was taken. */
-    s->qtail = &s->qhead;
-    while (*s->qtail != NULL)
-        s->qtail = &(*s->qtail)->next;
-    return k;
+    return batch;
 }
 
-/* The batch's transaction (takes s->mu); sets every claim's outcome. */
-static void run_claims(tk_store_pg *s, tk__pg_claim_req **v, size_t k)
+/* The batch's transaction (tk__group_run_fn; takes s->mu): sets every
+ * claim's outcome. */
+static void run_claims(tk__group_req *batch, void *arg)
 {
+    tk_store_pg *s = arg;
+    tk__pg_claim_req *v[CLAIM_BATCH_MAX];
     tk__pg_step steps[2 + CLAIM_BATCH_MAX];
     tk__pg_params p = {0};
-    size_t m = 2;
+    size_t k = 0, m = 2;
     uint64_t seen = 0;
     int64_t mark = 0;
     tk_status st;
     int ran;
 
+    for (tk__group_req *q = batch; q != NULL; q = q->next)
+        v[k++] = claim_of(q);
     qsort(v, k, sizeof *v, cmp_req);
     for (size_t i = 0; i < k; i++)
         seen = v[i]->seen > seen ? v[i]->seen : seen;
@@ -276,50 +283,9 @@ static void run_claims(tk_store_pg *s, tk__pg_claim_req **v, size_t k)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Queue the claim and return once a transaction holding it ended. */
-static tk_status claim_grouped(tk_store_pg *s, tk__pg_claim_req *me)
-{
-    tk__pg_claim_req *v[CLAIM_BATCH_MAX];
-    size_t k;
-
-    if (pthread_cond_init(&me->cv, NULL) != 0)
-        return TK_ERR_NOMEM;
-    pthread_mutex_lock(&s->qmu);
-    *s->qtail = me;
-    s->qtail = &me->next;
-    while (!me->done) {
-        if (me->taken || s->leading) {
-            pthread_cond_wait(&me->cv, &s->qmu);
-            continue;
-        }
-        s->leading = 1;
-        k = take_batch(s, v);
-        pthread_mutex_unlock(&s->qmu);
-        run_claims(s, v, k);
-        pthread_mutex_lock(&s->qmu);
-        for (size_t i = 0; i < k; i++) {
-            v[i]->done = 1; /* v[i] may be gone once its thread sees it */
-            if (v[i] != me)
-                pthread_cond_signal(&v[i]->cv);
-        }
-        s->leading = 0;
-        if (s->qhead != NULL)
-            pthread_cond_signal(&s->qhead->cv);
-    }
-    pthread_mutex_unlock(&s->qmu);
-    pthread_cond_destroy(&me->cv);
-    return me->st;
-}
-
 size_t tk__pg_claims_waiting(tk_store_pg *s)
 {
-    size_t k = 0;
-
-    pthread_mutex_lock(&s->qmu);
-    for (const tk__pg_claim_req *q = s->qhead; q != NULL; q = q->next)
-        k++;
-    pthread_mutex_unlock(&s->qmu);
-    return k;
+    return tk__group_waiting(&s->claims);
 }
 
 tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
@@ -361,7 +327,9 @@ tk_status tk__pg_nonce_claim(void *self, const tk_hash *rand_hash,
         me.fresh = fresh;
         nonce_params(&me.ins, rand_hash, arr, expiration_block);
     }
-    st = claim_grouped(s, &me);
+    st = tk__group_run(&s->claims, &me.g, take_batch, run_claims, s);
+    if (st == TK_OK)
+        st = me.st;
     free(arr);
     free(me.got);
     if (st != TK_OK) {

@@ -7,6 +7,7 @@
  * results travel in binary form (bytea raw, int8 big-endian); the one
  * array parameter (a claim's nonces) is text. */
 
+#include "store/group_commit.h"
 #include "ticket/store_pg.h"
 
 #include <libpq-fe.h>
@@ -39,8 +40,6 @@ typedef enum tk__pg_stmt_id {
     TK_PG_COUNT
 } tk__pg_stmt_id;
 
-struct tk__pg_claim_req;
-
 struct tk_store_pg {
     const tk_ctx *ctx;
     PGconn *conn;
@@ -49,11 +48,9 @@ struct tk_store_pg {
     int existing_only; /* never create the tables (opts) */
     int lock_timeout_ms; /* session setting (opts; tk__pg_session) */
     char last_error[256];
-    /* The claims waiting for a transaction (pg_claim.c), guarded by qmu,
-     * which is never held together with mu. */
-    pthread_mutex_t qmu;
-    struct tk__pg_claim_req *qhead, **qtail;
-    int leading; /* a thread is running a transaction of claims */
+    /* The claims waiting for a transaction (pg_claim.c); the queue's lock
+     * is never held together with mu. */
+    tk__group claims;
 };
 
 #define TK_PG_MAX_PARAMS 16

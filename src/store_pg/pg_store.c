@@ -340,12 +340,11 @@ tk_status tk_store_pg_create(const tk_ctx *ctx, tk_store_pg **out,
         free(s);
         return TK_ERR_NOMEM;
     }
-    if (pthread_mutex_init(&s->qmu, NULL) != 0) {
+    if (tk__group_init(&s->claims) != TK_OK) {
         pthread_mutex_destroy(&s->mu);
         free(s);
         return TK_ERR_NOMEM;
     }
-    s->qtail = &s->qhead;
     s->ctx = ctx;
     s->existing_only = opts != NULL && opts->existing_only != 0;
     s->lock_timeout_ms = opts != NULL && opts->lock_timeout_ms > 0
@@ -376,7 +375,7 @@ void tk_store_pg_destroy(tk_store_pg *s)
     if (s == NULL)
         return;
     PQfinish(s->conn); /* NULL is a no-op */
-    pthread_mutex_destroy(&s->qmu);
+    tk__group_destroy(&s->claims);
     pthread_mutex_destroy(&s->mu);
     tk__memzero(s, sizeof *s);
     free(s);
