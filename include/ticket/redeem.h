@@ -205,8 +205,13 @@ typedef tk_status (*tk_redeem_submit_recorded_fn)(void *data,
  *  SUBMITTED, keeps its claim, and is settled when its hash is reported
  *  lost: report TK_REDEEM_RPC_ERROR for it). Returning TK_OK with another
  *  hash than the recorded one records that one too (one more attempt).
- *  Returns: TK_OK; the store's status (nothing recorded: the winners
- *           marked before the failure are put back; do not broadcast);
+ *  Returns: TK_OK; the store's status (nothing recorded, do not
+ *           broadcast: a store with set_state_many wrote none of the
+ *           winners; one without it had the winners marked before the
+ *           failure put back; after TK_ERR_STORE_UNAVAILABLE, whose write
+ *           may have landed, those it covered are put back too, and one
+ *           the store cannot put back stays SUBMITTED with a hash never
+ *           sent, keeps its claim and is given up as lost later);
  *           TK_ERR_LEASE_LOST (a fleet tenure that is over: do not
  *           broadcast); TK_ERR_STATE (a second record for one call, also
  *           after a failed one: that call is not sent; or a handle used

@@ -200,10 +200,12 @@ static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k,
  * hashes). With the store's set_state_many, in one write: all or none.
  * Without it, one write each: stop_early stops at the first failure (a
  * record before the broadcast, which is then not sent), else every one is
- * tried (after the broadcast, record what can be). Returns the first
- * failure; *maybe = how many of ws[0..] the store may hold SUBMITTED after
- * a failure (a lost COMMIT answer, TK_ERR_STORE_UNAVAILABLE, counts the
- * write it hid), which a put-back must undo. */
+ * tried (after the broadcast, record what can be: a failed batch is
+ * tried again one winner at a time, unless the tenure is over). Returns
+ * the first failure; *maybe = how many of ws[0..] the store may hold
+ * SUBMITTED after a failure (a lost COMMIT answer,
+ * TK_ERR_STORE_UNAVAILABLE, counts the write it hid), which a put-back
+ * must undo. */
 static tk_status mark_submitted(tk_redeem_queue *q, tk_winner **ws, const tk_hash *hashes,
                                 size_t k, const tk_hash *tx, int stop_early, size_t *maybe)
 {
@@ -215,7 +217,9 @@ static tk_status mark_submitted(tk_redeem_queue *q, tk_winner **ws, const tk_has
                                      q->fence.holder != NULL ? &q->fence : NULL, hashes,
                                      k, TK_WINNER_SUBMITTED, tx);
         *maybe = st == TK_OK || st == TK_ERR_STORE_UNAVAILABLE ? k : 0;
-        return st;
+        if (st == TK_OK || stop_early || st == TK_ERR_LEASE_LOST)
+            return st;
+        st = TK_OK; /* sent already: record each winner that can be */
     }
     for (i = 0; i < k; i++) {
         s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash, TK_WINNER_SUBMITTED, tx);

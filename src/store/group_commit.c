@@ -28,8 +28,6 @@ static void lead(tk__group *g, tk__group_take_fn take, tk__group_run_fn run, voi
     g->tail = &g->head; /* take may have unlinked the last one */
     while (*g->tail != NULL)
         g->tail = &(*g->tail)->next;
-    for (q = batch; q != NULL; q = q->next)
-        q->taken = 1;
     pthread_mutex_unlock(&g->mu);
     run(batch, arg);
     pthread_mutex_lock(&g->mu);
@@ -48,14 +46,16 @@ tk_status tk__group_run(tk__group *g, tk__group_req *me, tk__group_take_fn take,
                         tk__group_run_fn run, void *arg)
 {
     me->next = NULL;
-    me->taken = me->done = 0;
+    me->done = 0;
     if (pthread_cond_init(&me->cv, NULL) != 0)
         return TK_ERR_NOMEM;
     pthread_mutex_lock(&g->mu);
     *g->tail = me;
     g->tail = &me->next;
+    /* A request in a running batch waits: leading stays set until the
+     * batch is done. */
     while (!me->done) {
-        if (me->taken || g->leading)
+        if (g->leading)
             pthread_cond_wait(&me->cv, &g->mu);
         else
             lead(g, take, run, arg);

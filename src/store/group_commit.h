@@ -26,7 +26,6 @@
 typedef struct tk__group_req {
     struct tk__group_req *next;
     pthread_cond_t cv; /* done, or this thread is to lead */
-    int taken;         /* in a batch that runs */
     int done;          /* its batch ran: its outcome is set */
 } tk__group_req;
 

@@ -58,6 +58,7 @@ typedef struct fx {
     int record;  /* submit_cb records first (tk_redeem_call_record): RECORD_* */
     const tk_hash *fail_record_of; /* faulty store: its SUBMITTED write fails */
     int fail_put_back;             /* faulty store: other state writes fail */
+    int fail_unknown; /* ... after it landed: TK_ERR_STORE_UNAVAILABLE */
     int shared; /* the monitor keeps pending in the store (fleet.h) */
     size_t events[6];
     uint64_t expired_face_sum; /* face values reported by EXPIRED events */
@@ -122,22 +123,38 @@ static int faulty_fails(const tk_hash *h, tk_winner_state state)
                : faulty->fail_put_back;
 }
 
+/* A failing write fails before it is applied (TK_ERR_STORE), or with
+ * fx.fail_unknown after (a lost COMMIT answer). */
 static tk_status faulty_set_state(void *self, const tk_hash *h,
                                   tk_winner_state state, const tk_hash *tx)
 {
-    return faulty_fails(h, state) ? TK_ERR_STORE : real_set_state(self, h, state, tx);
+    tk_status st;
+
+    if (!faulty_fails(h, state))
+        return real_set_state(self, h, state, tx);
+    if (!faulty->fail_unknown)
+        return TK_ERR_STORE;
+    st = real_set_state(self, h, state, tx);
+    return st == TK_OK ? TK_ERR_STORE_UNAVAILABLE : st;
 }
 
 /* All or nothing, as the store contract says: one failing hash fails the
- * write before anything is written. */
+ * write before anything is written (or, fx.fail_unknown, after all of it
+ * was). */
 static tk_status faulty_set_state_many(void *self, const tk_lease_fence *fence,
                                        const tk_hash *hs, size_t n,
                                        tk_winner_state state, const tk_hash *tx)
 {
+    tk_status st;
+
     faulty_many_calls++;
     for (size_t i = 0; i < n; i++)
-        if (faulty_fails(&hs[i], state))
-            return TK_ERR_STORE;
+        if (faulty_fails(&hs[i], state)) {
+            if (!faulty->fail_unknown)
+                return TK_ERR_STORE;
+            st = real_set_state_many(self, fence, hs, n, state, tx);
+            return st == TK_OK ? TK_ERR_STORE_UNAVAILABLE : st;
+        }
     return real_set_state_many(self, fence, hs, n, state, tx);
 }
 
@@ -819,6 +836,77 @@ static void test_record_store_fails_one_by_one(void **state)
     record_store_fails(*state, 0);
 }
 
+/* Two winners in one call, in hash order; *later is the second. */
+static void two_in_one_call(fx *f, tk_hash *b, tk_hash *c, const tk_hash **later)
+{
+    *b = add_winner(f, 0, FACE, 1, START + 40);
+    *c = add_winner(f, 0, FACE, 1, START + 40);
+    *later = memcmp(b->bytes, c->bytes, 32) > 0 ? b : c;
+}
+
+/* The record's write may have landed though the store reports a failure
+ * (TK_ERR_STORE_UNAVAILABLE: the COMMIT's answer lost): nothing is sent,
+ * and every winner it may have covered - the failing one included - goes
+ * back to NEW with its claim released, so none is left SUBMITTED with a
+ * hash that never went out. */
+static void record_outcome_unknown(fx *f, int batch)
+{
+    tk_hash b, c;
+    const tk_hash *later;
+    static const uint8_t zero[32];
+
+    use_faulty_store(f, batch);
+    two_in_one_call(f, &b, &c, &later);
+    f->fail_record_of = later;
+    f->fail_unknown = 1;
+    f->record = RECORD_SEND;
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 0);
+    for (int i = 0; i < 2; i++) {
+        tk_winner w = get(f, i ? &c : &b);
+        assert_int_equal(w.state, TK_WINNER_NEW);
+        assert_memory_equal(w.tx_hash.bytes, zero, 32);
+    }
+    assert_int_equal(pending(f, 0), 0);
+    f->fail_record_of = NULL;
+    advance(f, f->cfg.retry_backoff_blocks + 1);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(f->calls[0].count, 2);
+}
+
+static void test_record_outcome_unknown(void **state)
+{
+    record_outcome_unknown(*state, 1);
+}
+
+static void test_record_outcome_unknown_one_by_one(void **state)
+{
+    record_outcome_unknown(*state, 0);
+}
+
+/* After the broadcast (a callback that does not record first) a failed
+ * batch write is tried again one winner at a time: the transaction went
+ * out, so every winner the store can take is named by it. */
+static void test_sent_record_falls_back(void **state)
+{
+    fx *f = *state;
+    tk_hash b, c;
+    const tk_hash *later, *first;
+
+    use_faulty_store(f, 1);
+    two_in_one_call(f, &b, &c, &later);
+    first = later == &b ? &c : &b;
+    f->fail_record_of = later;
+    f->record = RECORD_NONE;
+    assert_int_equal(tk_chain_mem_advance(f->cm, 40), TK_OK);
+    assert_int_equal(tk_redeem_queue_on_block(f->q, block_now(f)), TK_ERR_STORE);
+    assert_int_equal(f->n_calls, 1);
+    assert_int_equal(faulty_many_calls, 1);
+    assert_int_equal(get(f, first).state, TK_WINNER_SUBMITTED);
+    assert_memory_equal(get(f, first).tx_hash.bytes, f->calls[0].tx.bytes, 32);
+    assert_int_equal(get(f, later).state, TK_WINNER_NEW);
+}
+
 static void test_gas_cap_splits_batches(void **state)
 {
     fx *f = *state;
@@ -1434,6 +1522,8 @@ int main(void)
         T(test_submit_error_retries),
         T(test_record_first),
         T(test_record_store_fails), T(test_record_store_fails_one_by_one),
+        T(test_record_outcome_unknown), T(test_record_outcome_unknown_one_by_one),
+        T(test_sent_record_falls_back),
         T(test_recording_without_record),
         T(test_record_leaves_tx),
         T(test_gas_cap_splits_batches),
