@@ -16,9 +16,14 @@ TK_BENCH_DIR set to WORK_DIR and checks, from its JSON file and output:
   absent beyond them (the bound needs a core per receiver);
 - every bound figure lies in (0, 1) and within C.min / (C.min + F.max)
   .. C.max / (C.max + F.min) (per repetition it is C / (C + F));
-- the 2-receiver durable targets name their bound and carry its median,
-  and each missed one's line says "unreachable" exactly when the bound is
-  below the target;
+- every row has the process's CPU per payment (positive); the SQLite CPU
+  bound exists exactly for the counts of at least the cores, and lies
+  within cores x 1e6 / (cpu.max x mem.max) .. cores x 1e6 / (cpu.min x
+  mem.min) (per repetition it is cores x 1e6 / (cpu x mem rate));
+- the 2-receiver durable targets name their flush bound, the 8-receiver
+  SQLite ones their CPU bound, and carry its median (null when not
+  measured); each missed one's line says "unreachable" exactly when the
+  bound is below the target;
 - the tmpfs warning is in the output and the JSON file exactly when
   WORK_DIR is on a tmpfs (and, on a second run in /dev/shm if that is a
   tmpfs, that it is given there);
@@ -124,20 +129,59 @@ def check_rows(res, nproc, reps):
             bounds += 1
     if bounds == 0:
         fail("no bound at all (cores: %d)" % nproc)
+    for size in SIZES:
+        for t in COUNTS:
+            for store in ("mem", "sqlite"):
+                cpu = res.get("durable_%s_p%d_t%d_cpu_us" % (store, size, t))
+                if cpu is None or cpu["min"] <= 0:
+                    fail("CPU per payment %r (%s, %d, t%d)"
+                         % (cpu, store, size, t))
+            cb = res.get("durable_cpubound_sqlite_p%d_t%d" % (size, t))
+            if t < nproc:
+                if cb is not None:
+                    fail("a CPU bound for %d receivers on %d cores"
+                         % (t, nproc))
+                continue
+            if cb is None:
+                fail("no CPU bound for %d tickets, %d receivers" % (size, t))
+            cpu = res["durable_sqlite_p%d_t%d_cpu_us" % (size, t)]
+            mem = res["durable_mem_p%d_t%d" % (size, t)]
+            lo = nproc * 1e6 / (cpu["max"] * mem["max"])
+            hi = nproc * 1e6 / (cpu["min"] * mem["min"])
+            for k in ("min", "median", "max"):
+                if cb[k] < lo * (1 - REL) or cb[k] > hi * (1 + REL):
+                    fail("CPU bound %s %g outside [%g, %g] (%d, t%d)"
+                         % (k, cb[k], lo, hi, size, t))
+
+
+def expected_limit(name):
+    """durable_<store>_p<size>_t<n>_vs_mem: the bound it must name."""
+    if not (name.startswith("durable_") and name.endswith("_vs_mem")):
+        return None
+    store, size, t = name.split("_")[1:4]
+    if t == "t2":
+        return "durable_bound_%s_t2" % size
+    if t == "t8" and store == "sqlite":
+        return "durable_cpubound_sqlite_%s_t8" % size
+    return None
 
 
 def check_targets(doc, res, text):
     for t in doc["targets"]:
-        if not (t["name"].startswith("durable_") and
-                t["name"].endswith("_t2_vs_mem")):
+        want = expected_limit(t["name"])
+        if want is None:
             if "limit" in t:
                 fail("target %s has a limit" % t["name"])
             continue
-        size = t["name"].split("_")[2]
-        if t.get("limit") != "durable_bound_%s_t2" % size:
+        if t.get("limit") != want:
             fail("target %s names limit %r" % (t["name"], t.get("limit")))
         b = res.get(t["limit"])
-        if b is None or t["limit_value"] is None or \
+        if b is None:
+            if t["limit_value"] is not None or t["verdict"] == "MISSED":
+                fail("target %s: limit_value %r, verdict %s, no figure"
+                     % (t["name"], t["limit_value"], t["verdict"]))
+            continue
+        if t["limit_value"] is None or \
                 not close(t["limit_value"], b["median"]):
             fail("target %s limit_value %r, figure %r"
                  % (t["name"], t["limit_value"], b))

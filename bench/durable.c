@@ -22,8 +22,13 @@
  * the current directory; a tmpfs would make fsync free), removed at the
  * end. Figures: durable_<store>_p<tickets>_t<threads> (payments/s),
  * durable_sqlite_p<tickets>_t<threads>_commits (transactions, i.e. WAL
- * fsyncs, per payment, from tk_store_sqlite_write_stats); ratios:
- * durable_<store>_p<tickets>_t<threads>_vs_mem.
+ * fsyncs, per payment, from tk_store_sqlite_write_stats); the process's
+ * CPU time per payment, durable_<store>_p<tickets>_t<threads>_cpu_us
+ * (PostgreSQL: without the server's); ratios:
+ * durable_<store>_p<tickets>_t<threads>_vs_mem. With at least as many
+ * receivers as cores, the CPU bound durable_cpubound_sqlite_p<tickets>_t<
+ * threads> = cores x 1e6 / (SQLite's cpu_us x the mem rate), per
+ * repetition: SQLite/mem cannot exceed it at that CPU per payment.
  *
  * --durable-receivers replaces the thread counts (default 1, 2, 8; each
  * thread receives the same number of payments, so a run with more threads
@@ -45,6 +50,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DUR_MAX_THREADS BENCH_DURABLE_MAX_THREADS
@@ -126,12 +132,26 @@ static void set_workers(dur_state *s, unsigned t, size_t per_pay,
     }
 }
 
+/* This process's CPU time (all threads, user + system), seconds. */
+static double process_cpu(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* One timed run: a new empty store of kind k and a new recipient shared
  * by t threads. Returns payments per second, or -1. *commits gets the
- * SQLite store's commits (0 for the others). */
+ * SQLite store's commits (0 for the others); *cpu_us the process's CPU
+ * time per payment over the receives, microseconds (PostgreSQL: without
+ * the server's). */
 static double run_once(dur_state *s, dur_kind k, unsigned t,
-                       size_t per_pay, uint64_t *commits)
+                       size_t per_pay, uint64_t *commits, double *cpu_us)
 {
+    double cpu0;
+
     tk_store_mem *mem = NULL;
     tk_store_sqlite *sq = NULL;
     tk_store_sqlite_stats stats;
@@ -158,9 +178,12 @@ static double run_once(dur_state *s, dur_kind k, unsigned t,
     if (st == TK_OK && k != DUR_PG)
         st = tk_recipient_create(s->w.ctx, &r, &s->w.rcfg, s->w.secret,
                                  &s->w.chain, &store);
+    *cpu_us = 0;
     if (st == TK_OK) {
         set_workers(s, t, per_pay, r);
+        cpu0 = process_cpu();
         wall = bench_threads(t, dur_worker_main, s->args);
+        *cpu_us = (process_cpu() - cpu0) * 1e6 / ((double)t * (double)s->ops);
     }
     if (sq != NULL && tk_store_sqlite_write_stats(sq, &stats) == TK_OK)
         *commits = stats.commits;
@@ -233,7 +256,8 @@ static int probe(bench_run *run, dur_state *s, int rep, double *f_us)
 /* Record the figures of one thread count (index ci) of one size. */
 static void record(bench_run *run, const dur_state *s, size_t ci,
                    size_t per_pay, double (*rate)[BENCH_MAX_REPS],
-                   double commits_per_pay, const double *f_us)
+                   double (*cpu_us)[BENCH_MAX_REPS], double commits_per_pay,
+                   const double *f_us)
 {
     double ratio[BENCH_MAX_REPS];
     char name[BENCH_NAME_MAX], rname[BENCH_NAME_MAX];
@@ -246,6 +270,8 @@ static void record(bench_run *run, const dur_state *s, size_t ci,
         snprintf(name, sizeof name, "durable_%s_p%zu_t%u", KIND_NAME[k],
                  per_pay, t);
         bench_add(run, name, "payments/s", rate[k], reps);
+        if ((size_t)snprintf(rname, sizeof rname, "%s_cpu_us", name) < sizeof rname)
+            bench_add(run, rname, "us/pay", cpu_us[k], reps);
         if (k == DUR_MEM)
             continue;
         for (int rep = 0; rep < reps; rep++)
@@ -259,6 +285,21 @@ static void record(bench_run *run, const dur_state *s, size_t ci,
     snprintf(name, sizeof name, "durable_sqlite_p%zu_t%u_commits", per_pay,
              t);
     bench_add(run, name, "commits/pay", &commits_per_pay, 1);
+    /* The CPU bound, once there are receivers for every core: a payment
+     * costs the process cpu_us of CPU time, and nproc cores give at most
+     * nproc s of it per second, so the SQLite rate is at most
+     * nproc / cpu_us whatever the flush does: SQLite/mem <= nproc x 1e6 /
+     * (cpu_us x mem rate). (Not for PostgreSQL: its server's CPU, on the
+     * same cores, is not in the process's.) */
+    if (t >= run->cfg.nproc) {
+        for (int rep = 0; rep < reps; rep++)
+            ratio[rep] = cpu_us[DUR_SQLITE][rep] > 0 && rate[DUR_MEM][rep] > 0
+                             ? (double)run->cfg.nproc * 1e6 /
+                                   (cpu_us[DUR_SQLITE][rep] * rate[DUR_MEM][rep])
+                             : 0;
+        snprintf(name, sizeof name, "durable_cpubound_sqlite_p%zu_t%u", per_pay, t);
+        bench_add(run, name, "ratio", ratio, reps);
+    }
     /* The bound holds while every receiver has a core of its own. */
     if (f_us != NULL && t <= run->cfg.nproc)
         dur_bound_add(run, per_pay, t, rate[DUR_MEM], f_us, reps);
@@ -268,7 +309,8 @@ static void record(bench_run *run, const dur_state *s, size_t ci,
 static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
 {
     static double rate[BENCH_DURABLE_MAX_COUNTS][DUR_NKINDS][BENCH_MAX_REPS];
-    double f_us[BENCH_MAX_REPS];
+    static double cpu_us[BENCH_DURABLE_MAX_COUNTS][DUR_NKINDS][BENCH_MAX_REPS];
+    double f_us[BENCH_MAX_REPS], cpu;
     uint64_t commits[BENCH_DURABLE_MAX_COUNTS] = {0};
     uint64_t pays[BENCH_DURABLE_MAX_COUNTS] = {0}, c;
     int reps = run->cfg.reps, have_f;
@@ -282,7 +324,7 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
     for (size_t ci = 0; ci < s->ncounts; ci++)
         for (int k = 0; k < DUR_NKINDS; k++)
             if (measured(s, k) &&
-                run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c) < 0)
+                run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c, &cpu) < 0)
                 goto fail;
     for (int rep = 0; rep < reps; rep++) {
         have_f = have_f && probe(run, s, rep, f_us) == 0;
@@ -291,7 +333,8 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
                 if (!measured(s, k))
                     continue;
                 rate[ci][k][rep] =
-                    run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c);
+                    run_once(s, (dur_kind)k, s->counts[ci], per_pay, &c,
+                             &cpu_us[ci][k][rep]);
                 if (rate[ci][k][rep] < 0)
                     goto fail;
                 if (k == DUR_SQLITE) {
@@ -301,7 +344,7 @@ static void measure_size(bench_run *run, dur_state *s, size_t per_pay)
             }
     }
     for (size_t ci = 0; ci < s->ncounts; ci++)
-        record(run, s, ci, per_pay, rate[ci],
+        record(run, s, ci, per_pay, rate[ci], cpu_us[ci],
                pays[ci] ? (double)commits[ci] / (double)pays[ci] : 0,
                have_f ? f_us : NULL);
     return;
