@@ -2,7 +2,8 @@
 /* One node of the multi-process fleet test: a transcoder (tk_recipient)
  * and a fleet redeemer on the shared store (fleet_store_sel.h), a dev chain whose head
  * follows chain.db and whose usedTickets are chain.db's, and a transaction
- * sender that "mines" into chain.db. It receives the payments the parent
+ * sender that "mines" into chain.db (even nodes record each call before
+ * they mine it, odd nodes leave the record to the queue). It receives the payments the parent
  * writes to its pipe and reports every ticket's result, and runs the
  * redeemer every 20 ms. Errors end the process with a status != 0. */
 #include "fleet_procs.h"
@@ -206,23 +207,33 @@ static int exec_ok(sqlite3 *db, sqlite3_stmt *q)
     return rc == SQLITE_DONE;
 }
 
-/* The transaction sender: decode the calldata as the contract would, mark
- * every not-yet-used ticket used, log every (ticket, tx) submission, all
- * in one transaction of chain.db. A transaction that redeemed nothing is
- * reverted (outcome 2). */
-static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd, size_t len,
-                           uint64_t gas, size_t count)
+/* The next transaction's hash: unique per holder and send. */
+static void next_tx_hash(node *n, tk_hash *tx)
 {
-    node *n = data;
+    uint8_t seed[48];
+
+    memset(seed, 0, sizeof seed);
+    memcpy(seed, n->holder, strlen(n->holder) < 32 ? strlen(n->holder) : 32);
+    n->tx_seq++;
+    memcpy(seed + 32, &n->tx_seq, sizeof n->tx_seq);
+    if (tk_keccak256(tx, seed, sizeof seed) != TK_OK)
+        die(n, "tx hash", 0);
+}
+
+/* The broadcast, mined at once: decode the calldata as the contract
+ * would, mark every not-yet-used ticket used, log every (ticket, tx)
+ * submission, all in one transaction of chain.db. A transaction that
+ * redeemed nothing is reverted (outcome 2). */
+static tk_status mine(node *n, const tk_hash *tx, const uint8_t *cd, size_t len,
+                      size_t count)
+{
     tk_ticket t[64];
     tk_sig s[64];
     tk_u256 r[64];
     size_t k = 64, redeemed = 0;
     sqlite3_stmt *use = NULL, *log = NULL, *txq = NULL;
-    uint8_t seed[48];
     tk_status st = TK_ERR_CHAIN;
 
-    (void)gas;
     if (count == 1) {
         if (tk_redeem_decode_single(t, s, r, cd, len) != TK_OK)
             die(n, "decode single", 0);
@@ -230,12 +241,6 @@ static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd, size_t le
     } else if (tk_redeem_decode_batch(t, s, r, &k, cd, len) != TK_OK || k != count) {
         die(n, "decode batch", (long)count);
     }
-    memset(seed, 0, sizeof seed);
-    memcpy(seed, n->holder, strlen(n->holder) < 32 ? strlen(n->holder) : 32);
-    n->tx_seq++;
-    memcpy(seed + 32, &n->tx_seq, sizeof n->tx_seq);
-    if (tk_keccak256(tx, seed, sizeof seed) != TK_OK)
-        die(n, "tx hash", 0);
     if (sqlite3_exec(n->chain_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return TK_ERR_CHAIN;
     if (sqlite3_prepare_v2(n->chain_db, "INSERT OR IGNORE INTO used (ticket_hash) VALUES (?1)",
@@ -272,6 +277,35 @@ out:
     if (st != TK_OK)
         sqlite3_exec(n->chain_db, "ROLLBACK", NULL, NULL, NULL);
     return st;
+}
+
+/* The plain sender (odd nodes): the queue records the call after it. */
+static tk_status submit_cb(void *data, tk_hash *tx, const uint8_t *cd, size_t len,
+                           uint64_t gas, size_t count)
+{
+    node *n = data;
+
+    (void)gas;
+    next_tx_hash(n, tx);
+    return mine(n, tx, cd, len, count);
+}
+
+/* The recording sender (even nodes): the call is recorded (the tenure's
+ * fenced write) before it is mined; a node killed in between leaves a
+ * record that was never mined, which the next holder gives up as lost
+ * after receipt_wait_blocks and sends again. */
+static tk_status submit_rec_cb(void *data, tk_redeem_call *call, tk_hash *tx,
+                               const uint8_t *cd, size_t len, uint64_t gas, size_t count)
+{
+    node *n = data;
+    tk_status st;
+
+    (void)gas;
+    next_tx_hash(n, tx);
+    if ((st = tk_redeem_call_record(call, tx)) != TK_OK)
+        return st;
+    usleep(3000); /* a broadcast's time: a window the lease holder's kill can land in */
+    return mine(n, tx, cd, len, count);
 }
 
 static tk_status receipt_cb(void *data, const tk_hash *tx, int *mined, tk_redeem_outcome *out)
@@ -426,7 +460,7 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
     memset(&fc, 0, sizeof fc);
     fc.holder = n.holder;
     fc.lease_ms = fleet_store_lease_ms();
-    fc.receipt_wait_blocks = 1000000; /* every transaction is mined */
+    fc.receipt_wait_blocks = 8; /* mined at once, or never (killed after its record) */
     fc.receipt = receipt_cb;
     fc.receipt_data = &n;
     (void)tk_redeem_config_default(&qc);
@@ -437,6 +471,9 @@ void fleet_node_main(int idx, const char *dir, const char *holder, int in_fd, in
     qc.final_confirmations = 1;
     if (n.anvil != NULL)
         st = fleet_anvil_node_redeemer(ctx, n.anvil, n.holder, &store, tk_recipient_monitor(r));
+    else if (idx % 2 == 0)
+        st = tk_fleet_redeemer_create_recorded(ctx, &red, &fc, &qc, &store, &n.view,
+                                               tk_recipient_monitor(r), submit_rec_cb, &n);
     else
         st = tk_fleet_redeemer_create(ctx, &red, &fc, &qc, &store, &n.view,
                                       tk_recipient_monitor(r), submit_cb, &n);
