@@ -202,12 +202,12 @@ static tk_status put_back(tk_redeem_queue *q, tk_winner **ws, size_t k,
  * record before the broadcast, which is then not sent), else every one is
  * tried (after the broadcast, record what can be: a failed batch is
  * tried again one winner at a time, unless the tenure is over). Returns
- * the first failure; *maybe = how many of ws[0..] the store may hold
- * SUBMITTED after a failure (a lost COMMIT answer,
+ * the first failure; *maybe = how many of the first winners the store
+ * may hold SUBMITTED after a failure (a lost COMMIT answer,
  * TK_ERR_STORE_UNAVAILABLE, counts the write it hid), which a put-back
  * must undo. */
-static tk_status mark_submitted(tk_redeem_queue *q, tk_winner **ws, const tk_hash *hashes,
-                                size_t k, const tk_hash *tx, int stop_early, size_t *maybe)
+static tk_status mark_submitted(tk_redeem_queue *q, const tk_hash *hashes, size_t k,
+                                const tk_hash *tx, int stop_early, size_t *maybe)
 {
     tk_status st = TK_OK, s2;
     size_t i;
@@ -222,7 +222,7 @@ static tk_status mark_submitted(tk_redeem_queue *q, tk_winner **ws, const tk_has
         st = TK_OK; /* sent already: record each winner that can be */
     }
     for (i = 0; i < k; i++) {
-        s2 = tk__redeem_set_state(q, &ws[i]->ticket_hash, TK_WINNER_SUBMITTED, tx);
+        s2 = tk__redeem_set_state(q, &hashes[i], TK_WINNER_SUBMITTED, tx);
         if (s2 != TK_OK && st == TK_OK)
             st = s2;
         if (s2 != TK_OK && stop_early)
@@ -243,7 +243,7 @@ tk_status tk_redeem_call_record(tk_redeem_call *call, const tk_hash *tx_hash)
     TK_ARG_CHECK(q->ctx, tx_hash != NULL);
     if (q->call_ws == NULL || q->call_recorded != 0)
         return TK_ERR_STATE; /* outside a callback, or recorded / failed once */
-    st = mark_submitted(q, q->call_ws, q->call_hashes, q->call_k, tx_hash, 1, &maybe);
+    st = mark_submitted(q, q->call_hashes, q->call_k, tx_hash, 1, &maybe);
     if (st != TK_OK) {
         q->call_put_back = put_back(q, q->call_ws, maybe, q->call_stuck);
         q->call_recorded = -1; /* no second try: this call is not sent */
@@ -342,7 +342,7 @@ static tk_status submit_call(tk_redeem_queue *q, tk_winner **ws, size_t k)
     if (recorded && memcmp(tx.bytes, q->call_tx.bytes, TK_HASH_LEN) != 0)
         recorded = 0; /* sent with another hash than recorded: record it */
     if (!recorded)
-        st = mark_submitted(q, ws, hashes, k, &tx, 0, &maybe);
+        st = mark_submitted(q, hashes, k, &tx, 0, &maybe);
     for (size_t i = 0; i < k; i++) {
         tk__backoff_clear(q, &ws[i]->ticket_hash);
         tk__redeem_emit(q, TK_REDEEM_EV_SUBMITTED, TK_REDEEM_DEFER_NONE,

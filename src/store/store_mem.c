@@ -475,24 +475,6 @@ static tk_status mem_lease_release(void *self, const char *holder)
  * The check and the write under one hold of s->mu: a new tenure (whose
  * acquisition takes it too) begins wholly before or wholly after. */
 
-static tk_status mem_set_state_fenced(void *self, const tk_lease_fence *fence,
-                                      const tk_hash *ticket_hash, tk_winner_state state,
-                                      const tk_hash *tx_hash)
-{
-    tk_store_mem *s = self;
-    tk_status st;
-
-    if (s == NULL || !tk__lease_fence_ok(fence) || ticket_hash == NULL ||
-        (unsigned)state > (unsigned)TK_WINNER_EXPIRED)
-        return TK_ERR_ILLEGAL_ARG;
-    pthread_mutex_lock(&s->mu);
-    st = tk__lease_fence_check(&s->lease, fence);
-    if (st == TK_OK)
-        st = set_state_locked(s, ticket_hash, state, tx_hash);
-    pthread_mutex_unlock(&s->mu);
-    return st;
-}
-
 /* set_state_many: every hash looked up before any is written, so an
  * absent one changes nothing; the fence checked under the same hold. */
 static tk_status mem_set_state_many(void *self, const tk_lease_fence *fence,
@@ -520,6 +502,16 @@ static tk_status mem_set_state_many(void *self, const tk_lease_fence *fence,
         st = set_state_locked(s, &ticket_hashes[i], state, tx_hash);
     pthread_mutex_unlock(&s->mu);
     return st;
+}
+
+/* set_state_fenced: set_state_many of one hash, the fence required. */
+static tk_status mem_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                      const tk_hash *ticket_hash, tk_winner_state state,
+                                      const tk_hash *tx_hash)
+{
+    if (fence == NULL || ticket_hash == NULL)
+        return TK_ERR_ILLEGAL_ARG;
+    return mem_set_state_many(self, fence, ticket_hash, 1, state, tx_hash);
 }
 
 static tk_status mem_pending_add_fenced(void *self, const tk_lease_fence *fence,

@@ -278,32 +278,6 @@ static tk_status sq_set_state(void *self, const tk_hash *ticket_hash,
     return tk__sqlite_write(self, set_state_tx, &a);
 }
 
-typedef struct fenced_state_args {
-    const tk_lease_fence *fence;
-    set_state_args set;
-} fenced_state_args;
-
-static tk_status set_state_fenced_tx(tk_store_sqlite *s, void *arg)
-{
-    fenced_state_args *a = arg;
-    tk_status st = tk__sqlite_fence_check(s, a->fence);
-
-    return st == TK_OK ? set_state_tx(s, &a->set) : st;
-}
-
-static tk_status sq_set_state_fenced(void *self, const tk_lease_fence *fence,
-                                     const tk_hash *ticket_hash,
-                                     tk_winner_state state,
-                                     const tk_hash *tx_hash)
-{
-    fenced_state_args a = {fence, {ticket_hash, state, tx_hash}};
-
-    TK_ARG_CHECK_NOCTX(self != NULL && tk__lease_fence_ok(fence) &&
-                       ticket_hash != NULL);
-    TK_ARG_CHECK_NOCTX((unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
-    return tk__sqlite_write(self, set_state_fenced_tx, &a);
-}
-
 typedef struct state_many_args {
     const tk_lease_fence *fence; /* NULL: not fenced */
     const tk_hash *ticket_hashes;
@@ -338,6 +312,16 @@ static tk_status sq_set_state_many(void *self, const tk_lease_fence *fence,
     if (n == 0)
         return TK_OK;
     return tk__sqlite_write(self, set_state_many_tx, &a);
+}
+
+/* set_state_fenced: set_state_many of one hash, the fence required. */
+static tk_status sq_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                     const tk_hash *ticket_hash,
+                                     tk_winner_state state,
+                                     const tk_hash *tx_hash)
+{
+    TK_ARG_CHECK_NOCTX(fence != NULL && ticket_hash != NULL);
+    return sq_set_state_many(self, fence, ticket_hash, 1, state, tx_hash);
 }
 
 static tk_status sq_list(void *self, const tk_address *sender,

@@ -293,25 +293,6 @@ tk_status tk__pg_lease_release(void *self, const char *holder)
     return st;
 }
 
-tk_status tk__pg_set_state_fenced(void *self, const tk_lease_fence *fence,
-                                  const tk_hash *ticket_hash,
-                                  tk_winner_state state,
-                                  const tk_hash *tx_hash)
-{
-    tk_store_pg *s = self;
-    tk_status st;
-
-    TK_ARG_CHECK_NOCTX(s != NULL);
-    TK_ARG_CHECK(s->ctx, tk__lease_fence_ok(fence) && ticket_hash != NULL &&
-                 (unsigned)state <= (unsigned)TK_WINNER_EXPIRED);
-    if ((st = begin_fenced(s, fence)) != TK_OK)
-        return st;
-    st = tk__pg_set_state_run(s, ticket_hash, state, tx_hash);
-    st = tk__pg_finish(s, st);
-    pthread_mutex_unlock(&s->mu);
-    return st;
-}
-
 tk_status tk__pg_set_state_many(void *self, const tk_lease_fence *fence,
                                 const tk_hash *ticket_hashes, size_t n,
                                 tk_winner_state state, const tk_hash *tx_hash)
@@ -333,4 +314,17 @@ tk_status tk__pg_set_state_many(void *self, const tk_lease_fence *fence,
     st = tk__pg_finish(s, st);
     pthread_mutex_unlock(&s->mu);
     return st;
+}
+
+/* set_state_fenced: set_state_many of one hash, the fence required. */
+tk_status tk__pg_set_state_fenced(void *self, const tk_lease_fence *fence,
+                                  const tk_hash *ticket_hash,
+                                  tk_winner_state state,
+                                  const tk_hash *tx_hash)
+{
+    tk_store_pg *s = self;
+
+    TK_ARG_CHECK_NOCTX(s != NULL);
+    TK_ARG_CHECK(s->ctx, fence != NULL && ticket_hash != NULL);
+    return tk__pg_set_state_many(self, fence, ticket_hash, 1, state, tx_hash);
 }
