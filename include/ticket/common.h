@@ -110,6 +110,10 @@ typedef enum tk_status {
     TK_ERR_NONCE_LIMIT = -44,
     TK_ERR_INSUFFICIENT_SENDER_RESERVE = -45,
     TK_ERR_INSUFFICIENT_BALANCE = -46,
+    TK_ERR_PARAMS_TOO_FAR = -47,     /* params expire further ahead than any
+                                        this recipient issues */
+    TK_ERR_PARAMS_NOT_ISSUED = -48,  /* winProb not the issuing rule's value
+                                        for faceValue: fields shifted */
 
     /* Durable store. */
     TK_ERR_STORE = -50,         /* storage backend failed (I/O, SQLite) */

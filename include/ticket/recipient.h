@@ -54,6 +54,14 @@ extern "C" {
 
 /** Params expire this many L1 blocks after the last block seen at issue. */
 #define TK_PARAMS_EXPIRATION_BLOCKS 40
+/** A payment is refused (TK_ERR_PARAMS_TOO_FAR) when its params expire
+ *  more than this many L1 blocks past the recipient's high-water mark:
+ *  TK_PARAMS_EXPIRATION_BLOCKS, plus 216 blocks by which this recipient's
+ *  chain view may trail the view that issued the params (another node of
+ *  a fleet). Expired winners wait as long before redemption. Params with a
+ *  later expiration cannot be ones this recipient issued (docs/SECURITY.md,
+ *  "Shifted params"). */
+#define TK_PARAMS_MAX_LEAD_BLOCKS 256
 /** At most this many sender nonces are accepted per recipientRand. */
 #define TK_MAX_NONCES_PER_RAND 600
 /** The average gas price (3 gwei, in wei) of the face-value floor (4.2). */
@@ -236,7 +244,15 @@ TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
  *    TK_ERR_WRONG_RECIPIENT    params.recipient is not this recipient;
  *    TK_ERR_ZERO_SENDER        the sender is the zero address;
  *    TK_ERR_RAND_HASH_MISMATCH the params were not issued by this
- *                              recipient (or were altered).
+ *                              recipient (or were altered);
+ *    TK_ERR_PARAMS_TOO_FAR     the expiration block lies more than
+ *                              TK_PARAMS_MAX_LEAD_BLOCKS past the
+ *                              high-water mark (raised by this call's
+ *                              block read first);
+ *    TK_ERR_PARAMS_NOT_ISSUED  winProb is not the issuing rule's value for
+ *                              faceValue and any EV (section 4.3).
+ *  The last two refuse params that match the rand hash with bytes moved
+ *  between fields of the HMAC message (docs/SECURITY.md).
  *  Then every ticket is checked, and a per-ticket error never stops the
  *  batch (so no winner is missed); results[i] says what happened to
  *  ticket i: signature (any TK_ERR_SIG_*), win decision, replay
@@ -244,7 +260,9 @@ TK_API tk_status tk_recipient_rand_hash(const tk_recipient *r, tk_hash *out,
  *  recipientRand), expiry (TK_ERR_PARAMS_EXPIRED when params.
  *  expiration_block <= the recipient's high-water mark, the highest L1
  *  block it or its store has seen (chain.h): still recorded as seen, a
- *  winner still stored, no credit). Every winner (accepted or expired) is
+ *  winner still stored - with its expiration_block raised to the mark +
+ *  TK_PARAMS_MAX_LEAD_BLOCKS, so it is not redeemed while params sharing
+ *  its rand may still be live - no credit). Every winner (accepted or expired) is
  *  put to the store before the call returns, then the seen nonces are
  *  persisted when the store supports it (all of the payment's in one
  *  nonce_claim call when the store has it - a nonce the store already

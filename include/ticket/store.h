@@ -46,7 +46,10 @@ typedef struct tk_winner {
     tk_ticket ticket;
     tk_sig sig;
     tk_u256 recipient_rand;   /* secret until revealed on-chain */
-    tk_u256 expiration_block; /* the params' expiration block */
+    tk_u256 expiration_block; /* the params' expiration block; for a
+                                 winner received expired, at least the
+                                 mark + TK_PARAMS_MAX_LEAD_BLOCKS (the
+                                 redemption waits for it) */
     tk_winner_state state;
     tk_hash tx_hash;          /* last submission; zero if none */
     uint32_t attempts;        /* moves to SUBMITTED so far: submissions,

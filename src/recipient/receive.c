@@ -7,7 +7,8 @@
  *                  rand hash (recipientRand derived once, wiped at the end);
  *                  the block read raises the recipient's high-water mark,
  *                  and expiry is judged against the mark, never against a
- *                  single (possibly lagging) read;
+ *                  single (possibly lagging) read; then params that match
+ *                  the rand hash but cannot be ours (params_guard.c);
  *   A (no lock)    per ticket: signature (every section 1 check and a
  *                  recovery with v; the first key that hashes to the
  *                  sender's address is kept, later tickets compare the
@@ -214,12 +215,21 @@ static void forget_nonces(tk_recipient *r, const tk_ticket_result *res, const tk
     tk__replay_unlock(sh);
 }
 
-/* Phase C: every winner that was recorded goes to the store. */
+/* Phase C: every winner that was recorded goes to the store. An expired
+ * one is redeemed no sooner than TK_PARAMS_MAX_LEAD_BLOCKS after the
+ * high-water mark: its expiration block may have been shrunk by bytes
+ * shifted into the price (params_guard.c), and redeeming it at once would
+ * reveal rand while the real params, issued up to that many blocks ahead
+ * of the mark, are still live. */
 static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, const tk_payment *p,
-                               const tk_u256 *rand)
+                               const tk_u256 *rand, uint64_t last_block)
 {
     tk_winner w;
     tk_status st = TK_OK;
+    uint64_t mark = tk__recipient_raise_block(r, last_block); /* B may have seen more */
+    uint64_t not_before = mark > UINT64_MAX - TK_PARAMS_MAX_LEAD_BLOCKS
+                              ? UINT64_MAX
+                              : mark + TK_PARAMS_MAX_LEAD_BLOCKS;
 
     for (size_t i = 0; i < p->count && st == TK_OK; i++) {
         if (!res[i].wins || !recorded(res[i].status))
@@ -231,6 +241,10 @@ static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, con
         w.sig = p->tickets[i].sig;
         w.recipient_rand = *rand;
         w.expiration_block = p->params.expiration_block;
+        if (res[i].status == TK_ERR_PARAMS_EXPIRED &&
+            tk__block_u64(&w.expiration_block) < not_before &&
+            (st = tk_u256_from_u64(&w.expiration_block, not_before)) != TK_OK)
+            break;
         w.state = TK_WINNER_NEW;
         st = tk__recipient_store_status(r->store.put_winner(r->store.self, &w));
     }
@@ -346,13 +360,15 @@ static tk_status receive(tk_recipient *r, tk_ticket_result *res, tk_receive_summ
     st = fatal_checks(r, &rand, &last_block, p);
     if (st == TK_OK) {
         last_block = tk__recipient_raise_block(r, last_block);
-        st = check_tickets(res, p, &rand);
+        st = tk__recipient_params_guard(&p->params, last_block);
     }
+    if (st == TK_OK)
+        st = check_tickets(res, p, &rand);
     if (st == TK_OK)
         st = record_nonces(r, res, p, last_block);
     if (st != TK_OK)
         goto out;
-    if ((st = store_winners(r, res, p, &rand)) != TK_OK ||
+    if ((st = store_winners(r, res, p, &rand, last_block)) != TK_OK ||
         (st = store_nonces(r, res, p, last_block)) != TK_OK) {
         forget_nonces(r, res, p);
         goto out;

@@ -35,6 +35,13 @@ struct tk_recipient {
 /* Raise the high-water mark to block (if higher); returns the mark. */
 uint64_t tk__recipient_raise_block(tk_recipient *r, uint64_t block);
 
+/* Refuse params this recipient cannot have issued although their rand
+ * hash matches (fields shifted across the HMAC message, params_guard.c):
+ * TK_ERR_PARAMS_TOO_FAR when the expiration block lies more than
+ * TK_PARAMS_MAX_LEAD_BLOCKS past high_water, TK_ERR_PARAMS_NOT_ISSUED when
+ * winProb is not the issuing rule's function of faceValue; else TK_OK. */
+tk_status tk__recipient_params_guard(const tk_ticket_params *pp, uint64_t high_water);
+
 /* A failed store call's status as the recipient reports it: the
  * retryable TK_ERR_STORE_UNAVAILABLE (a database connection lost, a SQLite
  * file locked past the busy timeout; nothing applied) passes through so
