@@ -204,6 +204,20 @@ tk_status tk__redeem_set_state(tk_redeem_queue *q, const tk_hash *ticket_hash,
     return q->store.set_state(q->store.self, ticket_hash, state, tx_hash);
 }
 
+tk_status tk__redeem_settle_inflight(tk_redeem_queue *q, const tk_winner *w,
+                                     tk_winner_state state, tk_redeem_outcome outcome,
+                                     const char *reason)
+{
+    tk_status st;
+
+    tk__redeem_release(q, w);
+    st = tk__redeem_settle(q, w, state, outcome, reason);
+    if (st != TK_OK)
+        (void)tk__redeem_claim(q, w, 0); /* fails only with the tenure or memory:
+                                            the next queue restores the rows */
+    return st;
+}
+
 tk_status tk__redeem_claim(tk_redeem_queue *q, const tk_winner *w, int check_funds)
 {
     return tk__monitor_claim_pending(q->monitor, q->fence.holder != NULL ? &q->fence : NULL,

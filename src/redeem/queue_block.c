@@ -136,8 +136,7 @@ static void confirm_submitted(tk_redeem_queue *q, const block_ctx *b,
         }
         next = TK_WINNER_CONFIRMED;
     }
-    tk__redeem_release(q, w);
-    *st = tk__redeem_settle(q, w, next, TK_REDEEM_CONFIRMED, NULL);
+    *st = tk__redeem_settle_inflight(q, w, next, TK_REDEEM_CONFIRMED, NULL);
 }
 
 /* Claim the pending amount of each of the k winners (funds checked: on a

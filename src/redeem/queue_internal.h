@@ -100,6 +100,16 @@ tk_status tk__redeem_settle(tk_redeem_queue *q, const tk_winner *w,
                             tk_winner_state state, tk_redeem_outcome outcome,
                             const char *reason);
 
+/* tk__redeem_settle for a SUBMITTED winner: its pending amount is
+ * released first (a crash after the release leaves it SUBMITTED, and the
+ * next queue claims it again). When the state write fails the winner
+ * stays SUBMITTED and its outcome will be reported again, so the amount
+ * is claimed back: released twice, an in-memory monitor's per-sender sum
+ * would fall below what is in flight. */
+tk_status tk__redeem_settle_inflight(tk_redeem_queue *q, const tk_winner *w,
+                                     tk_winner_state state, tk_redeem_outcome outcome,
+                                     const char *reason);
+
 /* 1 if w is past the on-chain validity window (creationRound + 2 <=
  * currentRound; ticketValidityPeriod = 2). */
 int tk__redeem_expired_onchain(const tk_winner *w, const tk_round_info *r);

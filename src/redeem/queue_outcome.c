@@ -101,8 +101,7 @@ tk_status tk_redeem_queue_outcome(tk_redeem_queue *q, const tk_hash *tx_hash,
         }
         /* Out of flight and settled: the pending amount goes now. A
          * mismatch (pending lost by a restart) is not fatal. */
-        tk__redeem_release(q, w);
-        s2 = tk__redeem_settle(q, w, next, outcome, reason);
+        s2 = tk__redeem_settle_inflight(q, w, next, outcome, reason);
         if (s2 != TK_OK && err == TK_OK)
             err = s2; /* keep going: settle the others */
     }

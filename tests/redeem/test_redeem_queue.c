@@ -1501,6 +1501,41 @@ static void test_confirmed_reorged_away(void **state)
     assert_int_equal(pending(f, 1), FACE);
 }
 
+/* A settle whose state write fails leaves the winner SUBMITTED, and its
+ * outcome is reported again: its pending amount must go once, not twice
+ * (found by an audit: the in-memory monitor's per-sender sum fell to 4F
+ * with 5F still in flight). Three winners of one sender, one per call. */
+static void test_settle_write_fails_once(void **state)
+{
+    fx *f = *state;
+    const call *ca = NULL;
+    tk_hash a;
+
+    f->cfg.max_batch = 1;
+    use_faulty_store(f, 1);
+    a = add_winner(f, 0, FACE, 1, START + 40);
+    (void)add_winner(f, 0, 2 * FACE, 1, START + 40);
+    (void)add_winner(f, 0, 3 * FACE, 1, START + 40);
+    advance(f, 40);
+    assert_int_equal(f->n_calls, 3);
+    assert_int_equal(pending(f, 0), 6 * FACE);
+    for (size_t i = 0; i < f->n_calls; i++)
+        if (memcmp(f->calls[i].hashes[0].bytes, a.bytes, 32) == 0)
+            ca = &f->calls[i];
+    assert_non_null(ca);
+    mark_used(f, &a);
+    f->fail_put_back = 1; /* the CONFIRMED write fails once */
+    assert_int_not_equal(tk_redeem_queue_outcome(f->q, &ca->tx, TK_REDEEM_CONFIRMED, NULL),
+                         TK_OK);
+    assert_int_equal(get(f, &a).state, TK_WINNER_SUBMITTED);
+    assert_int_equal(pending(f, 0), 6 * FACE); /* still in flight */
+    f->fail_put_back = 0;
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &ca->tx, TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &a).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 5 * FACE); /* the other two */
+}
+
 int main(void)
 {
 /* Every scenario over the in-memory store and over the SQLite store, with
@@ -1538,6 +1573,7 @@ int main(void)
         T(test_requeue_final_when_redeemable),
         T(test_confirmed_needs_agreement),
         T(test_confirmed_reorged_away),
+        T(test_settle_write_fails_once),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
