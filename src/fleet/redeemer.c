@@ -216,19 +216,27 @@ static tk_status reconcile(tk_fleet_redeemer *r, uint64_t block)
 
     if (st == TK_OK)
         st = c.st;
+    /* Keep counting from where each hash was first seen, for all of them
+     * before any is settled: a loop that stops early must not restart the
+     * count of the rest. */
     for (size_t i = 0; st == TK_OK && i < now.n; i++) {
         const tx_wait *seen = tx_find(&r->waits, &now.v[i].tx_hash);
+        if (seen != NULL)
+            now.v[i].first_block = seen->first_block;
+    }
+    for (size_t i = 0; st == TK_OK && i < now.n; i++) {
         tk_redeem_outcome outcome = TK_REDEEM_RPC_ERROR;
         int mined = 0;
         tk_status s2;
 
-        if (seen != NULL)
-            now.v[i].first_block = seen->first_block; /* keep counting */
         if (r->cfg.receipt(r->cfg.receipt_data, &now.v[i].tx_hash, &mined, &outcome) != TK_OK)
             continue; /* asked again next block */
         if (mined && (unsigned)outcome > (unsigned)TK_REDEEM_REVERTED_NO_REASON)
             outcome = TK_REDEEM_RPC_ERROR; /* a receipt says mined or reverted */
-        if (!mined && block - now.v[i].first_block < r->cfg.receipt_wait_blocks)
+        /* A block below the first one (a lagging endpoint: chain.h lets the
+         * head go back) counts as no block gone by, never as 2^64. */
+        if (!mined && (block < now.v[i].first_block ||
+                       block - now.v[i].first_block < r->cfg.receipt_wait_blocks))
             continue;
         /* Settle only as the holder of this tenure, renewing it: a long
          * reconciliation keeps the lease, and a holder that stalled past

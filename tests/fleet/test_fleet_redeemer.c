@@ -846,6 +846,32 @@ static void test_misuse(void **state)
     tk_monitor_destroy(plain);
 }
 
+/* The block feed goes back one block (a lagging endpoint; chain.h allows
+ * it): an unmined transaction is still given receipt_wait_blocks, not
+ * taken for lost at once (found by an audit: block - first_block wrapped,
+ * the winner went FAILED and was sent again while its transaction was
+ * still in flight). */
+static void test_block_goes_back(void **state)
+{
+    fx *f = *state;
+    int leading = -1;
+    uint64_t b;
+
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(f->n_tx, 1);
+    assert_int_equal(block(f, 0), 1); /* the hash is first seen here */
+    b = head(f);
+    assert_int_equal(tk_fleet_redeemer_on_block(f->n[0].r, b - 1, &leading), TK_OK);
+    assert_int_equal(leading, 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_SUBMITTED);
+    for (int k = 0; k < 3; k++) /* b + 3: fewer than receipt_wait_blocks (5) */
+        assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, &f->w[0]), TK_WINNER_SUBMITTED);
+    assert_int_equal(f->n_tx, 1);
+    assert_int_equal(sent_count(f, &f->w[0]), 1);
+}
+
 int main(void)
 {
 #define T(name)                                                               \
@@ -864,6 +890,7 @@ int main(void)
         T(test_stale_release_fenced),
         T(test_orphan_claim_released),
         T(test_misuse),
+        T(test_block_goes_back),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
