@@ -190,7 +190,11 @@ TK_API TK_WARN_UNUSED_RESULT tk_status tk_rpc_transaction_count(tk_rpc *rpc,
 
 /** eth_sendRawTransaction. The hash the node returns must be
  *  keccak256(raw): a node that names another transaction is
- *  TK_ERR_RPC_BAD_RESPONSE.
+ *  TK_ERR_RPC_BAD_RESPONSE. A refusal (TK_ERR_RPC_ERROR / _REVERTED) that
+ *  answers a retry, after an attempt whose answer was lost (timeout, HTTP
+ *  error, garbled reply), is reported as TK_ERR_RPC_TRANSPORT - the
+ *  transaction may be in a pool - with the node's message kept in the
+ *  last error. Only TK_ERR_RPC_ERROR / _REVERTED mean "not sent".
  *  Out:   tx_hash: keccak256(raw). */
 TK_API TK_WARN_UNUSED_RESULT tk_status tk_rpc_send_raw_transaction(
     tk_rpc *rpc, tk_hash *tx_hash, const uint8_t *raw, size_t rawlen)

@@ -7,6 +7,7 @@
 #include "ticket/keccak.h"
 #include "ticket/u256.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,17 @@ tk_status tk_rpc_send_raw_transaction(tk_rpc *rpc, tk_hash *tx_hash,
          memcmp(theirs.bytes, mine.bytes, TK_HASH_LEN) != 0))
         st = tk__rpc_fail(rpc, TK_ERR_RPC_BAD_RESPONSE,
                           "node returned another transaction hash");
+    /* A refusal after an attempt whose answer was lost: that attempt may
+     * have put the transaction in a pool (the refusal may even be "nonce
+     * too low" because it was mined meanwhile), so the outcome is unknown,
+     * as after a transport failure - never "nothing sent". */
+    if ((st == TK_ERR_RPC_ERROR || st == TK_ERR_RPC_REVERTED) && rpc->lost_answer) {
+        char msg[sizeof rpc->err.message + 64];
+        snprintf(msg, sizeof msg, "may have been sent: an answer was lost, then refused (%s)",
+                 rpc->err.message); /* cut to the message's size below */
+        tk__rpc_copy_message(rpc->err.message, sizeof rpc->err.message, msg);
+        rpc->err.status = st = TK_ERR_RPC_TRANSPORT; /* already counted as failed */
+    }
     if (st == TK_OK)
         *tx_hash = mine;
     json_decref(res);

@@ -209,6 +209,7 @@ tk_status tk__rpc_request(tk_rpc *rpc, json_t **result, const char *method,
 
     *result = NULL;
     reset_error(rpc);
+    rpc->lost_answer = 0;
     rpc->stats.requests++;
     if (text == NULL)
         return tk__rpc_fail(rpc, TK_ERR_NOMEM, "out of memory");
@@ -231,6 +232,7 @@ tk_status tk__rpc_request(tk_rpc *rpc, json_t **result, const char *method,
                     rpc->ep[i].demoted_until = 0;
                 goto out;
             }
+            rpc->lost_answer = 1; /* even a refused connect: not worth telling apart */
             rpc->ep[i].demoted_until = now_ms() + (uint64_t)rpc->opts.demote_ms;
         }
     }

@@ -32,6 +32,11 @@ struct tk_rpc {
     uint64_t next_id;
     tk_rpc_error err;
     tk_rpc_stats stats;
+    /* The last request had an attempt that may have reached a node without
+     * its answer reaching us (timeout, HTTP error, garbled reply) before
+     * the attempt whose status it returns: a refusal then does not prove
+     * that nothing was done (tk_rpc_send_raw_transaction). */
+    int lost_answer;
 };
 
 /* One attempt's outcome, before classification. */

@@ -21,7 +21,7 @@ int tk__txs_may_have_arrived(tk_status st)
 static int already_known(tk_rpc *rpc)
 {
     static const char *const texts[] = {"already known", "already imported",
-                                        "known transaction"};
+                                        "known transaction", "alreadyknown"};
     tk_rpc_error e;
 
     if (tk_rpc_last_error(rpc, &e) != TK_OK || e.status != TK_ERR_RPC_ERROR)

@@ -1025,6 +1025,67 @@ static void test_keystore(void **state)
     json_decref(root);
 }
 
+/* The node takes the transaction but its answer is lost (HTTP 500); the
+ * client's retry of the same request is refused ("nonce too low" once it
+ * was mined, or another backend behind the URL). The transaction may be
+ * in a pool: the send must track it and count its nonce as used, never
+ * report "refused, nothing sent" (found by an audit: the next send signed
+ * nonce 7 again with other data). */
+static int lost_once;
+static char *lost_answer_handle(void *user, const char *m, const char *params_json)
+{
+    fake *fk = user;
+    if (strcmp(m, "eth_sendRawTransaction") == 0 && lost_once) {
+        lost_once = 0;
+        free(handle(user, m, params_json)); /* the node takes it */
+        fk->send_error = "nonce too low";   /* what the retry hears */
+        return NULL;                        /* the answer is lost */
+    }
+    return handle(user, m, params_json);
+}
+
+static void test_lost_answer_then_refusal(void **state)
+{
+    fixture *f = *state;
+    tk_rpc_options ro;
+    const char *url = mock_rpc_url(f->m);
+    static const uint8_t data[2] = {0xab, 0xcd};
+    tk_eth_send_request r;
+    tk_rpc_error e;
+    uint64_t id = 5;
+
+    tk_rpc_destroy(f->rpc);
+    assert_int_equal(tk_rpc_options_default(&ro), TK_OK);
+    ro.endpoints = &url;
+    ro.n_endpoints = 1;
+    ro.retries = 1;
+    ro.backoff_ms = 1;
+    ro.timeout_ms = 2000;
+    assert_int_equal(tk_rpc_create(f->ctx, &f->rpc, &ro), TK_OK);
+    mock_rpc_set_handler(f->m, lost_answer_handle, &f->fk);
+    create(f);
+    memset(&r, 0, sizeof r);
+    r.to = &f->to;
+    r.data = data;
+    r.data_len = sizeof data;
+    lost_once = 1;
+    assert_int_equal(tk_eth_sender_send(f->s, &id, &r), TK_OK); /* tracked */
+    assert_true(id != 0);
+    assert_int_equal(f->fk.n_sent, 1);
+    assert_true(f->fk.sent[0].tx.nonce == 7);
+    assert_int_equal(outcome(f, id).state, TK_ETH_TX_PENDING);
+    assert_int_equal(tk_rpc_last_error(f->rpc, &e), TK_OK);
+    assert_int_equal(e.status, TK_ERR_RPC_TRANSPORT);
+    assert_non_null(strstr(e.message, "nonce too low"));
+    /* A node whose pending count lags: the next send still uses nonce 8. */
+    f->fk.send_error = NULL;
+    f->fk.pending = 7;
+    r.data_len = 1;
+    assert_int_equal(tk_eth_sender_send(f->s, &id, &r), TK_OK);
+    assert_int_equal(f->fk.n_sent, 2);
+    assert_true(f->fk.sent[1].tx.nonce == 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1048,6 +1109,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_responses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keystore, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_answer_then_refusal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
