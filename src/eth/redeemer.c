@@ -250,6 +250,8 @@ tk_status tk__eth_redeemer_create_fenced(const tk_ctx *ctx, tk_eth_redeemer **ou
     r->inner = *chain;
     r->wrapped = (tk_chain){r, w_last_block, w_rounds, w_funds, w_claimed,
                             w_pool, w_gas, w_used};
+    if (chain->last_block == NULL)
+        r->wrapped.last_block = NULL; /* optional for the queue: keep it absent */
     pthread_mutex_init(&r->mu, NULL);
     st = tk__redeem_queue_create_fenced(ctx, &r->q, cfg, store, &r->wrapped,
                                         monitor, NULL, submit, r, fence);

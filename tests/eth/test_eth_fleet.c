@@ -1316,6 +1316,28 @@ static void test_misuse(void **state)
     tk_monitor_destroy(plain);
 }
 
+/* A chain view without last_block (optional for the queue, chain.h) and
+ * 3 confirmations: the winner is sent once and CONFIRMED (found by an
+ * audit: the redeemer's wrapped view called the absent member, SIGSEGV on
+ * the first mined redemption). */
+static void test_no_last_block(void **state)
+{
+    fx *f = *state;
+
+    f->confirmations = 3;
+    tk_eth_fleet_redeemer_destroy(f->n[0].r);
+    f->n[0].chain.last_block = NULL;
+    make_redeemer(f, &f->n[0]);
+    add_winner(f);
+    assert_int_equal(block(f, 0), 1);
+    assert_int_equal(sent_count(f, 0), 1);
+    mine(f, 0);
+    for (int k = 0; k < 6 && state_of(f, 0) != TK_WINNER_CONFIRMED; k++)
+        assert_int_equal(block(f, 0), 1);
+    assert_int_equal(state_of(f, 0), TK_WINNER_CONFIRMED);
+    assert_int_equal(sent_count(f, 0), 1);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1328,6 +1350,7 @@ int main(void)
         T(test_gas_resend),
         T(test_late_submitted), T(test_pruned_unused), T(test_pruned_used),
         T(test_misuse),
+        T(test_no_last_block),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
