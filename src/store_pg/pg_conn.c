@@ -288,12 +288,18 @@ tk_status tk__pg_ready(tk_store_pg *s)
         closed_by_server(s->conn)) {
         memset(s->prepared, 0, sizeof s->prepared);
         PQreset(s->conn);
+        s->session_set = 0;
         if (PQstatus(s->conn) != CONNECTION_OK) {
             tk__pg_record_error(s, PQerrorMessage(s->conn));
             return TK_ERR_STORE_UNAVAILABLE;
         }
+    }
+    /* Also when a reconnect's settings failed on a connection that stayed
+     * up: it must not be used with the server's defaults (durability). */
+    if (!s->session_set) {
         if (tk__pg_session(s) != TK_OK)
             return TK_ERR_STORE_UNAVAILABLE;
+        s->session_set = 1;
     }
     ts = PQtransactionStatus(s->conn);
     if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)

@@ -47,6 +47,7 @@ struct tk_store_pg {
     unsigned char prepared[TK_PG_COUNT];
     int existing_only; /* never create the tables (opts) */
     int lock_timeout_ms; /* session setting (opts; tk__pg_session) */
+    int session_set;     /* tk__pg_session succeeded on this connection */
     char last_error[256];
     /* The claims waiting for a transaction (pg_claim.c); the queue's lock
      * is never held together with mu. */

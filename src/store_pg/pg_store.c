@@ -360,6 +360,7 @@ tk_status tk_store_pg_create(const tk_ctx *ctx, tk_store_pg **out,
         st = TK_ERR_STORE_UNAVAILABLE;
     else
         st = tk__pg_session(s);
+    s->session_set = st == TK_OK;
     if (st == TK_OK)
         st = tk__pg_prepare_schema(s, &version);
     if (st != TK_OK) {

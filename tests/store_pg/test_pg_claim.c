@@ -22,7 +22,9 @@
  *   the server ended is the retryable TK_ERR_STORE_UNAVAILABLE, a claim
  *   refused on a live but busy connection is TK_ERR_STORE with libpq's
  *   reason, never TK_ERR_NOMEM (white-box: reaches into the store's
- *   connection). */
+ *   connection);
+ * - the session settings failing after a reconnect on a connection that
+ *   stays up: the next call sets them again before using it. */
 #include "store_backends.h"
 
 #include "store_pg/pg_internal.h"
@@ -242,31 +244,36 @@ static void test_session_killed_mid_pipeline(void **state)
     close_fixture(f);
 }
 
-/* A statement sent as by a call already past its connection check, the
- * session ended by the server in between: it prepares (sends) first. */
-static void test_send_on_ended_session(void **state)
+/* The server ends the store's session; returns once it is gone. */
+static void end_session(fixture *f)
 {
     struct timespec nap = {0, 10 * 1000000L};
-    fixture *f;
     char q[128];
     long long alive = 1;
-    tk_status st = TK_OK;
-    PGresult *r;
+    int pid = PQbackendPID(f->b.pg->conn);
 
-    (void)state;
-    f = open_fixture("", 5000);
-    snprintf(q, sizeof q, "SELECT count(pg_terminate_backend(%d))",
-             PQbackendPID(f->b.pg->conn));
+    snprintf(q, sizeof q, "SELECT count(pg_terminate_backend(%d))", pid);
     assert_int_equal(tk_test_pg_int(f->b.admin, q), 1);
-    snprintf(q, sizeof q,
-             "SELECT count(*) FROM pg_stat_activity WHERE pid = %d",
-             PQbackendPID(f->b.pg->conn));
+    snprintf(q, sizeof q, "SELECT count(*) FROM pg_stat_activity WHERE pid = %d", pid);
     for (int i = 0; i < 1500 && alive != 0; i++) { /* up to ~30 s */
         alive = tk_test_pg_int(f->b.admin, q);
         if (alive != 0)
             nanosleep(&nap, NULL);
     }
     assert_int_equal(alive, 0);
+}
+
+/* A statement sent as by a call already past its connection check, the
+ * session ended by the server in between: it prepares (sends) first. */
+static void test_send_on_ended_session(void **state)
+{
+    fixture *f;
+    tk_status st = TK_OK;
+    PGresult *r;
+
+    (void)state;
+    f = open_fixture("", 5000);
+    end_session(f);
     pthread_mutex_lock(&f->b.pg->mu);
     r = tk__pg_exec(f->b.pg, TK_PG_NONCE_LOAD, NULL, &st);
     pthread_mutex_unlock(&f->b.pg->mu);
@@ -303,6 +310,61 @@ static void test_refused_on_busy_connection(void **state)
     close_fixture(f);
 }
 
+/* One SHOW on the store's own connection. */
+static void show(fixture *f, const char *name, char *out, size_t len)
+{
+    char q[96];
+    PGresult *r;
+    snprintf(q, sizeof q, "SHOW %s", name);
+    r = PQexec(f->b.pg->conn, q);
+    snprintf(out, len, "%s", PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "?");
+    PQclear(r);
+}
+
+/* The session settings fail after a reconnect while the connection stays
+ * up (here a lock_timeout the server rejects; in life libpq out of
+ * memory): that call is the retryable error, and the next one sets them
+ * again before it uses the connection - never a claim committed under
+ * the server's defaults, here synchronous_commit=off (found by an audit). */
+static void test_session_set_again(void **state)
+{
+    fixture *f;
+    char v[32];
+    int refused = 0;
+
+    (void)state;
+    f = open_fixture("", 500);
+    /* New sessions of this test's cluster default to off from here on. */
+    tk_test_pg_ok(f->b.admin, "ALTER ROLE CURRENT_USER SET synchronous_commit = off");
+    show(f, "synchronous_commit", v, sizeof v);
+    assert_string_equal(v, "on");
+    end_session(f);
+    f->b.pg->lock_timeout_ms = -5; /* the reconnect's SETs fail */
+    /* The first call may still find the ended session (the server's close
+     * not read yet); the reconnect comes then on the next one. */
+    for (int i = 0; i < 2 && !refused; i++) {
+        uint8_t fresh[N];
+        uint64_t mark;
+        char msg[256];
+        assert_int_equal(claim(f, 90, fresh, &mark), TK_ERR_STORE_UNAVAILABLE);
+        assert_fresh(fresh, 0);
+        assert_int_equal(mark, 0);
+        assert_int_equal(tk_store_pg_last_error(f->b.pg, msg, sizeof msg), TK_OK);
+        refused = strstr(msg, "lock_timeout") != NULL;
+    }
+    assert_true(refused);
+    assert_int_equal(stored_nonces(f), 0);
+    assert_int_equal(PQstatus(f->b.pg->conn), CONNECTION_OK);
+    f->b.pg->lock_timeout_ms = 500;
+    assert_recovers(f, 90);
+    show(f, "synchronous_commit", v, sizeof v);
+    assert_string_equal(v, "on");
+    show(f, "lock_timeout", v, sizeof v);
+    assert_string_equal(v, "500ms");
+    tk_test_pg_ok(f->b.admin, "ALTER ROLE CURRENT_USER RESET synchronous_commit");
+    close_fixture(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_session_killed_mid_pipeline),
         cmocka_unit_test(test_send_on_ended_session),
         cmocka_unit_test(test_refused_on_busy_connection),
+        cmocka_unit_test(test_session_set_again),
     };
     tk_test_pg_require();
     tk_test_seed();
