@@ -57,8 +57,12 @@ int tk__verdict_observe(tk_redeem_queue *q, const tk_hash *h, tk_winner_state st
         return 1;
     if ((v = find_or_add(q, h, state)) == NULL)
         return 0; /* not final yet: ask again on a later block */
-    if (v->state != state || v->reads == 0) {
-        v->state = state; /* the first read, or the reads disagree: start over */
+    /* Start over on the first read, on a disagreeing one, and on one at a
+     * block below the last counted (that read came from a view ahead of
+     * the chain, or the chain went back): otherwise one far-ahead head
+     * would keep every later read from counting. */
+    if (v->state != state || v->reads == 0 || block < v->last_block) {
+        v->state = state;
         v->last_block = block;
         v->reads = 1;
     } else if (block > v->last_block) {

@@ -1196,6 +1196,7 @@ static void test_misuse(void **state)
 typedef struct liar {
     tk_chain inner;
     int used_lies, used_errors, reorged, round_lies;
+    int block_lies; /* last_block answers a million blocks ahead */
 } liar;
 
 static tk_status liar_used(void *self, const tk_hash *h, int *used)
@@ -1230,7 +1231,12 @@ static tk_status liar_rounds(void *self, tk_round_info *out)
 static tk_status liar_fwd_block(void *self, uint64_t *b)
 {
     liar *l = self;
-    return l->inner.last_block(l->inner.self, b);
+    tk_status st = l->inner.last_block(l->inner.self, b);
+    if (st == TK_OK && l->block_lies > 0) {
+        l->block_lies--;
+        *b += 1000000;
+    }
+    return st;
 }
 
 static tk_status liar_fwd_funds(void *self, const tk_address *s, tk_sender_funds *out)
@@ -1442,6 +1448,31 @@ static void test_confirmed_needs_agreement(void **state)
     assert_int_equal(f->n_calls, 2);
 }
 
+/* The head read when the receipt is counted lies a million blocks ahead
+ * once: the later reads, at real blocks below it, must still count (they
+ * start the count over), so the winner is CONFIRMED and its pending amount
+ * released - not held SUBMITTED until the chain reaches the lie (found by
+ * an audit). */
+static void test_confirmed_after_head_lie(void **state)
+{
+    fx *f = *state;
+    liar *l = use_liar(f);
+    tk_hash h = add_winner(f, 0, FACE, 1, START + 40);
+
+    advance(f, 40);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    mark_used(f, &h);
+    l->block_lies = 1;
+    assert_int_equal(tk_redeem_queue_outcome(f->q, &f->calls[0].tx, TK_REDEEM_CONFIRMED, NULL),
+                     TK_OK);
+    assert_int_equal(get(f, &h).state, TK_WINNER_SUBMITTED);
+    for (int k = 0; k < 6 && get(f, &h).state == TK_WINNER_SUBMITTED; k++)
+        advance(f, 1);
+    assert_int_equal(get(f, &h).state, TK_WINNER_CONFIRMED);
+    assert_int_equal(pending(f, 0), 0);
+    assert_int_equal(f->n_calls, 1);
+}
+
 /* A reorg drops the redeeming transaction after its receipt was read; and a
  * single call whose used read failed (the receipt alone used to confirm it)
  * was never mined on the canonical chain. Both go back to be retried; an
@@ -1574,6 +1605,7 @@ int main(void)
         T(test_confirmed_needs_agreement),
         T(test_confirmed_reorged_away),
         T(test_settle_write_fails_once),
+        T(test_confirmed_after_head_lie),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
