@@ -4,7 +4,8 @@
  * recipientRand is an HMAC over B(seed) || sender || B(faceValue) ||
  * B(winProb) || B(expirationBlock) || B(priceNum) || B(priceDen) ||
  * auxData (PROTOCOL.md section 3): minimal big-endian fields with no
- * lengths, as go-livepeer derives it. A sender can therefore move bytes
+ * lengths, the reference node's derivation as the spec gives it. A
+ * sender can therefore move bytes
  * across a field boundary and present params this recipient never issued
  * that derive the same rand, so the rand hash check passes. The sender
  * does not know rand, but it chooses the new values:
