@@ -215,6 +215,14 @@ static void forget_nonces(tk_recipient *r, const tk_ticket_result *res, const tk
     tk__replay_unlock(sh);
 }
 
+/* The block an expired winner waits for: the mark + TK_PARAMS_MAX_LEAD_BLOCKS. */
+static uint64_t expired_not_before(tk_recipient *r, uint64_t last_block)
+{
+    uint64_t mark = tk__recipient_raise_block(r, last_block); /* B may have seen more */
+    return mark > UINT64_MAX - TK_PARAMS_MAX_LEAD_BLOCKS ? UINT64_MAX
+                                                         : mark + TK_PARAMS_MAX_LEAD_BLOCKS;
+}
+
 /* Phase C: every winner that was recorded goes to the store. An expired
  * one is redeemed no sooner than TK_PARAMS_MAX_LEAD_BLOCKS after the
  * high-water mark: its expiration block may have been shrunk by bytes
@@ -226,10 +234,6 @@ static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, con
 {
     tk_winner w;
     tk_status st = TK_OK;
-    uint64_t mark = tk__recipient_raise_block(r, last_block); /* B may have seen more */
-    uint64_t not_before = mark > UINT64_MAX - TK_PARAMS_MAX_LEAD_BLOCKS
-                              ? UINT64_MAX
-                              : mark + TK_PARAMS_MAX_LEAD_BLOCKS;
 
     for (size_t i = 0; i < p->count && st == TK_OK; i++) {
         if (!res[i].wins || !recorded(res[i].status))
@@ -241,10 +245,12 @@ static tk_status store_winners(tk_recipient *r, const tk_ticket_result *res, con
         w.sig = p->tickets[i].sig;
         w.recipient_rand = *rand;
         w.expiration_block = p->params.expiration_block;
-        if (res[i].status == TK_ERR_PARAMS_EXPIRED &&
-            tk__block_u64(&w.expiration_block) < not_before &&
-            (st = tk_u256_from_u64(&w.expiration_block, not_before)) != TK_OK)
-            break;
+        if (res[i].status == TK_ERR_PARAMS_EXPIRED) {
+            uint64_t not_before = expired_not_before(r, last_block);
+            if (tk__block_u64(&w.expiration_block) < not_before &&
+                (st = tk_u256_from_u64(&w.expiration_block, not_before)) != TK_OK)
+                break;
+        }
         w.state = TK_WINNER_NEW;
         st = tk__recipient_store_status(r->store.put_winner(r->store.self, &w));
     }
